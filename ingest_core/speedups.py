@@ -43,7 +43,7 @@ def load(stage: str) -> ModuleType:
         try:
             module = importlib.import_module(f"ingest_core._speedups.{stage}")
         except ImportError as exc:
-            _logger.warning("compiled %s unavailable (%s); using pure Python", stage, exc)
+            _logger.info("compiled %s unavailable (%s); using pure Python", stage, exc)
         else:
             _loaded[stage] = "cython"
             return module

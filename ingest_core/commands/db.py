@@ -1,0 +1,63 @@
+"""``rtstock db check|init``: is a database ready for the ingest, and make it so."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import psycopg2
+
+from ingest_core.config import load_settings
+from ingest_core.odoo.check import EXIT_BROKEN, EXIT_NO_ADDON, check
+from ingest_core.odoo.init import InitError, init_addon_tables
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["check", "init"])
+    parser.add_argument("--dsn", help="libpq DSN (default: RTSTOCK_DSN / config file)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _print_report(report, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return
+    print(f"Odoo version: {report.odoo_version or 'unknown (no ir_module_module row for base)'}")
+    for name, (state, version) in sorted(report.modules.items()):
+        print(f"  module {name}: {state} {version or ''}")
+    print(f"Add-on tables: {'absent' if report.addon_missing else 'present'}")
+    for problem in report.problems:
+        print(f"  {problem.where}: {problem.message}")
+    if report.exit_code == EXIT_NO_ADDON:
+        print("The add-on's tables are missing. Install retail_realtime_stock in Odoo, or run "
+              "`rtstock db init --dsn DSN` to create exactly its tables (tests, demos, benchmarks).")
+    elif report.exit_code == EXIT_BROKEN:
+        print("The ingest cannot work on this database: fix the columns above.")
+    else:
+        print("OK: everything the ingest needs is there.")
+
+
+def run(args: argparse.Namespace) -> int:
+    dsn = args.dsn or load_settings().dsn
+    if not dsn:
+        print("rtstock db: no database given (--dsn or RTSTOCK_DSN)", file=sys.stderr)
+        return EXIT_BROKEN
+    try:
+        connection = psycopg2.connect(dsn)
+    except psycopg2.Error as exc:
+        print(f"rtstock db: cannot connect: {exc}".strip(), file=sys.stderr)
+        return EXIT_BROKEN
+    try:
+        if args.action == "init":
+            try:
+                created = init_addon_tables(connection)
+            except InitError as exc:
+                print(f"rtstock db init: {exc}", file=sys.stderr)
+                return EXIT_BROKEN
+            print(f"created: {', '.join(created)}" if created else "add-on tables already exist")
+        report = check(connection)
+        _print_report(report, args.json)
+        return report.exit_code
+    finally:
+        connection.close()

@@ -1,0 +1,100 @@
+"""Settings of the ingest service, resolved in one place.
+
+What it is: ``Settings``, a frozen dataclass of every knob, and
+``load_settings()``, which fills it.
+
+How it works: for each field, the environment variable ``RTSTOCK_<NAME>``
+wins, then the key ``<name>`` in the TOML config file (``--config``, else
+``RTSTOCK_CONFIG``, else ``./rtstock.toml`` if present), then the default
+declared here. Values are converted to the field's type. The README's
+configuration table is generated from ``SETTINGS_DOC`` (``rtstock serve
+--print-config``), so it cannot drift.
+
+Caveats: the DSN may hold a password; it is never logged.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    dsn: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8700
+    batch_max_reads: int = 5000
+    batch_max_wait_ms: float = 5.0
+    request_max_reads: int = 10000
+    queue_max_reads: int = 200000
+    pool_size: int = 4
+    journal_interval_ms: float = 200.0
+    journal_batch_events: int = 50000
+    max_read_age_days: int = 30
+    max_read_future_s: int = 300
+    tls_cert: str = ""
+    tls_key: str = ""
+    odoo_user_id: int = 1
+    log_level: str = "info"
+
+
+SETTINGS_DOC: dict[str, str] = {
+    "dsn": "libpq DSN of the Odoo database (empty: `rtstock demo` starts its own)",
+    "host": "address the HTTP service binds",
+    "port": "HTTP port",
+    "batch_max_reads": "group commit: most reads in one transaction",
+    "batch_max_wait_ms": "group commit: longest wait for more reads before committing",
+    "request_max_reads": "largest batch one request may carry (413 above)",
+    "queue_max_reads": "reads waiting for commit before the service answers 503 + Retry-After",
+    "pool_size": "PostgreSQL connections (writer, journal, lookups)",
+    "journal_interval_ms": "how often the journal turns committed events into done moves",
+    "journal_batch_events": "most events the journal materialises in one transaction",
+    "max_read_age_days": "reads older than this are rejected (the event log is kept this long)",
+    "max_read_future_s": "reads stamped further in the future than this are rejected",
+    "tls_cert": "PEM certificate: serve HTTPS (store networks must use it)",
+    "tls_key": "PEM private key for `tls_cert`",
+    "odoo_user_id": "res_users id written as create_uid/write_uid of fast-path rows",
+    "log_level": "debug, info, warning, error",
+}
+
+
+def _config_file(path: str | None) -> dict[str, Any]:
+    candidate = path or os.environ.get("RTSTOCK_CONFIG")
+    if not candidate:
+        default = Path("rtstock.toml")
+        if not default.exists():
+            return {}
+        candidate = str(default)
+    with open(candidate, "rb") as handle:
+        data = tomllib.load(handle)
+    return data.get("ingest", data)
+
+
+def load_settings(config_path: str | None = None, **overrides: Any) -> Settings:
+    """Settings from overrides (CLI flags), environment, config file, defaults — in that order."""
+    from_file = _config_file(config_path)
+    values: dict[str, Any] = {}
+    for item in fields(Settings):
+        raw: Any = overrides.get(item.name)
+        if raw is None:
+            raw = os.environ.get(f"RTSTOCK_{item.name.upper()}")
+        if raw is None:
+            raw = from_file.get(item.name)
+        if raw is None:
+            continue
+        kind = type(item.default)
+        values[item.name] = kind(raw) if kind is not str else str(raw)
+    return Settings(**values)
+
+
+def settings_table() -> str:
+    """The README's configuration table (markdown)."""
+    rows = ["| setting | environment | default | meaning |", "|---|---|---|---|"]
+    for item in fields(Settings):
+        rows.append(f"| `{item.name}` | `RTSTOCK_{item.name.upper()}` | `{item.default!r}` | "
+                    f"{SETTINGS_DOC[item.name]} |")
+    return "\n".join(rows)

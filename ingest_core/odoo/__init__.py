@@ -1,0 +1,1 @@
+"""The one home of Odoo table knowledge: declarations (``tables``), SQL (``sql``), checks, init."""

@@ -1,0 +1,186 @@
+"""Every Odoo table and column the ingest reads or writes, declared once.
+
+What it is: the declaration that ``rtstock db check`` compares with a live
+database, that ``rtstock db init`` and the *own* test/demo schema are
+generated from, and that ``ingest_core.odoo.sql`` builds its statements from.
+
+How it works: each table is a ``Table`` with a compact column spec
+``name:type[!][>referenced_table]`` (``!`` = NOT NULL). Types are the names
+``information_schema.columns.data_type`` reports, abbreviated below. Tables
+the ingest *inserts* into (``inserts=True``) are declared with every column
+Odoo 18 gives them, so that a NOT NULL column we do not know about is caught
+by the check instead of by a failed batch. Tables that are only read list
+what is read plus their NOT NULL columns (needed to build the own schema).
+
+Caveats: ``owner="addon"`` tables are created by ``retail_realtime_stock``;
+their declaration must match the add-on's models (``tests/test_addon_live.py``
+compares them where a live Odoo is present).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+TYPE_NAMES: dict[str, str] = {
+    "int": "integer",
+    "num": "numeric",
+    "float8": "double precision",
+    "bool": "boolean",
+    "varchar": "character varying",
+    "text": "text",
+    "jsonb": "jsonb",
+    "ts": "timestamp without time zone",
+    "date": "date",
+    "bytea": "bytea",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    data_type: str  # as information_schema reports it
+    not_null: bool = False
+    references: str | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> Column:
+        name, _, rest = spec.partition(":")
+        rest, _, references = rest.partition(">")
+        not_null = rest.endswith("!")
+        short_type = rest.rstrip("!")
+        return cls(name, TYPE_NAMES[short_type], not_null, references or None)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    owner: Literal["odoo", "addon"]
+    columns: tuple[Column, ...]
+    inserts: bool = False
+    #: Extra DDL for the own schema / ``db init`` (indexes, unique constraints).
+    ddl: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name}.{name} is not declared")
+
+
+MAGIC = "create_uid:int>res_users create_date:ts write_uid:int>res_users write_date:ts"
+
+
+def _table(name: str, owner: Literal["odoo", "addon"], spec: str, *, inserts: bool = False,
+           ddl: tuple[str, ...] = ()) -> Table:
+    columns = tuple(Column.parse(item) for item in spec.split())
+    return Table(name, owner, columns, inserts, ddl)
+
+
+ODOO_TABLES: tuple[Table, ...] = (
+    _table("ir_module_module", "odoo", "id:int! name:varchar! state:varchar latest_version:varchar"),
+    _table("res_users", "odoo", "id:int! login:varchar! active:bool"),
+    _table("res_company", "odoo",
+           "id:int! name:varchar! internal_transit_location_id:int>stock_location"),
+    _table("uom_uom", "odoo", "id:int! name:jsonb! factor:num! rounding:num! uom_type:varchar!"),
+    _table("product_template", "odoo",
+           "id:int! name:jsonb! uom_id:int!>uom_uom type:varchar! tracking:varchar! "
+           "is_storable:bool active:bool company_id:int>res_company"),
+    _table("product_product", "odoo",
+           "id:int! product_tmpl_id:int!>product_template default_code:varchar "
+           "barcode:varchar active:bool " + MAGIC,
+           ddl=("CREATE INDEX product_product__barcode_index ON product_product (barcode) "
+                "WHERE barcode IS NOT NULL",)),
+    _table("product_packaging", "odoo",
+           "id:int! name:varchar! product_id:int!>product_product barcode:varchar qty:num "
+           "company_id:int>res_company " + MAGIC),
+    _table("stock_location", "odoo",
+           "id:int! name:varchar! complete_name:varchar usage:varchar! "
+           "location_id:int>stock_location warehouse_id:int company_id:int>res_company "
+           "active:bool scrap_location:bool parent_path:varchar"),
+    _table("stock_warehouse", "odoo",
+           "id:int! name:varchar! code:varchar! company_id:int!>res_company "
+           "view_location_id:int!>stock_location lot_stock_id:int!>stock_location "
+           "in_type_id:int out_type_id:int int_type_id:int pos_type_id:int active:bool"),
+    _table("stock_picking_type", "odoo",
+           "id:int! name:jsonb! code:varchar! sequence_code:varchar! "
+           "warehouse_id:int>stock_warehouse company_id:int!>res_company "
+           "default_location_src_id:int!>stock_location "
+           "default_location_dest_id:int!>stock_location active:bool"),
+    _table("stock_lot", "odoo",
+           "id:int! name:varchar! product_id:int!>product_product product_uom_id:int>uom_uom "
+           "company_id:int>res_company location_id:int>stock_location ref:varchar "
+           "lot_properties:jsonb note:text standard_price:jsonb " + MAGIC,
+           inserts=True,
+           ddl=("CREATE INDEX stock_lot__product_id_index ON stock_lot (product_id)",)),
+    _table("stock_quant", "odoo",
+           "id:int! product_id:int!>product_product company_id:int>res_company "
+           "location_id:int!>stock_location storage_category_id:int lot_id:int>stock_lot "
+           "package_id:int owner_id:int user_id:int>res_users inventory_date:date "
+           "quantity:num reserved_quantity:num! inventory_quantity:num "
+           "inventory_diff_quantity:num inventory_quantity_set:bool in_date:ts! "
+           "accounting_date:date " + MAGIC,
+           inserts=True,
+           ddl=("CREATE INDEX stock_quant__location_id_index ON stock_quant (location_id)",
+                "CREATE INDEX stock_quant__product_id_index ON stock_quant (product_id)",
+                "CREATE INDEX stock_quant__lot_id_index ON stock_quant (lot_id)")),
+    _table("stock_move", "odoo",
+           "id:int! sequence:int company_id:int!>res_company product_id:int!>product_product "
+           "product_uom:int!>uom_uom location_id:int!>stock_location "
+           "location_dest_id:int!>stock_location location_final_id:int>stock_location "
+           "partner_id:int picking_id:int scrap_id:int group_id:int rule_id:int "
+           "picking_type_id:int>stock_picking_type origin_returned_move_id:int>stock_move "
+           "restrict_partner_id:int warehouse_id:int>stock_warehouse package_level_id:int "
+           "next_serial_count:int orderpoint_id:int product_packaging_id:int>product_packaging "
+           "name:varchar! priority:varchar state:varchar origin:varchar procure_method:varchar! "
+           "reference:varchar next_serial:varchar reservation_date:date description_picking:text "
+           "product_qty:num product_uom_qty:num! quantity:num picked:bool scrapped:bool "
+           "propagate_cancel:bool is_inventory:bool additional:bool date:ts! date_deadline:ts "
+           "delay_alert_date:ts price_unit:float8 to_refund:bool " + MAGIC,
+           inserts=True,
+           ddl=("CREATE INDEX stock_move_product_location_index ON stock_move "
+                "(product_id, location_id, location_dest_id, company_id, state)",
+                "CREATE INDEX stock_move__product_id_index ON stock_move (product_id)")),
+    _table("stock_move_line", "odoo",
+           "id:int! picking_id:int move_id:int>stock_move company_id:int!>res_company "
+           "product_id:int>product_product product_uom_id:int!>uom_uom package_id:int "
+           "package_level_id:int lot_id:int>stock_lot result_package_id:int owner_id:int "
+           "location_id:int!>stock_location location_dest_id:int!>stock_location "
+           "lot_name:varchar state:varchar reference:varchar description_picking:text "
+           "quantity:num quantity_product_uom:num picked:bool date:ts! " + MAGIC,
+           inserts=True,
+           ddl=("CREATE INDEX stock_move_line__move_id_index ON stock_move_line (move_id)",
+                "CREATE INDEX stock_move_line__product_id_index ON stock_move_line (product_id)")),
+    _table("bus_bus", "odoo", "id:int! channel:varchar message:varchar " + MAGIC, inserts=True),
+)
+
+ADDON_TABLES: tuple[Table, ...] = (
+    _table("rrs_device", "addon",
+           "id:int! name:varchar! kind:varchar! warehouse_id:int!>stock_warehouse "
+           "location_id:int!>stock_location company_id:int!>res_company active:bool "
+           "token_hash:varchar token_hint:varchar allow_sale:bool allow_return:bool "
+           "allow_receipt:bool allow_transfer_out:bool allow_transfer_in:bool "
+           "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar " + MAGIC,
+           ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
+    _table("rrs_event", "addon",
+           "id:int! device_id:int!>rrs_device read_key:varchar! read_at:ts received_at:ts "
+           "operation:varchar! code:varchar product_id:int!>product_product lot_id:int>stock_lot "
+           "quantity:num location_id:int!>stock_location location_dest_id:int!>stock_location "
+           "picking_type_id:int>stock_picking_type warehouse_id:int>stock_warehouse "
+           "company_id:int!>res_company move_id:int>stock_move " + MAGIC,
+           inserts=True,
+           ddl=("ALTER TABLE rrs_event ADD CONSTRAINT rrs_event_device_key_uniq "
+                "UNIQUE (device_id, read_key)",
+                "CREATE INDEX rrs_event_move_id_null_idx ON rrs_event (id) WHERE move_id IS NULL")),
+    _table("rrs_quarantine", "addon",
+           "id:int! device_id:int>rrs_device read_key:varchar raw:jsonb reason_code:varchar! "
+           "reason:varchar received_at:ts state:varchar! event_id:int>rrs_event " + MAGIC,
+           inserts=True),
+)
+
+ALL_TABLES: tuple[Table, ...] = ODOO_TABLES + ADDON_TABLES
+BY_NAME: dict[str, Table] = {table.name: table for table in ALL_TABLES}
