@@ -31,7 +31,7 @@ from ingest_core.epc_encode import (
 _impl = speedups.load("epc")
 
 EpcResult = _impl.EpcResult
-ERRORS = _impl.ERRORS + ("bad_uri", "non_numeric_serial")
+ERRORS = (*_impl.ERRORS, "bad_uri", "non_numeric_serial")
 FIELDS = _impl.FIELDS
 decode_hex = _impl.decode_hex
 decode_base64 = _impl.decode_base64

@@ -107,13 +107,8 @@ AIDC_TABLE = {
 }
 AIDC_TABLE.update({ai: ("digits", 13) for ai in ("410", "411", "412", "413", "414", "415")})
 AIDC_TABLE.update({ai: ("date", 16) for ai in ("11", "12", "13", "15", "16", "17", "7006")})
-AIDC_TABLE.update(
-    {
-        ai: ("text", 5)
-        for ai in ("10", "21", "22", "235", "240", "241", "250", "251", "254", "400", "401")
-        + ("403", "90", "7002", "7020", "7021", "7022", "7023", "8002", "8007", "8012")
-    }
-)
+TEXT_AIS = "10 21 22 235 240 241 250 251 254 400 401 403 90 7002 7020 7021 7022 7023 8002 8007 8012"
+AIDC_TABLE.update({ai: ("text", 5) for ai in TEXT_AIS.split()})
 AI_THREE_DIGITS = frozenset(("23", "24", "25", "40", "41", "42", "71"))
 AI_FOUR_DIGITS = frozenset(("31", "32", "33", "34", "35", "36", "39", "43", "70", "72", "80"))
 AI_FOUR_DIGITS = AI_FOUR_DIGITS | {"81", "82"}
@@ -267,7 +262,7 @@ def _decode_value(value: int, size: int, epc_hex: str) -> EpcResult:
     layout = SCHEMES.get(header)
     if layout is not None:
         return _decode_partitioned(bits, layout, epc_hex)
-    if header == HEADER_SGTIN_PLUS or header == HEADER_DSGTIN_PLUS:
+    if header in (HEADER_SGTIN_PLUS, HEADER_DSGTIN_PLUS):
         return _decode_sgtin_plus(bits, header, epc_hex)
     for low, high in GS1_HEADER_RANGES:
         if low <= header <= high:
