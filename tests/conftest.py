@@ -1,0 +1,81 @@
+"""Shared fixtures: one throwaway PostgreSQL for the session, databases copied from templates.
+
+Templates: ``tmpl_own`` (own schema + demo catalog, always available),
+``tmpl_real`` (the genuine Odoo 18 database from ../shared/odoo18, without the
+add-on's tables) and ``tmpl_real_addon`` (the same after ``rtstock db init``).
+Tests that need the genuine database skip with a clear reason where
+../shared/odoo18 is absent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+from ingest_core.odoo import templates
+from ingest_core.pgembed import EmbeddedPostgres
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    # Not under pytest's tmp dir: that is private to root and the server runs as postgres.
+    server = EmbeddedPostgres(durable=False)
+    server.start()
+    yield server
+    server.stop(remove=True)
+
+
+@pytest.fixture(scope="session")
+def own_template(pg_server) -> str:
+    return templates.build_own(pg_server)
+
+
+@pytest.fixture(scope="session")
+def real_source():
+    source = templates.shared_odoo18_dir()
+    if source is None:
+        pytest.skip("genuine Odoo 18 database not available: ../shared/odoo18 is absent "
+                    "(set RTSTOCK_SHARED_ODOO18 to its path)")
+    return source
+
+
+@pytest.fixture(scope="session")
+def real_template(pg_server, real_source) -> str:
+    return templates.build_real(pg_server, "tmpl_real", real_source)
+
+
+@pytest.fixture(scope="session")
+def real_addon_template(pg_server, real_template) -> str:
+    name = "tmpl_real_addon"
+    templates.clone(pg_server, real_template, name)
+    templates.with_addon(pg_server, name)
+    return name
+
+
+def _fresh(pg_server, template: str):
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    dsn = templates.clone(pg_server, template, name)
+    yield dsn
+    templates.drop(pg_server, name)
+
+
+@pytest.fixture
+def own_db(pg_server, own_template):
+    """DSN of a fresh copy of the own schema + demo catalog."""
+    yield from _fresh(pg_server, own_template)
+
+
+@pytest.fixture
+def real_db(pg_server, real_template):
+    """DSN of a fresh copy of the genuine Odoo 18 database (no add-on tables)."""
+    yield from _fresh(pg_server, real_template)
+
+
+@pytest.fixture
+def real_addon_db(pg_server, real_addon_template):
+    """DSN of a fresh copy of the genuine Odoo 18 database with the add-on's tables."""
+    yield from _fresh(pg_server, real_addon_template)
