@@ -1,0 +1,1 @@
+"""Store-side agents of rtstock: scanners, the durable offline queue, the forwarder, simulators."""
