@@ -1,0 +1,1 @@
+"""Test-only helpers (contract peers, fixtures); nothing here ships in the product."""
