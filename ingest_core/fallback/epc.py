@@ -59,7 +59,11 @@ ERRORS = (
     "bad_encoding",
     "unsupported_encoding",
     "bad_date",
+    "too_long",
 )
+
+#: Longest EPC accepted, in bits (the EPC bank holds at most 496).
+MAX_BITS = 1024
 
 # Headers assigned by GS1 (TDS 2.0 table 14-1 ranges) that this stage does not decode.
 GS1_HEADER_RANGES = ((0x2C, 0x3F), (0xE0, 0xFF))
@@ -209,6 +213,8 @@ def decode_hex(text: str) -> EpcResult:
         return _failure("empty")
     if len(text) % 2 or not all(char in HEX_CHARS for char in text):
         return _failure("bad_hex")
+    if len(text) * 4 > MAX_BITS:
+        return _failure("too_long")
     epc_hex = text.upper()
     return _decode_value(int(epc_hex, 16), len(epc_hex) * 4, epc_hex)
 
@@ -226,6 +232,8 @@ def decode_base64(text: str) -> EpcResult:
         return _failure("bad_base64")
     if not raw:
         return _failure("empty")
+    if len(raw) * 8 > MAX_BITS:
+        return _failure("too_long")
     epc_hex = raw.hex().upper()
     return _decode_value(int(epc_hex, 16), len(raw) * 8, epc_hex)
 
