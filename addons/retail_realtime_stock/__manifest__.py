@@ -1,0 +1,25 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Retail Realtime Stock",
+    "summary": "Real-time store stock from barcode scanners and RFID readers",
+    "version": "18.0.1.0.0",
+    "category": "Inventory",
+    "author": "Retail Realtime Stock developers",
+    "license": "LGPL-3",
+    "application": False,
+    "installable": True,
+    "depends": ["stock", "point_of_sale", "stock_account", "bus"],
+    "data": [
+        "security/rrs_security.xml",
+        "security/ir.model.access.csv",
+        "security/rrs_rules.xml",
+        "data/ir_cron.xml",
+        "wizards/rrs_device_token_wizard_views.xml",
+        "views/rrs_device_views.xml",
+        "views/rrs_event_views.xml",
+        "views/rrs_quarantine_views.xml",
+        "views/res_users_views.xml",
+        "views/rrs_menus.xml",
+    ],
+}

@@ -1,0 +1,167 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import hashlib
+import secrets
+
+from odoo import _, api, fields, models
+
+TOKEN_HINT_LENGTH = 6
+
+
+class RrsDevice(models.Model):
+    _name = "rrs.device"
+    _description = "Retail Stock Device"
+    _inherit = ["mail.thread"]
+    _order = "warehouse_id, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    kind = fields.Selection(
+        selection=[
+            ("scanner", "Barcode scanner"),
+            ("rfid_fixed", "Fixed RFID reader"),
+            ("rfid_handheld", "Handheld RFID reader"),
+            ("pos_gate", "POS gate"),
+        ],
+        required=True,
+        default="scanner",
+        tracking=True,
+    )
+    warehouse_id = fields.Many2one(
+        comodel_name="stock.warehouse",
+        string="Store",
+        required=True,
+        ondelete="restrict",
+        check_company=True,
+        tracking=True,
+    )
+    location_id = fields.Many2one(
+        comodel_name="stock.location",
+        string="Location",
+        compute="_compute_location_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        ondelete="restrict",
+        check_company=True,
+        domain="[('usage', '=', 'internal'), ('warehouse_id', '=', warehouse_id)]",
+        help="Stock location the device's reads move stock from or to, "
+        "unless a read names another one.",
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        compute="_compute_company_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    # The token itself is never stored; groups="." makes the hash unreadable
+    # for every user, whatever their groups (only sudo code reads it).
+    token_hash = fields.Char(copy=False, readonly=True, groups=".")
+    token_hint = fields.Char(
+        copy=False,
+        readonly=True,
+        help="First characters of the current token, to tell tokens apart.",
+    )
+    has_token = fields.Boolean(compute="_compute_has_token")
+    allow_sale = fields.Boolean(default=True)
+    allow_return = fields.Boolean(default=True)
+    allow_receipt = fields.Boolean()
+    allow_transfer_out = fields.Boolean()
+    allow_transfer_in = fields.Boolean()
+    allow_scrap = fields.Boolean()
+    allow_count = fields.Boolean(default=True)
+    last_seen = fields.Datetime(readonly=True, copy=False)
+    last_error = fields.Char(readonly=True, copy=False)
+    event_count = fields.Integer(compute="_compute_event_count")
+
+    _sql_constraints = [
+        (
+            "token_hash_uniq",
+            "unique(token_hash)",
+            "Two devices cannot share a token.",
+        ),
+    ]
+
+    @api.depends("warehouse_id")
+    def _compute_location_id(self):
+        for device in self:
+            if device.warehouse_id and (
+                not device.location_id
+                or device.location_id.warehouse_id != device.warehouse_id
+            ):
+                device.location_id = device.warehouse_id.lot_stock_id
+
+    @api.depends("warehouse_id")
+    def _compute_company_id(self):
+        for device in self:
+            device.company_id = device.warehouse_id.company_id or self.env.company
+
+    def _compute_has_token(self):
+        hashed = {device.id: device.token_hash for device in self.sudo()}
+        for device in self:
+            device.has_token = bool(hashed.get(device.id))
+
+    def _compute_event_count(self):
+        groups = self.env["rrs.event"]._read_group(
+            [("device_id", "in", self.ids)], ["device_id"], ["__count"]
+        )
+        counts = {device.id: count for device, count in groups}
+        for device in self:
+            device.event_count = counts.get(device.id, 0)
+
+    @api.model
+    def _hash_token(self, token):
+        """Return the hex digest stored for ``token`` (the ingest computes the same)."""
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def _prepare_token_vals(self, token):
+        return {
+            "token_hash": self._hash_token(token),
+            "token_hint": token[:TOKEN_HINT_LENGTH],
+        }
+
+    def _set_new_token(self):
+        """Give the device a new random token; return it (it is not kept)."""
+        self.ensure_one()
+        self.check_access("write")
+        token = secrets.token_urlsafe(32)
+        self.sudo().write(self._prepare_token_vals(token))
+        self.message_post(
+            body=_("New device token generated (starts with %s).", token[:TOKEN_HINT_LENGTH])
+        )
+        return token
+
+    def action_generate_token(self):
+        """Replace the device token and show the new one once in a wizard."""
+        self.ensure_one()
+        token = self._set_new_token()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Device token"),
+            "res_model": "rrs.device.token.wizard",
+            "view_mode": "form",
+            "target": "new",
+            # The token travels in this answer only: the wizard is never saved.
+            "context": {"default_device_id": self.id, "default_token": token},
+        }
+
+    def action_revoke_token(self):
+        """Revoke the device token: the ingest rejects the device until a new one."""
+        self.check_access("write")
+        for device in self:
+            device.sudo().write({"token_hash": False, "token_hint": False})
+            device.message_post(body=_("Device token revoked."))
+        return True
+
+    def action_view_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "retail_realtime_stock.rrs_event_action"
+        )
+        action["domain"] = [("device_id", "=", self.id)]
+        action["context"] = {"default_device_id": self.id}
+        return action

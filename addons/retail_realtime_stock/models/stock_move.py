@@ -1,0 +1,101 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Valuation of the stock moves the ingest writes directly (the fast path).
+
+What it is: the ingest commits done ``stock.move`` rows with plain SQL, so
+stock_account's ``_action_done`` never ran for them and they have no
+valuation layer or journal entry. A cron values them within a minute.
+
+How it works: it picks done moves linked from ``rrs.event.move_id`` that have
+no ``stock.valuation.layer`` yet and runs, per company, the same steps
+stock_account's ``_action_done`` runs after the quantities are done:
+``_create_<type>_svl``, ``_validate_accounting_entries`` (which calls
+``_account_entry_move``), AVCO price update, FIFO vacuum.
+
+Caveats: a move that is not of a valued type (for example an internal
+transfer) never gets a layer, so it is looked at again on each run; that
+costs a read and creates nothing. A move whose valuation fails is logged and
+left for the next run; the others of its batch are still valued.
+"""
+
+import logging
+
+from odoo import api, fields, models
+from odoo.tools import float_is_zero
+
+_logger = logging.getLogger(__name__)
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    rrs_event_ids = fields.One2many(
+        comodel_name="rrs.event", inverse_name="move_id", string="Device events"
+    )
+
+    @api.model
+    def _rrs_unvalued_fast_path_domain(self):
+        return [
+            ("state", "=", "done"),
+            ("rrs_event_ids", "!=", False),
+            ("stock_valuation_layer_ids", "=", False),
+        ]
+
+    @api.model
+    def _cron_value_fast_path_moves(self, batch_size=1000):
+        """Create the missing valuation layers of done fast-path moves."""
+        moves = self.sudo().search(
+            self._rrs_unvalued_fast_path_domain(), order="date, id", limit=batch_size
+        )
+        for company in moves.company_id:
+            company_moves = moves.filtered(lambda move, c=company: move.company_id == c)
+            company_moves.with_company(company)._rrs_value_moves_safely()
+        return True
+
+    def _rrs_value_moves_safely(self):
+        try:
+            with self.env.cr.savepoint():
+                self._rrs_create_valuation()
+        except Exception:  # pylint: disable=broad-except
+            # One bad move must not block the others: retry them one by one.
+            _logger.warning("Batch valuation of moves %s failed, valuing one by one", self.ids)
+            for move in self:
+                try:
+                    with self.env.cr.savepoint():
+                        move._rrs_create_valuation()
+                except Exception:  # pylint: disable=broad-except
+                    _logger.exception("Valuation of fast-path move %s failed", move.id)
+
+    def _rrs_create_valuation(self):
+        """Value done moves as stock_account's ``_action_done`` does; return the layers."""
+        valued_types = self._get_valued_types()
+        valued_moves = {valued_type: self.browse() for valued_type in valued_types}
+        for move in self:
+            if float_is_zero(move.quantity, precision_rounding=move.product_uom.rounding):
+                continue
+            if not any(move.move_line_ids.mapped("picked")):
+                continue
+            for valued_type in valued_types:
+                if getattr(move, f"_is_{valued_type}")():
+                    valued_moves[valued_type] |= move
+
+        valued_moves["in"].product_price_update_before_done()
+
+        layers = self.env["stock.valuation.layer"].sudo()
+        for valued_type in valued_types:
+            todo_moves = valued_moves[valued_type]
+            if todo_moves:
+                todo_moves._sanity_check_for_valuation()
+                layers |= getattr(todo_moves, f"_create_{valued_type}_svl")()
+
+        layers._validate_accounting_entries()
+        layers._validate_analytic_accounting_entries()
+        valued_moves["out"].filtered(
+            lambda move: move.product_id.lot_valuated
+        )._product_price_update_after_done()
+        layers._check_company()
+
+        in_moves = valued_moves["in"]
+        if in_moves:
+            in_moves.product_id._run_fifo_vacuum(in_moves.company_id[:1])
+        return layers

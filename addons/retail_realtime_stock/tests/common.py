@@ -1,0 +1,82 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo.tests import TransactionCase, new_test_user
+
+
+class RrsCommon(TransactionCase):
+    """Two stores (S01, S02), a device, an event and a quarantined read in each,
+    a user per store and a manager."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.customer_location = cls.env.ref("stock.stock_location_customers")
+        cls.product = cls._create_product("RRS soap", "4012345000009")
+        cls.store_s01 = cls._create_warehouse("RRS Store S01", "RS01")
+        cls.store_s02 = cls._create_warehouse("RRS Store S02", "RS02")
+        cls.device_s01 = cls._create_device("S01 checkout scanner", cls.store_s01)
+        cls.device_s02 = cls._create_device("S02 checkout scanner", cls.store_s02)
+        cls.event_s01 = cls._create_event(cls.device_s01, "S01-SCN-1:000001")
+        cls.event_s02 = cls._create_event(cls.device_s02, "S02-SCN-1:000001")
+        cls.quarantine_s01 = cls._create_quarantine(cls.device_s01, "S01-SCN-1:000002")
+        cls.quarantine_s02 = cls._create_quarantine(cls.device_s02, "S02-SCN-1:000002")
+        cls.user_s01 = cls._create_user("rrs_user_s01", "group_rrs_user", cls.store_s01)
+        cls.user_s02 = cls._create_user("rrs_user_s02", "group_rrs_user", cls.store_s02)
+        cls.manager = cls._create_user("rrs_manager", "group_rrs_manager")
+
+    @classmethod
+    def _create_product(cls, name, barcode, **vals):
+        return cls.env["product.product"].create(
+            {"name": name, "barcode": barcode, "is_storable": True, **vals}
+        )
+
+    @classmethod
+    def _create_warehouse(cls, name, code):
+        return cls.env["stock.warehouse"].create({"name": name, "code": code})
+
+    @classmethod
+    def _create_device(cls, name, warehouse, **vals):
+        return cls.env["rrs.device"].create({"name": name, "warehouse_id": warehouse.id, **vals})
+
+    @classmethod
+    def _create_event(cls, device, read_key, **vals):
+        return cls.env["rrs.event"].create(
+            {
+                "device_id": device.id,
+                "read_key": read_key,
+                "operation": "sale",
+                "code": cls.product.barcode,
+                "product_id": cls.product.id,
+                "quantity": 1.0,
+                "location_id": device.location_id.id,
+                "location_dest_id": cls.customer_location.id,
+                "warehouse_id": device.warehouse_id.id,
+                "company_id": device.company_id.id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_quarantine(cls, device, read_key, **vals):
+        return cls.env["rrs.quarantine"].create(
+            {
+                "device_id": device.id,
+                "read_key": read_key,
+                "raw": {"key": read_key, "code": "4012345000001", "qty": 1, "op": "sale"},
+                "reason_code": "bad_check_digit",
+                "reason": "GTIN check digit is 9, not 1",
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_user(cls, login, group, *warehouses):
+        user = new_test_user(
+            cls.env,
+            login=login,
+            groups=f"base.group_user,retail_realtime_stock.{group}",
+        )
+        if warehouses:
+            user.rrs_warehouse_ids = [(6, 0, [warehouse.id for warehouse in warehouses])]
+        return user

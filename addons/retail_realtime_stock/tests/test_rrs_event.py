@@ -1,0 +1,117 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from psycopg2 import IntegrityError
+
+from odoo.tools import mute_logger
+
+from .common import RrsCommon
+
+# The columns the ingest service writes with plain SQL (docs/architecture.md,
+# "Add-on tables the ingest uses"): name -> information_schema data_type.
+MAGIC = {
+    "id": "integer",
+    "create_uid": "integer",
+    "create_date": "timestamp without time zone",
+    "write_uid": "integer",
+    "write_date": "timestamp without time zone",
+}
+EXPECTED_COLUMNS = {
+    "rrs_device": {
+        "name": "character varying",
+        "kind": "character varying",
+        "warehouse_id": "integer",
+        "location_id": "integer",
+        "company_id": "integer",
+        "active": "boolean",
+        "token_hash": "character varying",
+        "token_hint": "character varying",
+        "allow_sale": "boolean",
+        "allow_return": "boolean",
+        "allow_receipt": "boolean",
+        "allow_transfer_out": "boolean",
+        "allow_transfer_in": "boolean",
+        "allow_scrap": "boolean",
+        "allow_count": "boolean",
+        "last_seen": "timestamp without time zone",
+        "last_error": "character varying",
+    },
+    "rrs_event": {
+        "device_id": "integer",
+        "read_key": "character varying",
+        "read_at": "timestamp without time zone",
+        "received_at": "timestamp without time zone",
+        "operation": "character varying",
+        "code": "character varying",
+        "product_id": "integer",
+        "lot_id": "integer",
+        "quantity": "numeric",
+        "location_id": "integer",
+        "location_dest_id": "integer",
+        "picking_type_id": "integer",
+        "warehouse_id": "integer",
+        "company_id": "integer",
+        "move_id": "integer",
+    },
+    "rrs_quarantine": {
+        "device_id": "integer",
+        "read_key": "character varying",
+        "raw": "jsonb",
+        "reason_code": "character varying",
+        "reason": "character varying",
+        "received_at": "timestamp without time zone",
+        "state": "character varying",
+        "event_id": "integer",
+    },
+}
+
+
+class TestRrsEvent(RrsCommon):
+    def test_tables_match_architecture(self):
+        """The add-on tables have exactly the columns the ingest expects."""
+        for table, columns in EXPECTED_COLUMNS.items():
+            self.cr.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = %s",
+                [table],
+            )
+            self.assertEqual(
+                dict(self.cr.fetchall()),
+                {**columns, **MAGIC},
+                f"columns of {table} should match docs/architecture.md",
+            )
+
+    def test_duplicate_read_key_rejected(self):
+        """A device read key is stored only once."""
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self._create_event(self.device_s01, self.event_s01.read_key)
+            self.env.flush_all()
+
+    def test_same_key_on_other_device_accepted(self):
+        """Read keys are unique per device, not globally."""
+        event = self._create_event(self.device_s02, self.event_s01.read_key)
+        self.env.flush_all()
+        self.assertTrue(event.exists(), "same key on another device should be accepted")
+
+    def test_journal_index_exists(self):
+        """The partial index for events without move exists."""
+        self.cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'rrs_event_move_id_null_idx'"
+        )
+        row = self.cr.fetchone()
+        self.assertTrue(row, "rrs_event_move_id_null_idx should exist")
+        self.assertIn("WHERE (move_id IS NULL)", row[0], "index should be partial")
+
+    def test_unique_constraint_name(self):
+        """The unique constraint has the name the ingest's schema uses."""
+        self.cr.execute(
+            "SELECT 1 FROM pg_constraint WHERE conname = 'rrs_event_device_key_uniq' "
+            "AND contype = 'u'"
+        )
+        self.assertTrue(self.cr.fetchone(), "rrs_event_device_key_uniq should exist")
+
+    def test_quantity_keeps_uom_precision(self):
+        """Quantities are kept with the product UoM precision."""
+        event = self._create_event(self.device_s01, "S01-SCN-1:000099", quantity=2.5)
+        self.env.flush_all()
+        event.invalidate_recordset()
+        self.assertEqual(event.quantity, 2.5, "quantity should round-trip")

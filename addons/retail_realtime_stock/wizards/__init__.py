@@ -1,0 +1,1 @@
+from . import rrs_device_token_wizard
