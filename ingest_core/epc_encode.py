@@ -199,7 +199,8 @@ def encode_sgtin_plus(
     return writer.hex()
 
 
-def _unescape(text: str) -> str:
+def uri_unescape(text: str) -> str:
+    """Undo the TDS escapes of an EPC URI field."""
     for escaped, char in _UNESCAPES.items():
         text = text.replace(escaped, char).replace(escaped.lower(), char)
     return text
@@ -220,10 +221,12 @@ def uri_to_hex(uri: str) -> tuple[str, bool]:
     A pure-identity URI has no binary scheme or filter: the compact binary
     form is chosen (``-96`` when the serial fits, else the long one), filter 0.
     """
-    parts = uri.strip().split(":")
+    parts = uri.strip().split(":", 4)
     if len(parts) != 5 or parts[0] != "urn" or parts[1] != "epc" or parts[2] not in ("id", "tag"):
         raise EpcEncodeError("bad_uri", f"{uri!r} is not an EPC URI")
-    fields = parts[4].split(".")
+    # The last field (serial, asset reference) may itself contain dots.
+    expected = 2 if parts[3].startswith(("sscc", "giai")) else 3
+    fields = parts[4].split(".", expected if parts[2] == "tag" else expected - 1)
     if parts[2] == "tag":
         if not fields[0].isdigit():
             raise EpcEncodeError("bad_uri", "tag URI filter must be a digit")
@@ -234,12 +237,11 @@ def uri_to_hex(uri: str) -> tuple[str, bool]:
         if choice is None:
             raise EpcEncodeError("unsupported_scheme", f"cannot decode {parts[3]!r} URIs")
         scheme, filter_value, pure = choice[0], 0, True
-    expected = 2 if scheme.startswith(("sscc", "giai")) else 3
     if len(fields) != expected:
         raise EpcEncodeError("bad_uri", f"{scheme} URI needs {expected} dot-separated fields")
     company_prefix = fields[0]
     reference = "" if scheme.startswith("giai") else fields[1]
-    serial = "" if scheme.startswith("sscc") else _unescape(fields[-1])
+    serial = "" if scheme.startswith("sscc") else uri_unescape(fields[-1])
     if pure:
         try:
             return encode(scheme, company_prefix, reference, serial, filter_value), True

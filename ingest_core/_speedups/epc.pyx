@@ -502,8 +502,11 @@ cdef Py_ssize_t _read_string(const Bits* bits, Py_ssize_t position, int count, c
         out[length] = <char>code
         length += 1
         position += 7
-    if position < end and _read(bits, position, <int>(end - position)) != 0:
-        return -1
+    while position < end:
+        # Checked in chunks: one _read of more than 64 bits would drop the high ones.
+        if _read(bits, position, <int>min(32, end - position)) != 0:
+            return -1
+        position += 32
     return length if length else -1
 
 
