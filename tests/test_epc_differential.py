@@ -74,7 +74,7 @@ gtins = st.text("0123456789", min_size=13, max_size=13).map(
 )
 serials = st.text(sorted(CSET82), min_size=1, max_size=20)
 dates = st.tuples(st.integers(0, 99), st.integers(1, 12), st.integers(0, 31)).map(
-    lambda ymd: "%02d%02d%02d" % ymd
+    lambda ymd: f"{ymd[0]:02d}{ymd[1]:02d}{ymd[2]:02d}"
 )
 
 
