@@ -40,7 +40,7 @@ def test_dropped_odoo_column_exits_1_naming_it(real_db, capsys):
 def test_type_and_not_null_mismatches_are_reported(real_addon_db, capsys):
     """A changed type or a new NOT NULL column without default would break inserts: exit 1."""
     _sql(real_addon_db, "ALTER TABLE stock_move ALTER COLUMN origin TYPE text")
-    _sql(real_addon_db, "ALTER TABLE stock_move_line ADD COLUMN surprise integer NOT NULL DEFAULT 0;"
+    _sql(real_addon_db, "ALTER TABLE stock_move_line ADD COLUMN surprise int NOT NULL DEFAULT 0;"
                         "ALTER TABLE stock_move_line ALTER COLUMN surprise DROP DEFAULT")
     _sql(real_addon_db, "DELETE FROM stock_move_line;"
                         "ALTER TABLE stock_move_line ALTER COLUMN lot_id SET NOT NULL")

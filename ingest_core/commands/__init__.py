@@ -1,1 +1,1 @@
-"""Subcommands of ``rtstock``: one module each, with ``add_arguments(parser)`` and ``run(args) -> int``."""
+"""Subcommands of ``rtstock``: a module each, with ``add_arguments(parser)`` and ``run(args)``."""

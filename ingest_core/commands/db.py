@@ -31,7 +31,8 @@ def _print_report(report, as_json: bool) -> None:
         print(f"  {problem.where}: {problem.message}")
     if report.exit_code == EXIT_NO_ADDON:
         print("The add-on's tables are missing. Install retail_realtime_stock in Odoo, or run "
-              "`rtstock db init --dsn DSN` to create exactly its tables (tests, demos, benchmarks).")
+              "`rtstock db init --dsn DSN` to create exactly its tables "
+              "(tests, demos, benchmarks).")
     elif report.exit_code == EXIT_BROKEN:
         print("The ingest cannot work on this database: fix the columns above.")
     else:

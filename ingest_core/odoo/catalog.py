@@ -2,8 +2,9 @@
 
 What it is: the base rows a fast path needs (company, users, UoM, locations,
 warehouses DC/S01/S02, picking types, products with EAN-13 barcodes, opening
-stock), with the same ids as the genuine Odoo 18 database, so code, tests
-and benchmarks behave the same on both templates.
+stock), with the same ids (and picking sequences, ``ir_sequence_0NN``) as
+the genuine Odoo 18 database, so code, tests and benchmarks behave the same
+on both templates.
 
 How it works: plain inserts over the declared columns; product ``i``
 (0-based) is id ``i + 2``, ``SKU%05d``, barcode ``40123450`` + 4-digit index
@@ -73,7 +74,9 @@ def seed(connection, products: int = 2000, stock: dict[int, int] | None = None) 
         execute_values(cur, "INSERT INTO stock_location (id, name, complete_name, usage, "
                        "location_id, warehouse_id, company_id, scrap_location, active) VALUES %s",
                        [(*row, True) for row in LOCATIONS])
-        cur.execute("UPDATE res_company SET internal_transit_location_id = 13")
+        cur.execute("UPDATE res_company SET internal_transit_location_id = 13, "
+                    "annual_inventory_month = '12', annual_inventory_day = 31")
+        sequences = [(11, "Scrap", "stock.scrap", "SP/", None)]
         types, warehouses = [], []
         for wh_id, name, code, view, lot_stock, first in WAREHOUSES:
             by_code = {}
@@ -81,17 +84,26 @@ def seed(connection, products: int = 2000, stock: dict[int, int] | None = None) 
                 type_id = first + offset
                 src = {"incoming": 4}.get(kind, lot_stock)
                 dest = {"incoming": lot_stock, "outgoing": 5}.get(kind, lot_stock)
+                sequence_id = type_id + 100
+                sequences.append((sequence_id, f"{name} Sequence {seq_code}", None,
+                                  f"{code}/{seq_code}/", None))
                 types.append((type_id, json.dumps({"en_US": type_name}), kind, seq_code, wh_id, 1,
-                              src, dest, True))
+                              src, dest, sequence_id, True))
                 by_code[seq_code] = type_id
             warehouses.append((wh_id, name, code, 1, view, lot_stock, by_code["IN"],
                                by_code["OUT"], by_code["INT"], by_code["POS"], True))
         execute_values(cur, "INSERT INTO stock_warehouse (id, name, code, company_id, "
                        "view_location_id, lot_stock_id, in_type_id, out_type_id, int_type_id, "
                        "pos_type_id, active) VALUES %s", warehouses)
+        execute_values(cur, "INSERT INTO ir_sequence (id, name, code, prefix, suffix, "
+                       "implementation, padding, number_next, number_increment, company_id, "
+                       "active) VALUES %s",
+                       [(*row, "standard", 5, 1, 1, 1, True) for row in sequences])
+        for sequence_id, *_rest in sequences:
+            cur.execute(f"CREATE SEQUENCE ir_sequence_{sequence_id:03d} INCREMENT BY 1 START 1")
         execute_values(cur, "INSERT INTO stock_picking_type (id, name, code, sequence_code, "
                        "warehouse_id, company_id, default_location_src_id, "
-                       "default_location_dest_id, active) VALUES %s", types)
+                       "default_location_dest_id, sequence_id, active) VALUES %s", types)
         templates, variants = [], []
         for index in range(products):
             pid = index + 2
@@ -109,7 +121,7 @@ def seed(connection, products: int = 2000, stock: dict[int, int] | None = None) 
         execute_values(cur, "INSERT INTO stock_quant (product_id, company_id, location_id, "
                        "quantity, reserved_quantity, in_date) VALUES %s", quants, page_size=2000)
         for table in ("res_users", "res_company", "uom_uom", "stock_location", "stock_warehouse",
-                      "stock_picking_type", "product_template", "product_product"):
+                      "ir_sequence", "stock_picking_type", "product_template", "product_product"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT max(id) FROM {table}))")
     connection.commit()

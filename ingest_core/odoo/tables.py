@@ -82,14 +82,16 @@ def _table(name: str, owner: Literal["odoo", "addon"], spec: str, *, inserts: bo
 
 
 ODOO_TABLES: tuple[Table, ...] = (
-    _table("ir_module_module", "odoo", "id:int! name:varchar! state:varchar latest_version:varchar"),
+    _table("ir_module_module", "odoo",
+           "id:int! name:varchar! state:varchar latest_version:varchar"),
     _table("res_users", "odoo", "id:int! login:varchar! active:bool"),
     _table("res_company", "odoo",
-           "id:int! name:varchar! internal_transit_location_id:int>stock_location"),
+           "id:int! name:varchar! internal_transit_location_id:int>stock_location "
+           "annual_inventory_day:int annual_inventory_month:varchar"),
     _table("uom_uom", "odoo", "id:int! name:jsonb! factor:num! rounding:num! uom_type:varchar!"),
     _table("product_template", "odoo",
            "id:int! name:jsonb! uom_id:int!>uom_uom type:varchar! tracking:varchar! "
-           "is_storable:bool active:bool company_id:int>res_company"),
+           "is_storable:bool active:bool company_id:int>res_company " + MAGIC),
     _table("product_product", "odoo",
            "id:int! product_tmpl_id:int!>product_template default_code:varchar "
            "barcode:varchar active:bool " + MAGIC,
@@ -110,7 +112,27 @@ ODOO_TABLES: tuple[Table, ...] = (
            "id:int! name:jsonb! code:varchar! sequence_code:varchar! "
            "warehouse_id:int>stock_warehouse company_id:int!>res_company "
            "default_location_src_id:int!>stock_location "
-           "default_location_dest_id:int!>stock_location active:bool"),
+           "default_location_dest_id:int!>stock_location sequence_id:int>ir_sequence active:bool"),
+    _table("ir_sequence", "odoo",
+           "id:int! name:varchar! code:varchar implementation:varchar! prefix:varchar "
+           "suffix:varchar padding:int! number_next:int! number_increment:int! "
+           "company_id:int>res_company active:bool use_date_range:bool"),
+    _table("stock_picking", "odoo",
+           "id:int! backorder_id:int return_id:int group_id:int location_id:int!>stock_location "
+           "location_dest_id:int!>stock_location picking_type_id:int!>stock_picking_type "
+           "partner_id:int company_id:int>res_company user_id:int>res_users owner_id:int "
+           "name:varchar origin:varchar move_type:varchar! state:varchar priority:varchar "
+           "picking_properties:jsonb note:text has_deadline_issue:bool printed:bool "
+           "is_locked:bool scheduled_date:ts date_deadline:ts date:ts date_done:ts "
+           "pos_session_id:int pos_order_id:int " + MAGIC,
+           inserts=True),
+    _table("stock_scrap", "odoo",
+           "id:int! company_id:int!>res_company product_id:int!>product_product "
+           "product_uom_id:int!>uom_uom lot_id:int>stock_lot package_id:int owner_id:int "
+           "picking_id:int location_id:int!>stock_location scrap_location_id:int!>stock_location "
+           "name:varchar! origin:varchar state:varchar scrap_qty:num! should_replenish:bool "
+           "date_done:ts " + MAGIC,
+           inserts=True),
     _table("stock_lot", "odoo",
            "id:int! name:varchar! product_id:int!>product_product product_uom_id:int>uom_uom "
            "company_id:int>res_company location_id:int>stock_location ref:varchar "
@@ -132,8 +154,9 @@ ODOO_TABLES: tuple[Table, ...] = (
            "id:int! sequence:int company_id:int!>res_company product_id:int!>product_product "
            "product_uom:int!>uom_uom location_id:int!>stock_location "
            "location_dest_id:int!>stock_location location_final_id:int>stock_location "
-           "partner_id:int picking_id:int scrap_id:int group_id:int rule_id:int "
-           "picking_type_id:int>stock_picking_type origin_returned_move_id:int>stock_move "
+           "partner_id:int scrap_id:int>stock_scrap group_id:int rule_id:int "
+           "picking_id:int>stock_picking picking_type_id:int>stock_picking_type "
+           "origin_returned_move_id:int>stock_move "
            "restrict_partner_id:int warehouse_id:int>stock_warehouse package_level_id:int "
            "next_serial_count:int orderpoint_id:int product_packaging_id:int>product_packaging "
            "name:varchar! priority:varchar state:varchar origin:varchar procure_method:varchar! "
@@ -146,7 +169,8 @@ ODOO_TABLES: tuple[Table, ...] = (
                 "(product_id, location_id, location_dest_id, company_id, state)",
                 "CREATE INDEX stock_move__product_id_index ON stock_move (product_id)")),
     _table("stock_move_line", "odoo",
-           "id:int! picking_id:int move_id:int>stock_move company_id:int!>res_company "
+           "id:int! picking_id:int>stock_picking move_id:int>stock_move "
+           "company_id:int!>res_company "
            "product_id:int>product_product product_uom_id:int!>uom_uom package_id:int "
            "package_level_id:int lot_id:int>stock_lot result_package_id:int owner_id:int "
            "location_id:int!>stock_location location_dest_id:int!>stock_location "
@@ -175,11 +199,14 @@ ADDON_TABLES: tuple[Table, ...] = (
            inserts=True,
            ddl=("ALTER TABLE rrs_event ADD CONSTRAINT rrs_event_device_key_uniq "
                 "UNIQUE (device_id, read_key)",
-                "CREATE INDEX rrs_event_move_id_null_idx ON rrs_event (id) WHERE move_id IS NULL")),
+                "CREATE INDEX rrs_event_move_id_null_idx ON rrs_event (id) "
+                "WHERE move_id IS NULL AND quantity <> 0")),
     _table("rrs_quarantine", "addon",
            "id:int! device_id:int>rrs_device read_key:varchar raw:jsonb reason_code:varchar! "
            "reason:varchar received_at:ts state:varchar! event_id:int>rrs_event " + MAGIC,
-           inserts=True),
+           inserts=True,
+           ddl=("CREATE INDEX rrs_quarantine_device_key_idx ON rrs_quarantine "
+                "(device_id, read_key)",)),
 )
 
 ALL_TABLES: tuple[Table, ...] = ODOO_TABLES + ADDON_TABLES

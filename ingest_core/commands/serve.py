@@ -1,0 +1,40 @@
+"""``rtstock serve``: run the ingest HTTP service on uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ingest_core.config import load_settings, settings_table
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dsn", help="Odoo database (libpq DSN); default RTSTOCK_DSN")
+    parser.add_argument("--host", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default 8700)")
+    parser.add_argument("--config", help="TOML config file")
+    parser.add_argument("--no-journal", action="store_true",
+                        help="do not run the journal in this process (run it elsewhere)")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the configuration table (markdown) and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.print_config:
+        print(settings_table())
+        return 0
+    settings = load_settings(args.config, dsn=args.dsn, host=args.host, port=args.port)
+    if not settings.dsn:
+        print("rtstock serve: no database: pass --dsn or set RTSTOCK_DSN "
+              "(or run `rtstock demo`, which starts its own)", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    from ingest_core.server import create_app
+
+    ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} \
+        if settings.tls_cert else {}
+    uvicorn.run(create_app(settings, journal=not args.no_journal), host=settings.host,
+                port=settings.port, log_level=settings.log_level, access_log=False,
+                loop="uvloop", http="httptools", **ssl)
+    return 0

@@ -1,0 +1,257 @@
+"""Journal: committed events become done ``stock.move`` / ``stock.move.line`` rows.
+
+What it is: the stage that makes Odoo's move history agree with the quants
+the writer already changed. Every ``journal_interval_ms`` it takes the
+committed events that have no move yet and writes, in one transaction, one
+done move + move line per (product, lot, source, destination, picking type,
+operation), and links each event to its move.
+
+How it works: events are claimed with ``FOR UPDATE SKIP LOCKED`` (several
+ingest instances can run journals), aggregated, and written with the
+columns and values Odoo 18's ORM writes for the same movement:
+moves with a picking type go into one done picking per (type, source,
+destination) named from the type's own ``ir.sequence`` (``S01/OUT/00042``);
+scraps get a done ``stock.scrap`` each (``SP/00007``); count differences are
+``is_inventory`` moves named "Product Quantity Updated". Linking events and
+writing moves in one transaction means a crash leaves either both or neither:
+nothing is materialised twice or lost. Quants are not touched here.
+
+Caveats: moves are written without valuation layers; the add-on's
+valuation job completes them through Odoo's own ``stock_account`` methods.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import psycopg2
+
+from ingest_core import metrics
+from ingest_core.odoo import sql
+from ingest_core.reference import ReferenceData
+
+_logger = logging.getLogger(__name__)
+
+INVENTORY_NAME = "Product Quantity Updated"
+
+
+def sequence_name(prefix: str, suffix: str, padding: int, number: int,
+                  now: datetime | None = None) -> str:
+    """Odoo's ``ir.sequence`` name: interpolated prefix + zero-padded number + suffix."""
+    now = now or datetime.now(UTC)
+    legend = {
+        "year": now.strftime("%Y"), "month": now.strftime("%m"), "day": now.strftime("%d"),
+        "y": now.strftime("%y"), "doy": now.strftime("%j"), "woy": now.strftime("%W"),
+        "weekday": now.strftime("%w"), "h24": now.strftime("%H"), "h12": now.strftime("%I"),
+        "min": now.strftime("%M"), "sec": now.strftime("%S"),
+    }
+    legend.update({f"range_{k}": v for k, v in list(legend.items())})
+    legend.update({f"current_{k}": v for k, v in list(legend.items()) if "_" not in k})
+    return (prefix % legend if "%(" in prefix else prefix) + str(number).zfill(padding) + (
+        suffix % legend if "%(" in suffix else suffix)
+
+
+def _group_order(key: tuple) -> tuple:
+    """Deterministic order of move groups (None sorts first), so ids follow a stable order."""
+    return (*(-1 if value is None else value for value in key[:5]), key[5], key[6])
+
+
+class Journal:
+    def __init__(self, dsn: str, reference: ReferenceData, *, interval_ms: float = 200.0,
+                 batch_events: int = 50_000, user_id: int = 1) -> None:
+        self._dsn = dsn
+        self.reference = reference
+        self.interval = interval_ms / 1000.0
+        self.batch_events = batch_events
+        self.user_id = user_id
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._connection = None
+        self._sequences: dict[int, tuple] | None = None
+
+    def start(self) -> Journal:
+        self._thread = threading.Thread(target=self._run, name="rtstock-journal", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, drain: bool = True) -> None:
+        """Stop; with ``drain``, first materialise everything committed so far."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(30)
+        if drain:
+            while self.run_once():
+                pass
+        if self._connection is not None:
+            self._connection.close()
+
+    def _run(self) -> None:
+        backoff = self.interval
+        while not self._stop.is_set():
+            try:
+                while self.run_once() >= self.batch_events and not self._stop.is_set():
+                    pass
+                self._update_lag()
+                backoff = self.interval
+            except Exception:
+                _logger.exception("journal run failed; events stay pending and are retried")
+                self._close()
+                backoff = min(backoff * 2, 5.0)
+            self._wake.wait(backoff)
+            self._wake.clear()
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(psycopg2.Error):
+                self._connection.close()
+        self._connection = None
+
+    def _cursor(self):
+        if self._connection is None or self._connection.closed:
+            self._connection = psycopg2.connect(self._dsn)
+        return self._connection.cursor()
+
+    def _update_lag(self) -> None:
+        with self._cursor() as cur:
+            pending, age = sql.pending_event_stats(cur)
+        self._connection.rollback()
+        metrics.JOURNAL_PENDING.set(pending)
+        metrics.JOURNAL_LAG.set(age or 0.0)
+
+    def pending(self) -> tuple[int, float | None]:
+        """(events without a move, age of the oldest in seconds)."""
+        with self._cursor() as cur:
+            result = sql.pending_event_stats(cur)
+        self._connection.rollback()
+        return result
+
+    def run_once(self) -> int:
+        """Materialise one batch of pending events; returns how many events it took."""
+        cur = self._cursor()
+        try:
+            events = sql.claim_pending_events(cur, self.batch_events)
+            if events:
+                self._materialise(cur, events)
+            self._connection.commit()
+        except BaseException:
+            self._connection.rollback()
+            raise
+        finally:
+            cur.close()
+        return len(events)
+
+    # ------------------------------------------------------------------ materialise
+    def _materialise(self, cur, events: list[sql.PendingEvent]) -> None:
+        groups: dict[tuple, list[sql.PendingEvent]] = defaultdict(list)
+        for event in events:
+            groups[(event.product_id, event.lot_id, event.location_id, event.location_dest_id,
+                    event.picking_type_id, event.operation, event.company_id)].append(event)
+        keys = sorted(groups, key=_group_order)
+        move_ids = sql.reserve_ids(cur, "stock_move", len(keys))
+        pickings = self._pickings(cur, keys)
+        scraps = self._scraps(cur, keys, groups)
+        products = self.reference.products
+        moves, lines, event_ids, event_moves = [], [], [], []
+        for key, move_id in zip(keys, move_ids, strict=True):
+            product_id, lot_id, source, destination, picking_type, operation, company = key
+            quantity = sum(event.quantity for event in groups[key])
+            product = products.get(product_id)
+            picking = pickings.get((picking_type, source, destination))
+            scrap = scraps.get(key)
+            if picking:
+                name, reference, description = (product.display_name if product else "",
+                                                picking[1], product.name if product else None)
+            elif scrap:
+                name = reference = scrap[1]
+                description = None
+            else:
+                name = reference = INVENTORY_NAME
+                description = None
+            moves.append({
+                "id": move_id, "name": name, "reference": reference,
+                "origin": scrap[1] if scrap else None, "description_picking": description,
+                "product_id": product_id, "product_uom": product.uom_id if product else 1,
+                "location_id": source, "location_dest_id": destination,
+                "picking_id": picking[0] if picking else None, "picking_type_id": picking_type,
+                "scrap_id": scrap[0] if scrap else None, "scrapped": operation == "scrap",
+                "is_inventory": True if operation == "count" else None,
+                "company_id": company, "quantity": quantity, "reserve_today": bool(picking),
+            })
+            lines.append({
+                "move_id": move_id, "picking_id": picking[0] if picking else None,
+                "reference": reference, "product_id": product_id,
+                "product_uom_id": product.uom_id if product else 1, "lot_id": lot_id,
+                "location_id": source, "location_dest_id": destination, "company_id": company,
+                "quantity": quantity,
+            })
+            for event in groups[key]:
+                event_ids.append(event.id)
+                event_moves.append(move_id)
+        sql.insert_done_moves(cur, moves, lines, self.user_id)
+        sql.link_events_to_moves(cur, event_ids, event_moves)
+        metrics.JOURNAL_MOVES.inc(len(moves))
+
+    def _pickings(self, cur, keys) -> dict[tuple, tuple[int, str]]:
+        routes = sorted({(k[4], k[2], k[3], k[6]) for k in keys if k[4] is not None})
+        if not routes:
+            return {}
+        if self._sequences is None:
+            self._sequences = sql.picking_type_sequences(cur)
+        ids = sql.reserve_ids(cur, "stock_picking", len(routes))
+        rows, result = [], {}
+        for (picking_type, source, destination, company), picking_id in zip(routes, ids,
+                                                                              strict=True):
+            sequence = self._sequences.get(picking_type)
+            if sequence is None:
+                name = f"RRS/{picking_id}"
+            else:
+                sequence_id, implementation, prefix, suffix, padding = sequence
+                number = sql.next_sequence_numbers(cur, sequence_id, implementation, 1)[0]
+                name = sequence_name(prefix, suffix, padding, number)
+            rows.append({"id": picking_id, "name": name, "picking_type_id": picking_type,
+                         "location_id": source, "location_dest_id": destination,
+                         "company_id": company, "origin": "rtstock"})
+            result[(picking_type, source, destination)] = (picking_id, name)
+        sql.insert_pickings(cur, rows, self.user_id)
+        return result
+
+    def _scraps(self, cur, keys, groups) -> dict[tuple, tuple[int, str]]:
+        wanted = [k for k in keys if k[5] == "scrap"]
+        if not wanted:
+            return {}
+        ids = sql.reserve_ids(cur, "stock_scrap", len(wanted))
+        rows, result = [], {}
+        for key, scrap_id in zip(wanted, ids, strict=True):
+            product_id, lot_id, source, destination, _type, _op, company = key
+            sequence = sql.sequence_by_code(cur, "stock.scrap", company)
+            if sequence is None:
+                name = f"SP/RRS{scrap_id}"
+            else:
+                sequence_id, implementation, prefix, suffix, padding = sequence
+                number = sql.next_sequence_numbers(cur, sequence_id, implementation, 1)[0]
+                name = sequence_name(prefix, suffix, padding, number)
+            product = self.reference.products.get(product_id)
+            rows.append({"id": scrap_id, "name": name, "product_id": product_id,
+                         "product_uom_id": product.uom_id if product else 1, "lot_id": lot_id,
+                         "location_id": source, "scrap_location_id": destination,
+                         "scrap_qty": sum(e.quantity for e in groups[key]),
+                         "company_id": company})
+            result[key] = (scrap_id, name)
+        sql.insert_scraps(cur, rows, self.user_id)
+        return result
+
+    def wait_drained(self, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._wake.set()
+            if self.pending()[0] == 0:
+                return True
+            time.sleep(0.05)
+        return False

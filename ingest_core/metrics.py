@@ -1,0 +1,21 @@
+"""Prometheus metrics of the ingest (exposed at ``/metrics``)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+READS = Counter("rtstock_reads_total", "Reads by fate", ["status"])
+REJECTS = Counter("rtstock_rejects_total", "Rejected reads by reason", ["reason"])
+BATCHES = Counter("rtstock_commit_batches_total", "Group-commit transactions")
+BATCH_READS = Histogram("rtstock_commit_batch_reads", "Reads per group commit",
+                        buckets=(1, 10, 50, 100, 500, 1000, 2000, 5000, 10000))
+COMMIT_SECONDS = Histogram("rtstock_commit_seconds", "Group-commit latency (transaction)",
+                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5))
+REQUEST_SECONDS = Histogram("rtstock_request_seconds", "POST /v1/reads latency (to ack)",
+                            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5))
+QUEUE_DEPTH = Gauge("rtstock_queue_reads", "Reads waiting for commit")
+RETRIES = Counter("rtstock_commit_retries_total", "Transactions retried", ["error"])
+OVERLOADED = Counter("rtstock_overloaded_total", "Requests answered 503 because of load")
+JOURNAL_LAG = Gauge("rtstock_journal_lag_seconds", "Age of the oldest event without a move")
+JOURNAL_PENDING = Gauge("rtstock_journal_pending_events", "Events waiting for the journal")
+JOURNAL_MOVES = Counter("rtstock_journal_moves_total", "Done moves written by the journal")

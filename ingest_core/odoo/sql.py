@@ -1,0 +1,537 @@
+"""Every SQL statement the ingest runs against Odoo's and the add-on's tables.
+
+What it is: the only module (with ``check``/``init``/``catalog``/``ddl`` in
+this package) that names Odoo tables in SQL. Stages call these functions
+with a psycopg2 cursor; nothing else writes SQL against Odoo.
+
+How it works: statements are set-based (``unnest`` of arrays), so one round
+trip serves a whole batch. Column lists for the rows Odoo's ORM would write
+come from ``tables.py``; the values mirror what Odoo 18's ``stock`` module
+writes for a done move (see ``shared/odoo18/orm_reference.json``). Quants are
+locked in a fixed order (advisory lock per key, then rows by id), so writers
+never deadlock each other; the ORM's own ``FOR NO KEY UPDATE`` is respected.
+
+Caveats: timestamps are naive UTC like Odoo's; ``now()`` is the transaction
+start, as the ORM's ``fields.Datetime.now()`` within one request.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+UTC_NOW = "(now() AT TIME ZONE 'UTC')"
+
+
+# --------------------------------------------------------------------------- reference data
+
+DEVICE_COLUMNS = ("id, name, kind, warehouse_id, location_id, company_id, active, "
+                  "allow_sale, allow_return, allow_receipt, allow_transfer_out, "
+                  "allow_transfer_in, allow_scrap, allow_count")
+
+
+def device_by_token_hash(cur, token_hash: str):
+    cur.execute(f"SELECT {DEVICE_COLUMNS} FROM rrs_device WHERE token_hash = %s", (token_hash,))
+    return cur.fetchone()
+
+
+def load_devices(cur) -> list[tuple]:
+    """(token hash, *DEVICE_COLUMNS) of every device that has a token."""
+    cur.execute(f"SELECT token_hash, {DEVICE_COLUMNS} FROM rrs_device WHERE token_hash IS NOT NULL")
+    return cur.fetchall()
+
+
+def devices_version(cur) -> tuple:
+    """Changes whenever a device row is created, written or deleted."""
+    cur.execute("SELECT count(*), max(write_date), max(id), sum(hashtext(coalesce(token_hash, '')))"
+                " FROM rrs_device")
+    return tuple(cur.fetchone())
+
+
+def insert_device(cur, *, name: str, kind: str, warehouse_id: int, location_id: int,
+                  company_id: int, token_hash: str, token_hint: str, allowed: Iterable[str],
+                  active: bool = True) -> int:
+    """Create a device (demo, tests, benchmarks); in production the add-on does this."""
+    allowed = set(allowed)
+    flags = {f"allow_{op}": op in allowed for op in
+             ("sale", "return", "receipt", "transfer_out", "transfer_in", "scrap", "count")}
+    columns = ["name", "kind", "warehouse_id", "location_id", "company_id", "active",
+               "token_hash", "token_hint", *flags]
+    values = [name, kind, warehouse_id, location_id, company_id, active, token_hash,
+              token_hint, *flags.values()]
+    cur.execute(f"INSERT INTO rrs_device ({', '.join(columns)}, create_date, write_date) "
+                f"VALUES ({', '.join(['%s'] * len(values))}, {UTC_NOW}, {UTC_NOW}) RETURNING id",
+                values)
+    return cur.fetchone()[0]
+
+
+def set_device_active(cur, device_id: int, active: bool) -> None:
+    cur.execute(f"UPDATE rrs_device SET active = %s, write_date = {UTC_NOW} WHERE id = %s",
+                (active, device_id))
+
+
+def revoke_device_token(cur, device_id: int) -> None:
+    cur.execute(f"UPDATE rrs_device SET token_hash = NULL, write_date = {UTC_NOW} WHERE id = %s",
+                (device_id,))
+
+
+def touch_devices(cur, device_ids: Sequence[int]) -> None:
+    cur.execute(f"UPDATE rrs_device SET last_seen = {UTC_NOW} WHERE id = ANY(%s)",
+                (list(device_ids),))
+
+
+def catalog_version(cur) -> tuple:
+    """Changes whenever a product, template or packaging row is created/written/deleted."""
+    cur.execute("""
+        SELECT (SELECT row(count(*), max(write_date), max(id))::text FROM product_product),
+               (SELECT row(count(*), max(write_date), max(id))::text FROM product_template),
+               (SELECT row(count(*), max(write_date), max(id))::text FROM product_packaging)""")
+    return tuple(cur.fetchone())
+
+
+def load_products(cur) -> list[tuple]:
+    """(product id, barcode, default code, tracking, uom id, display name, name, storable)."""
+    cur.execute("""
+        SELECT p.id, p.barcode, p.default_code, t.tracking, t.uom_id,
+               CASE WHEN p.default_code IS NOT NULL
+                    THEN '[' || p.default_code || '] ' || (t.name->>'en_US')
+                    ELSE t.name->>'en_US' END,
+               t.name->>'en_US', coalesce(t.is_storable, false)
+          FROM product_product p JOIN product_template t ON t.id = p.product_tmpl_id
+         WHERE coalesce(p.active, true) AND coalesce(t.active, true)""")
+    return cur.fetchall()
+
+
+def load_packagings(cur) -> list[tuple]:
+    """(barcode, product id, quantity) of packagings that have a barcode."""
+    cur.execute("SELECT barcode, product_id, qty FROM product_packaging "
+                "WHERE barcode IS NOT NULL AND coalesce(qty, 0) > 0")
+    return cur.fetchall()
+
+
+def load_warehouses(cur) -> list[tuple]:
+    """Per warehouse: id, code, company, stock location, picking types (in, out, int, pos)."""
+    cur.execute("SELECT id, code, company_id, lot_stock_id, in_type_id, out_type_id, "
+                "int_type_id, pos_type_id FROM stock_warehouse WHERE coalesce(active, true)")
+    return cur.fetchall()
+
+
+def load_special_locations(cur) -> list[tuple]:
+    """(company id, usage, scrap flag, location id) of the virtual locations operations use."""
+    cur.execute("""
+        SELECT DISTINCT ON (company_id, usage, coalesce(scrap_location, false))
+               company_id, usage, coalesce(scrap_location, false), id
+          FROM stock_location
+         WHERE usage IN ('supplier', 'customer', 'inventory', 'transit')
+           AND coalesce(active, true)
+         ORDER BY company_id, usage, coalesce(scrap_location, false), id""")
+    rows = cur.fetchall()
+    cur.execute("SELECT id, internal_transit_location_id FROM res_company")
+    return rows + [(company, "company_transit", False, location)
+                   for company, location in cur.fetchall() if location]
+
+
+def load_locations(cur) -> list[tuple]:
+    """(id, warehouse id, usage, company id) of every active location."""
+    cur.execute("SELECT id, warehouse_id, usage, company_id FROM stock_location "
+                "WHERE coalesce(active, true)")
+    return cur.fetchall()
+
+
+def load_companies(cur) -> list[tuple]:
+    """(id, annual inventory month, annual inventory day) per company."""
+    cur.execute("SELECT id, annual_inventory_month, annual_inventory_day FROM res_company")
+    return cur.fetchall()
+
+
+# --------------------------------------------------------------------------- lots
+
+def _key(*parts: object) -> int:
+    """Stable 63-bit advisory-lock key."""
+    return zlib.crc32(repr(parts).encode()) | (zlib.adler32(repr(parts).encode()) << 31)
+
+
+def find_or_create_lots(cur, wanted: Sequence[tuple[int, str, int]], user_id: int
+                        ) -> dict[tuple[int, str], int]:
+    """Lot ids for (product id, lot name, company id), creating the missing ones.
+
+    An advisory lock per (product, name) makes concurrent writers agree on one
+    lot instead of creating two with the same name.
+    """
+    if not wanted:
+        return {}
+    unique = sorted(set(wanted))
+    cur.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) k ORDER BY k",
+                (sorted({_key("lot", p, n) for p, n, _c in unique}),))
+    cur.execute("""
+        SELECT DISTINCT ON (l.product_id, l.name) l.product_id, l.name, l.id
+          FROM stock_lot l JOIN unnest(%s::int[], %s::varchar[]) AS w(product_id, name)
+            ON l.product_id = w.product_id AND l.name = w.name
+         ORDER BY l.product_id, l.name, l.id""",
+                ([p for p, _n, _c in unique], [n for _p, n, _c in unique]))
+    found = {(product, name): lot for product, name, lot in cur.fetchall()}
+    missing = [(p, n, c) for p, n, c in unique if (p, n) not in found]
+    if missing:
+        cur.execute(f"""
+            INSERT INTO stock_lot (product_id, name, company_id, product_uom_id,
+                                   create_uid, create_date, write_uid, write_date)
+            SELECT m.product_id, m.name, m.company_id, t.uom_id, %s, {UTC_NOW}, %s, {UTC_NOW}
+              FROM unnest(%s::int[], %s::varchar[], %s::int[]) AS m(product_id, name, company_id)
+              JOIN product_product p ON p.id = m.product_id
+              JOIN product_template t ON t.id = p.product_tmpl_id
+            RETURNING product_id, name, id""",
+                    (user_id, user_id, [p for p, _n, _c in missing],
+                     [n for _p, n, _c in missing], [c for _p, _n, c in missing]))
+        found.update({(product, name): lot for product, name, lot in cur.fetchall()})
+    return found
+
+
+# --------------------------------------------------------------------------- events
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    device_id: int
+    read_key: str
+    read_at: str  # ISO timestamp, UTC
+    operation: str
+    code: str
+    product_id: int
+    lot_id: int | None
+    quantity: float
+    location_id: int
+    location_dest_id: int
+    picking_type_id: int | None
+    warehouse_id: int
+    company_id: int
+
+
+def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | None]:
+    """Insert events; returns, per row, its new id or None when (device, key) already existed."""
+    if not rows:
+        return []
+    columns = ("device_id", "read_key", "read_at", "operation", "code", "product_id", "lot_id",
+               "quantity", "location_id", "location_dest_id", "picking_type_id",
+               "warehouse_id", "company_id")
+    types = ("int", "varchar", "timestamp", "varchar", "varchar", "int", "int", "numeric",
+             "int", "int", "int", "int", "int")
+    arrays = [[getattr(row, column) for row in rows] for column in columns]
+    unnest = ", ".join(f"%s::{kind}[]" for kind in types)
+    cur.execute(f"""
+        INSERT INTO rrs_event ({', '.join(columns)}, received_at,
+                               create_uid, create_date, write_uid, write_date)
+        SELECT *, {UTC_NOW}, %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest({unnest})
+        ON CONFLICT (device_id, read_key) DO NOTHING
+        RETURNING device_id, read_key, id""", (user_id, user_id, *arrays))
+    applied = {(device, key): event_id for device, key, event_id in cur.fetchall()}
+    return [applied.pop((row.device_id, row.read_key), None) for row in rows]
+
+
+def existing_event_keys(cur, device_id: int, keys: Sequence[str]) -> set[str]:
+    cur.execute("SELECT read_key FROM rrs_event WHERE device_id = %s AND read_key = ANY(%s)",
+                (device_id, list(keys)))
+    return {row[0] for row in cur.fetchall()}
+
+
+def insert_quarantine(cur, rows: Sequence[tuple[int | None, str | None, dict, str, str]],
+                      user_id: int) -> None:
+    """(device id, read key, raw read, reason code, reason) rows, state 'new'.
+
+    A resent read that is still waiting in quarantine for the same reason is
+    not quarantined twice.
+    """
+    if not rows:
+        return
+    cur.execute(f"""
+        INSERT INTO rrs_quarantine (device_id, read_key, raw, reason_code, reason, state,
+                                    received_at, create_uid, create_date, write_uid, write_date)
+        SELECT d, k, r::jsonb, c, m, 'new', {UTC_NOW}, %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest(%s::int[], %s::varchar[], %s::text[], %s::varchar[], %s::varchar[])
+               AS q(d, k, r, c, m)
+         WHERE k IS NULL OR NOT EXISTS (
+               SELECT 1 FROM rrs_quarantine o WHERE o.device_id = q.d AND o.read_key = q.k
+                  AND o.reason_code = q.c AND o.state = 'new')""",
+                (user_id, user_id, [r[0] for r in rows], [r[1] for r in rows],
+                 [json.dumps(r[2], default=str) for r in rows], [r[3] for r in rows],
+                 [r[4] for r in rows]))
+
+
+# --------------------------------------------------------------------------- quants
+
+QuantKey = tuple[int, int, int | None]  # product, location, lot
+
+
+def sort_key(key: QuantKey) -> tuple[int, int, int]:
+    """Total order of quant keys (lot None first): the lock order of every writer."""
+    return key[0], key[1], -1 if key[2] is None else key[2]
+
+
+def lock_quant_keys(cur, keys: Iterable[QuantKey]) -> None:
+    """Advisory locks per (product, location, lot), in one global order: no writer deadlocks."""
+    cur.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) k ORDER BY k",
+                (sorted({_key("quant", *key) for key in keys}),))
+
+
+def quant_totals(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, float]:
+    """Current on-hand per key (all quants of the key, no package/owner)."""
+    cur.execute("""
+        SELECT k.p, k.l, k.t, coalesce(sum(q.quantity), 0)
+          FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
+          LEFT JOIN stock_quant q ON q.product_id = k.p AND q.location_id = k.l
+               AND q.lot_id IS NOT DISTINCT FROM k.t
+               AND q.package_id IS NULL AND q.owner_id IS NULL
+         GROUP BY k.p, k.l, k.t""",
+                ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]))
+    return {(p, loc, lot): float(total) for p, loc, lot, total in cur.fetchall()}
+
+
+def apply_quant_deltas(cur, deltas: dict[QuantKey, float], company_of: dict[int, int],
+                       inventory_date_of: dict[int, date], user_id: int
+                       ) -> dict[QuantKey, float]:
+    """Add ``deltas`` to the quants of their keys; returns each key's new quantity.
+
+    One quant per key receives the delta (the oldest, as Odoo's ``_gather``
+    prefers); keys without a quant get a new one shaped like the ORM's
+    (``inventory_diff_quantity = -quantity``, ``inventory_date_of`` the next
+    annual inventory date of internal locations), which Odoo's quant merging
+    treats like its own. Call ``lock_quant_keys`` first, in the same transaction.
+    """
+    keys = sorted((key for key, qty in deltas.items() if qty), key=sort_key)
+    if not keys:
+        return {}
+    products = [k[0] for k in keys]
+    locations = [k[1] for k in keys]
+    lots = [k[2] for k in keys]
+    cur.execute("""
+        SELECT q.id FROM stock_quant q WHERE q.id IN (
+            SELECT DISTINCT ON (k.p, k.l, k.t) q2.id
+              FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
+              JOIN stock_quant q2 ON q2.product_id = k.p AND q2.location_id = k.l
+                   AND q2.lot_id IS NOT DISTINCT FROM k.t
+                   AND q2.package_id IS NULL AND q2.owner_id IS NULL
+             ORDER BY k.p, k.l, k.t, q2.in_date, q2.id)
+         ORDER BY q.id FOR NO KEY UPDATE""", (products, locations, lots))
+    quant_ids = [row[0] for row in cur.fetchall()]
+    result: dict[QuantKey, float] = {}
+    if quant_ids:
+        cur.execute(f"""
+            UPDATE stock_quant q
+               SET quantity = coalesce(q.quantity, 0) + k.d, write_uid = %s,
+                   write_date = {UTC_NOW}
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::numeric[]) AS k(p, l, t, d)
+             WHERE q.id = ANY(%s) AND q.product_id = k.p AND q.location_id = k.l
+               AND q.lot_id IS NOT DISTINCT FROM k.t
+            RETURNING q.product_id, q.location_id, q.lot_id, q.quantity""",
+                    (user_id, products, locations, lots, [deltas[k] for k in keys], quant_ids))
+        result = {(p, loc, lot): float(qty) for p, loc, lot, qty in cur.fetchall()}
+    missing = [k for k in keys if k not in result]
+    if missing:
+        cur.execute(f"""
+            INSERT INTO stock_quant (product_id, location_id, lot_id, company_id, quantity,
+                                     reserved_quantity, inventory_diff_quantity, inventory_date,
+                                     in_date, create_uid, create_date, write_uid, write_date)
+            SELECT k.p, k.l, k.t, k.c, k.d, 0, -k.d, k.i,
+                   {UTC_NOW}, %s, {UTC_NOW}, %s, {UTC_NOW}
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::numeric[],
+                          %s::date[]) AS k(p, l, t, c, d, i)
+            RETURNING product_id, location_id, lot_id, quantity""",
+                    (user_id, user_id, [k[0] for k in missing], [k[1] for k in missing],
+                     [k[2] for k in missing], [company_of[k[1]] for k in missing],
+                     [deltas[k] for k in missing],
+                     [inventory_date_of.get(k[1]) for k in missing]))
+        result.update({(p, loc, lot): float(qty) for p, loc, lot, qty in cur.fetchall()})
+    return result
+
+
+# --------------------------------------------------------------------------- journal
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    id: int
+    product_id: int
+    lot_id: int | None
+    quantity: float
+    location_id: int
+    location_dest_id: int
+    picking_type_id: int | None
+    operation: str
+    company_id: int
+
+
+def claim_pending_events(cur, limit: int) -> list[PendingEvent]:
+    """Committed events without a move, oldest first; rows another journal holds are skipped."""
+    cur.execute("""
+        SELECT id, product_id, lot_id, quantity, location_id, location_dest_id,
+               picking_type_id, operation, company_id
+          FROM rrs_event WHERE move_id IS NULL AND quantity <> 0
+         ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""", (limit,))
+    return [PendingEvent(i, p, lot, float(q), src, dst, pt, op, c)
+            for i, p, lot, q, src, dst, pt, op, c in cur.fetchall()]
+
+
+def pending_event_stats(cur) -> tuple[int, float | None]:
+    """(events waiting for the journal, age in seconds of the oldest)."""
+    cur.execute("""
+        SELECT count(*), extract(epoch FROM (now() AT TIME ZONE 'UTC') - min(received_at))
+          FROM rrs_event WHERE move_id IS NULL AND quantity <> 0""")
+    count, age = cur.fetchone()
+    return int(count), float(age) if age is not None else None
+
+
+def reserve_ids(cur, table: str, count: int) -> list[int]:
+    """``count`` ids from ``table``'s own sequence, so rows can be linked before insert."""
+    if count <= 0:
+        return []
+    cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                "FROM generate_series(1, %s)", (table, count))
+    return [row[0] for row in cur.fetchall()]
+
+
+def picking_type_sequences(cur) -> dict[int, tuple]:
+    """picking type id -> (sequence id, implementation, prefix, suffix, padding)."""
+    cur.execute("""
+        SELECT t.id, s.id, s.implementation, coalesce(s.prefix, ''), coalesce(s.suffix, ''),
+               s.padding
+          FROM stock_picking_type t JOIN ir_sequence s ON s.id = t.sequence_id""")
+    return {row[0]: row[1:] for row in cur.fetchall()}
+
+
+def sequence_by_code(cur, code: str, company_id: int) -> tuple | None:
+    """(sequence id, implementation, prefix, suffix, padding) of ``code`` for a company."""
+    cur.execute("""
+        SELECT id, implementation, coalesce(prefix, ''), coalesce(suffix, ''), padding
+          FROM ir_sequence WHERE code = %s AND coalesce(active, true)
+           AND (company_id = %s OR company_id IS NULL)
+         ORDER BY company_id NULLS LAST, id LIMIT 1""", (code, company_id))
+    return cur.fetchone()
+
+
+def next_sequence_numbers(cur, sequence_id: int, implementation: str, count: int) -> list[int]:
+    """Numbers as Odoo's ``ir.sequence`` hands them out (PostgreSQL sequence or no-gap row)."""
+    if implementation == "standard":
+        cur.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
+                    (f"ir_sequence_{sequence_id:03d}", count))
+        return [row[0] for row in cur.fetchall()]
+    cur.execute("""
+        UPDATE ir_sequence SET number_next = number_next + number_increment * %s
+         WHERE id = %s RETURNING number_next - number_increment * %s, number_increment""",
+                (count, sequence_id, count))
+    first, step = cur.fetchone()
+    return [first + step * index for index in range(count)]
+
+
+def insert_pickings(cur, rows: Sequence[dict], user_id: int) -> None:
+    """Done pickings (explicit ids) holding the journal's moves, one per type and route."""
+    if not rows:
+        return
+    fields = ("id", "name", "picking_type_id", "location_id", "location_dest_id", "company_id",
+              "origin")
+    kinds = ("int", "varchar", "int", "int", "int", "int", "varchar")
+    arrays = [[row[f] for row in rows] for f in fields]
+    cur.execute(f"""
+        INSERT INTO stock_picking ({', '.join(fields)}, user_id, move_type, state, priority,
+                                   has_deadline_issue, is_locked, scheduled_date, date,
+                                   date_done, create_uid, create_date, write_uid, write_date)
+        SELECT *, %s, 'direct', 'done', '0', false, true,
+               date_trunc('second', {UTC_NOW}), date_trunc('second', {UTC_NOW}),
+               date_trunc('second', {UTC_NOW}), %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest({', '.join(f'%s::{k}[]' for k in kinds)})""",
+                (user_id, user_id, user_id, *arrays))
+
+
+def insert_scraps(cur, rows: Sequence[dict], user_id: int) -> None:
+    """Done ``stock.scrap`` records, as Odoo's scrap action leaves them."""
+    if not rows:
+        return
+    fields = ("id", "name", "product_id", "product_uom_id", "lot_id", "location_id",
+              "scrap_location_id", "scrap_qty", "company_id")
+    kinds = ("int", "varchar", "int", "int", "int", "int", "int", "numeric", "int")
+    arrays = [[row[f] for row in rows] for f in fields]
+    cur.execute(f"""
+        INSERT INTO stock_scrap ({', '.join(fields)}, state, date_done, should_replenish,
+                                 create_uid, create_date, write_uid, write_date)
+        SELECT *, 'done', date_trunc('second', {UTC_NOW}), false, %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest({', '.join(f'%s::{k}[]' for k in kinds)})""", (user_id, user_id, *arrays))
+
+
+MOVE_FIELDS = ("id", "name", "reference", "origin", "description_picking", "product_id",
+               "product_uom", "location_id", "location_dest_id", "picking_id", "picking_type_id",
+               "scrap_id", "scrapped", "is_inventory", "company_id", "quantity", "reserve_today")
+_MOVE_KINDS = ("int", "varchar", "varchar", "varchar", "text", "int", "int", "int", "int", "int",
+               "int", "int", "bool", "bool", "int", "numeric", "bool")
+
+
+def insert_done_moves(cur, moves: Sequence[dict], lines: Sequence[dict], user_id: int) -> None:
+    """Done ``stock.move`` + ``stock.move.line`` rows with the values Odoo 18's ORM writes."""
+    if not moves:
+        return
+    arrays = [[move[f] for move in moves] for f in MOVE_FIELDS]
+    cur.execute(f"""
+        INSERT INTO stock_move (id, name, reference, origin, description_picking, product_id,
+                                product_uom, location_id, location_dest_id, picking_id,
+                                picking_type_id, scrap_id, scrapped, is_inventory, company_id,
+                                product_qty, product_uom_qty, quantity, reservation_date,
+                                sequence, priority, state, procure_method, picked,
+                                propagate_cancel, additional, date,
+                                create_uid, create_date, write_uid, write_date)
+        SELECT m.id, m.name, m.reference, m.origin, m.description_picking, m.product_id,
+               m.product_uom, m.location_id, m.location_dest_id, m.picking_id,
+               m.picking_type_id, m.scrap_id, m.scrapped, m.is_inventory, m.company_id,
+               m.quantity, m.quantity, m.quantity,
+               CASE WHEN m.reserve_today THEN ({UTC_NOW})::date END,
+               10, '0', 'done', 'make_to_stock', true, true, false,
+               date_trunc('second', {UTC_NOW}), %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest({', '.join(f'%s::{k}[]' for k in _MOVE_KINDS)})
+               AS m({', '.join(MOVE_FIELDS)})""", (user_id, user_id, *arrays))
+    fields = ("move_id", "picking_id", "reference", "product_id", "product_uom_id", "lot_id",
+              "location_id", "location_dest_id", "company_id", "quantity")
+    kinds = ("int", "int", "varchar", "int", "int", "int", "int", "int", "int", "numeric")
+    arrays = [[line[f] for line in lines] for f in fields]
+    cur.execute(f"""
+        INSERT INTO stock_move_line ({', '.join(fields)}, quantity_product_uom, state, picked,
+                                     date, create_uid, create_date, write_uid, write_date)
+        SELECT l.*, l.quantity, 'done', true, date_trunc('second', {UTC_NOW}),
+               %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest({', '.join(f'%s::{k}[]' for k in kinds)}) AS l({', '.join(fields)})""",
+                (user_id, user_id, *arrays))
+
+
+def link_events_to_moves(cur, event_ids: Sequence[int], move_ids: Sequence[int]) -> None:
+    cur.execute(f"""
+        UPDATE rrs_event e SET move_id = v.m, write_date = {UTC_NOW}
+          FROM unnest(%s::int[], %s::int[]) AS v(e, m) WHERE e.id = v.e""",
+                (list(event_ids), list(move_ids)))
+
+
+# --------------------------------------------------------------------------- bus
+
+def insert_bus_messages(cur, dbname: str, messages: Sequence[tuple[str, str, dict]],
+                        user_id: int) -> list[str]:
+    """``bus.bus`` rows as Odoo 18's ``_sendone`` writes them; returns the channel JSONs.
+
+    ``messages`` are (channel name, notification type, payload). Send
+    ``notify_bus`` with the returned channels on a connection to the
+    ``postgres`` database after commit, as Odoo's post-commit hook does.
+    """
+    if not messages:
+        return []
+    compact = {"separators": (",", ":")}
+    channels = [json.dumps([dbname, channel], **compact) for channel, _t, _p in messages]
+    bodies = [json.dumps({"type": kind, "payload": payload}, **compact)
+              for _c, kind, payload in messages]
+    cur.execute(f"""
+        INSERT INTO bus_bus (channel, message, create_uid, create_date, write_uid, write_date)
+        SELECT c, m, %s, {UTC_NOW}, %s, {UTC_NOW} FROM unnest(%s::varchar[], %s::varchar[])
+               AS b(c, m)""", (user_id, user_id, channels, bodies))
+    return channels
+
+
+def notify_bus(postgres_cur, channels: Sequence[str]) -> None:
+    """Wake Odoo's bus dispatcher (it LISTENs on ``imbus`` in the ``postgres`` database)."""
+    unique = list(dict.fromkeys(channels))
+    if unique:
+        payload = "[" + ",".join(unique) + "]"
+        postgres_cur.execute("SELECT pg_notify('imbus', %s)", (payload,))

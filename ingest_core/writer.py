@@ -1,0 +1,372 @@
+"""Group-commit writer: many requests' reads, one transaction, answered after commit.
+
+What it is: the commit stage. Requests hand ``PreparedBatch``es to
+``GroupCommitWriter.submit``; a single thread takes everything waiting (bounded
+by ``batch_max_reads`` and ``batch_max_wait_ms``), commits it in one
+transaction and then completes each request's future with per-read fates.
+While one transaction commits, the next group accumulates.
+
+How it works, in one transaction per group:
+1. lots named by reads are found or created (advisory lock per lot);
+2. event rows are inserted with ``ON CONFLICT (device_id, read_key) DO
+   NOTHING``: a row comes back only for a read applied now, so a replayed
+   read is a ``duplicate`` and moves nothing;
+3. quant deltas of the applied reads are aggregated per (product, location,
+   lot), both sides of each movement, locked in one global order and applied;
+4. ``count`` reads are resolved under the same locks: the difference between
+   the counted and the on-hand quantity becomes the event's movement;
+5. rejected reads go to the quarantine; a ``bus.bus`` message per store
+   carries the new quantities; commit; ``pg_notify('imbus')`` wakes Odoo's bus.
+Serialization failures and deadlocks roll back and retry the whole group;
+they are never returned. Done moves are written by ``journal.Journal``.
+
+Caveats: inside one group, counts are applied after the other operations.
+A request is failed (HTTP 503, the device resends) only when its group
+cannot commit after all retries, and then alone, so one bad request cannot
+block the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg2
+import psycopg2.errors
+
+from ingest_core import metrics
+from ingest_core.odoo import sql
+from ingest_core.operations import count_route
+from ingest_core.pipeline import PreparedBatch, ResolvedRead
+from ingest_core.reference import ReferenceData
+
+_logger = logging.getLogger(__name__)
+
+RETRYABLE = (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected,
+             psycopg2.errors.LockNotAvailable)
+MAX_ATTEMPTS = 20
+
+
+@dataclass(slots=True)
+class ReadFate:
+    status: str  # applied | duplicate | rejected
+    event_id: int | None = None
+    reason_code: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class _Pending:
+    batch: PreparedBatch
+    done: Callable[[list[ReadFate] | BaseException], None]
+    enqueued: float = field(default_factory=time.monotonic)
+
+
+class Overloaded(RuntimeError):
+    """More reads are waiting than ``queue_max_reads``: answer 503 + Retry-After."""
+
+
+class GroupCommitWriter:
+    def __init__(self, dsn: str, reference: ReferenceData, *, batch_max_reads: int = 5000,
+                 batch_max_wait_ms: float = 5.0, queue_max_reads: int = 200_000,
+                 user_id: int = 1, notify_dsn: str | None = None) -> None:
+        self._dsn = dsn
+        self._notify_dsn = notify_dsn
+        self.reference = reference
+        self.batch_max_reads = batch_max_reads
+        self.batch_max_wait = batch_max_wait_ms / 1000.0
+        self.queue_max_reads = queue_max_reads
+        self.user_id = user_id
+        self._queue: deque[_Pending] = deque()
+        self._queued_reads = 0
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._connection = None
+        self._notify_connection = None
+        self._dbname = None
+        self._seen_devices: set[int] = set()
+        self._last_seen_flush = 0.0
+
+    # ------------------------------------------------------------------ API
+    @property
+    def queued_reads(self) -> int:
+        return self._queued_reads
+
+    def submit(self, batch: PreparedBatch,
+               done: Callable[[list[ReadFate] | BaseException], None]) -> None:
+        with self._cond:
+            if self._stopping:
+                raise Overloaded("ingest is stopping")
+            if self._queued_reads + batch.size > self.queue_max_reads:
+                raise Overloaded(f"{self._queued_reads} reads waiting for commit")
+            self._queue.append(_Pending(batch, done))
+            self._queued_reads += batch.size
+            metrics.QUEUE_DEPTH.set(self._queued_reads)
+            self._cond.notify()
+
+    async def commit(self, batch: PreparedBatch) -> list[ReadFate]:
+        """Submit from asyncio and wait for the commit."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+
+        def done(result):
+            loop.call_soon_threadsafe(_settle, future, result)
+
+        self.submit(batch, done)
+        return await future
+
+    def start(self) -> GroupCommitWriter:
+        self._thread = threading.Thread(target=self._run, name="rtstock-writer", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish what is queued, then stop."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread:
+            self._thread.join(timeout)
+        for connection in (self._connection, self._notify_connection):
+            if connection is not None:
+                connection.close()
+
+    # ------------------------------------------------------------------ loop
+    def _run(self) -> None:
+        backoff = 0.05
+        while True:
+            group = self._take_group()
+            if group is None:
+                return
+            try:
+                self._commit_group(group)
+                backoff = 0.05
+            except Exception as exc:
+                _logger.exception("group commit failed; retrying its requests one by one")
+                self._reset_connection()
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                self._commit_alone(group, exc)
+
+    def _take_group(self) -> list[_Pending] | None:
+        with self._cond:
+            while not self._queue:
+                if self._stopping:
+                    return None
+                self._cond.wait(0.5)
+            first_at = self._queue[0].enqueued
+            deadline = first_at + self.batch_max_wait
+            while (self._queued_reads < self.batch_max_reads and not self._stopping
+                   and time.monotonic() < deadline):
+                self._cond.wait(max(deadline - time.monotonic(), 0.0005))
+            group, reads = [], 0
+            while self._queue and (not group or reads + self._queue[0].batch.size
+                                   <= self.batch_max_reads):
+                pending = self._queue.popleft()
+                group.append(pending)
+                reads += pending.batch.size
+            self._queued_reads -= reads
+            metrics.QUEUE_DEPTH.set(self._queued_reads)
+            return group
+
+    def _commit_alone(self, group: list[_Pending], first_error: BaseException) -> None:
+        for pending in group:
+            try:
+                self._commit_group([pending])
+            except Exception as exc:
+                _logger.error("request of device %s failed to commit: %s",
+                              pending.batch.device.id, exc)
+                self._reset_connection()
+                pending.done(exc)
+
+    def _reset_connection(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(psycopg2.Error):
+                self._connection.close()
+        self._connection = None
+
+    def _cursor(self):
+        if self._connection is None or self._connection.closed:
+            self._connection = psycopg2.connect(self._dsn)
+            self._dbname = self._connection.get_dsn_parameters().get("dbname")
+        return self._connection.cursor()
+
+    def _commit_group(self, group: list[_Pending]) -> None:
+        started = time.perf_counter()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            cur = self._cursor()
+            try:
+                fates, channels = self._transaction(cur, group)
+                self._connection.commit()
+                break
+            except RETRYABLE as exc:
+                self._connection.rollback()
+                metrics.RETRIES.labels(type(exc).__name__).inc()
+                time.sleep(min(0.002 * attempt * attempt, 0.5))
+            finally:
+                cur.close()
+        else:
+            raise RuntimeError(f"group still conflicting after {MAX_ATTEMPTS} attempts")
+        self._after_commit(group, fates, channels, time.perf_counter() - started)
+
+    def _after_commit(self, group, fates, channels, elapsed: float) -> None:
+        self._notify(channels)
+        reads = sum(p.batch.size for p in group)
+        metrics.COMMIT_SECONDS.observe(elapsed)
+        metrics.BATCHES.inc()
+        metrics.BATCH_READS.observe(reads)
+        for pending, request_fates in zip(group, fates, strict=True):
+            for fate in request_fates:
+                metrics.READS.labels(fate.status).inc()
+                if fate.reason_code:
+                    metrics.REJECTS.labels(fate.reason_code).inc()
+            pending.done(request_fates)
+            self._seen_devices.add(pending.batch.device.id)
+        self._flush_last_seen()
+
+    def _flush_last_seen(self) -> None:
+        """``last_seen`` in its own short transaction every few seconds, not in the hot one."""
+        now = time.monotonic()
+        if now - self._last_seen_flush < 5 or not self._seen_devices:
+            return
+        self._last_seen_flush = now
+        try:
+            with self._cursor() as cur:
+                sql.touch_devices(cur, sorted(self._seen_devices))
+            self._connection.commit()
+            self._seen_devices.clear()
+        except psycopg2.Error as exc:
+            _logger.warning("could not record last_seen: %s", exc)
+            self._connection.rollback()
+
+    def _notify(self, channels: list[str]) -> None:
+        if not channels:
+            return
+        try:
+            if self._notify_connection is None or self._notify_connection.closed:
+                self._notify_connection = psycopg2.connect(self._notify_dsn or self._dsn)
+                self._notify_connection.autocommit = True
+            with self._notify_connection.cursor() as cur:
+                sql.notify_bus(cur, channels)
+        except psycopg2.Error as exc:  # a lost wake-up only delays the UI until its next poll
+            _logger.warning("bus notify failed: %s", exc)
+            self._notify_connection = None
+
+    # ------------------------------------------------------------------ transaction
+    def _transaction(self, cur, group: list[_Pending]):
+        reference = self.reference
+        user = self.user_id
+        lot_ids = sql.find_or_create_lots(cur, [
+            (read.product_id, read.lot_name, pending.batch.device.company_id)
+            for pending in group for read in pending.batch.reads if read.lot_name], user)
+        moving: list[tuple[int, ResolvedRead]] = []
+        counting: list[tuple[int, ResolvedRead]] = []
+        for number, pending in enumerate(group):
+            for read in pending.batch.reads:
+                (counting if read.route is None else moving).append((number, read))
+        fates: list[dict[int, ReadFate]] = [{} for _ in group]
+        deltas: dict[sql.QuantKey, float] = defaultdict(float)
+        event_rows = [self._event_row(group[n].batch, read, read.route, read.quantity, lot_ids)
+                      for n, read in moving]
+        counted_keys = [(read.product_id, read.location_id, _lot(read, lot_ids))
+                        for _n, read in counting]
+        for (number, read), row, event_id in zip(
+                moving, event_rows, sql.insert_events(cur, event_rows, user), strict=True):
+            fates[number][read.index] = _fate(event_id)
+            if event_id is not None:
+                deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
+                deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
+        sql.lock_quant_keys(cur, list(deltas) + counted_keys)
+        company_of = {loc.id: loc.company_id or 1 for loc in reference.locations.values()}
+        inventory_dates = {loc.id: reference.inventory_dates.get(loc.company_id)
+                           for loc in reference.locations.values() if loc.usage == "internal"}
+        new_quantities = sql.apply_quant_deltas(cur, deltas, company_of, inventory_dates, user)
+        if counting:
+            new_quantities.update(self._apply_counts(cur, group, counting, counted_keys, lot_ids,
+                                                     fates, company_of, inventory_dates))
+        quarantine = [(pending.batch.device.id, rejection.key, rejection.raw,
+                       rejection.reason_code, rejection.reason)
+                      for pending in group for rejection in pending.batch.rejections]
+        sql.insert_quarantine(cur, quarantine, user)
+        channels = sql.insert_bus_messages(cur, self._dbname or "",
+                                           self._bus_messages(new_quantities), user)
+        return [self._request_fates(pending.batch, fates[n]) for n, pending in
+                enumerate(group)], channels
+
+    def _apply_counts(self, cur, group, counting, counted_keys, lot_ids, fates, company_of,
+                      inventory_dates) -> dict[sql.QuantKey, float]:
+        on_hand = sql.quant_totals(cur, counted_keys)
+        rows = []
+        for (number, read), key in zip(counting, counted_keys, strict=True):
+            device = group[number].batch.device
+            difference = read.quantity - on_hand.get(key, 0.0)
+            movement = count_route(difference, read.location_id,
+                                   self.reference.places[device.company_id])
+            rows.append(self._event_row(group[number].batch, read, movement, abs(difference),
+                                        lot_ids))
+            on_hand[key] = read.quantity
+        deltas: dict[sql.QuantKey, float] = defaultdict(float)
+        for (number, read), row, event_id in zip(
+                counting, rows, sql.insert_events(cur, rows, self.user_id), strict=True):
+            fates[number][read.index] = _fate(event_id)
+            if event_id is not None and row.quantity:
+                deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
+                deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
+        return sql.apply_quant_deltas(cur, deltas, company_of, inventory_dates, self.user_id)
+
+    def _event_row(self, batch: PreparedBatch, read: ResolvedRead, movement, quantity: float,
+                   lot_ids) -> sql.EventRow:
+        device = batch.device
+        return sql.EventRow(
+            device.id, read.key, read.read_at.isoformat(), read.operation, read.code,
+            read.product_id, _lot(read, lot_ids), quantity, movement.location_id,
+            movement.location_dest_id, movement.picking_type_id, device.warehouse_id,
+            device.company_id)
+
+    def _bus_messages(self, quantities: dict[sql.QuantKey, float]):
+        by_warehouse: dict[int, list] = defaultdict(list)
+        locations = self.reference.locations
+        for (product, location_id, lot), quantity in quantities.items():
+            location = locations.get(location_id)
+            if location is not None and location.usage == "internal" and location.warehouse_id:
+                by_warehouse[location.warehouse_id].append([product, location_id, lot, quantity])
+        return [(f"rrs_stock_{warehouse}", "rrs_stock/quants", {"warehouse_id": warehouse,
+                                                                "quants": rows})
+                for warehouse, rows in sorted(by_warehouse.items())]
+
+    @staticmethod
+    def _request_fates(batch: PreparedBatch, applied: dict[int, ReadFate]) -> list[ReadFate]:
+        fates: list[ReadFate | None] = [None] * batch.size
+        for index, fate in applied.items():
+            fates[index] = fate
+        for rejection in batch.rejections:
+            fates[rejection.index] = ReadFate("rejected", None, rejection.reason_code,
+                                              rejection.reason)
+        for index, _key in batch.duplicates_in_request:
+            fates[index] = ReadFate("duplicate")
+        return [fate or ReadFate("rejected", None, "internal", "read was not processed")
+                for fate in fates]
+
+
+def _lot(read: ResolvedRead, lot_ids) -> int | None:
+    return lot_ids[(read.product_id, read.lot_name)] if read.lot_name else None
+
+
+def _fate(event_id: int | None) -> ReadFate:
+    return ReadFate("applied", event_id) if event_id is not None else ReadFate("duplicate")
+
+
+def _settle(future: asyncio.Future, result) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
