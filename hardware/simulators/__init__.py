@@ -1,0 +1,1 @@
+"""Device simulators for ``rtstock simulate``: every device kind, seeded and reproducible."""

@@ -1,0 +1,59 @@
+"""A serial barcode scanner on a pty pair, so the real agent reads it.
+
+What it is: the scanner end of a pseudo-terminal pair. The agent (or anything
+using pyserial) opens the other end exactly as it would open
+``/dev/ttyACM0``; the simulator writes frames the way a configured scanner
+does: ``[prefix] code [suffix] terminator``, with FNC1 (ASCII 29 in the code)
+sent as GS or replaced by a substitute the agent is configured to undo.
+
+How it works: ``os.openpty()``; the slave is put in raw mode at once so that
+bytes written before the agent opens it are neither echoed nor have CR turned
+into LF. ``link`` makes a stable path (a symlink) to the slave for a
+``store.toml``. Frames are written paced by the profile's times.
+
+Caveats: the pty lives as long as this process; with ``linger_s`` the
+simulator keeps it open after the last frame so the agent can drain it.
+"""
+
+from __future__ import annotations
+
+import os
+import tty
+from pathlib import Path
+
+from hardware.simulators.catalog import GS
+
+
+def frame(
+    code: str, prefix: str = "", suffix: str = "", terminator: str = "\r", fnc1: str = ""
+) -> bytes:
+    """Bytes a scanner configured this way sends for ``code``."""
+    if fnc1 and fnc1 not in {GS, "GS"}:
+        code = code.replace(GS, fnc1)
+    return f"{prefix}{code}{suffix}{terminator}".encode("latin-1")
+
+
+class PtyScannerPort:
+    """Owns a pty pair; ``path`` is what the agent opens."""
+
+    def __init__(self, link: str | None = None) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.link = Path(link) if link else None
+        if self.link is not None:
+            if self.link.is_symlink():
+                self.link.unlink()
+            self.link.symlink_to(self.path)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self.master, view)
+            view = view[written:]
+
+    def close(self) -> None:
+        if self.link is not None and self.link.is_symlink():
+            self.link.unlink()
+        os.close(self.master)
+        os.close(self.slave)

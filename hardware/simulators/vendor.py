@@ -1,0 +1,75 @@
+"""Vendor RFID payloads: Impinj R700 ``tagInventory`` events and Zebra IoT Connector data.
+
+What it is: builders of the JSON that these fixed readers post to a
+webhook/HTTP endpoint, so the ingest's vendor envelopes can be driven without
+the hardware.
+
+How it works: Impinj R700 (IoT device interface) streams events
+``{"timestamp", "hostname", "eventType": "tagInventory", "tagInventoryEvent":
+{"epc" (base64), "epcHex", "antennaPort", "antennaName", "peakRssiCdbm",
+"frequency", "transmitPowerCdbm", "lastSeenTime"}}``, several per POST.
+Zebra IoT Connector (FX/ATR readers) posts tag data events ``{"type":
+"SIMPLE", "timestamp", "data": {"idHex", "format": "epc", "antenna",
+"peakRssi", "reads", "channel", "eventNum"}}``, also batched in an array.
+Signal values are drawn from the run's seeded generator.
+
+Caveats: only the fields an ingest needs plus the common ones are produced;
+the vendors' optional fields (TID, phase, user memory) are left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+_BASE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def _stamp(at_s: float, zebra: bool = False) -> str:
+    moment = _BASE + timedelta(seconds=at_s)
+    if zebra:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def impinj_r700_event(
+    rng: random.Random, epc_hex: str, at_s: float, hostname: str
+) -> dict[str, Any]:
+    """One Impinj R700 ``tagInventory`` event."""
+    antenna = rng.randint(1, 4)
+    return {
+        "timestamp": _stamp(at_s),
+        "hostname": hostname,
+        "eventType": "tagInventory",
+        "tagInventoryEvent": {
+            "epc": base64.b64encode(bytes.fromhex(epc_hex)).decode(),
+            "epcHex": epc_hex,
+            "antennaPort": antenna,
+            "antennaName": f"Antenna {antenna}",
+            "peakRssiCdbm": rng.randint(-7500, -3500),
+            "frequency": rng.choice([902750, 915250, 920250, 927250]),
+            "transmitPowerCdbm": 3000,
+            "lastSeenTime": _stamp(at_s),
+        },
+    }
+
+
+def zebra_iot_event(
+    rng: random.Random, epc_hex: str, at_s: float, event_num: int
+) -> dict[str, Any]:
+    """One Zebra IoT Connector tag data event."""
+    return {
+        "type": "SIMPLE",
+        "timestamp": _stamp(at_s, zebra=True),
+        "data": {
+            "eventNum": event_num,
+            "format": "epc",
+            "idHex": epc_hex.lower(),
+            "antenna": rng.randint(1, 4),
+            "peakRssi": rng.randint(-75, -35),
+            "reads": rng.randint(1, 5),
+            "channel": rng.choice([902.75, 915.25, 920.25, 927.25]),
+        },
+    }

@@ -1,0 +1,146 @@
+"""Simulators: seeded reproducibility, profile shapes, and real delivery over pty / HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+
+from support.agent_env import fake_ingest  # noqa: F401 - pytest fixture
+from support.agent_process import REPO, AgentProcess, wait_for
+
+from hardware.simulators import catalog, profiles
+from hardware.simulators.pty_scanner import PtyScannerPort
+from hardware.simulators.run import SimulationOptions, payloads, run_simulation
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ingest_core.cli", "simulate", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+def test_same_seed_same_bytes_other_seed_differs():
+    """Every kind's output is a function of the seed."""
+    for kind in ("serial", "http", "pos_gate", "impinj", "zebra"):
+        first = _cli(kind, "--seed", "7", "--count", "300", "--out", "-").stdout
+        again = _cli(kind, "--seed", "7", "--count", "300", "--out", "-").stdout
+        other = _cli(kind, "--seed", "8", "--count", "300", "--out", "-").stdout
+        assert first == again, f"{kind}: same seed, different output"
+        assert first != other, f"{kind}: seed ignored"
+
+
+def test_catalogue_codes_are_valid():
+    """EAN-13 check digits and the first product's code match the catalogue spec."""
+    assert catalog.ean13(0) == "4012345000009"
+    for index in (1, 999, 1999):
+        code = catalog.ean13(index)
+        assert code[:8] == "40123450" and catalog.gs1_check_digit(code[:-1]) == code[-1]
+    assert catalog.sgtin96(0, 1) == catalog._local_sgtin96("4012345", "000000", 1, 1)
+
+
+def test_cycle_count_shares_and_repeats():
+    """N tags, each read several times, with about the chosen unknown/foreign shares."""
+    tags = 5000
+    reads = list(
+        profiles.generate(
+            "cycle_count", 3, tags, unknown_share=0.1, foreign_share=0.05, reads_per_tag=6
+        )
+    )
+    per_tag = Counter(read.code for read in reads)
+    assert len(per_tag) == tags and min(per_tag.values()) >= 1
+    assert 4 < len(reads) / tags < 7
+    fields = [(int(code, 16) >> 58 & 0xFFFFFF, int(code, 16) >> 38 & 0xFFFFF) for code in per_tag]
+    foreign = sum(1 for company, _ in fields if company == int(catalog.FOREIGN_PREFIX))
+    unknown = sum(
+        1
+        for company, item in fields
+        if company == int(catalog.COMPANY_PREFIX) and item >= catalog.PRODUCT_COUNT
+    )
+    assert 0.08 < unknown / tags < 0.12, unknown
+    assert 0.035 < foreign / tags < 0.065, foreign
+
+
+def test_black_friday_is_much_busier_than_a_normal_day():
+    """Same number of reads arrive far faster on the peak profile."""
+    day = list(profiles.generate("normal_day", 1, 2000))
+    peak = list(profiles.generate("black_friday", 1, 2000))
+    assert day[-1].at_s / peak[-1].at_s > 10
+    assert Counter(r.op for r in peak)["sale"] / len(peak) > 0.9
+
+
+def test_http_scanner_and_pos_gate_post_to_the_contract(fake_ingest):  # noqa: F811
+    """HTTP scanner batches and POS-gate EPC sales are applied by a contract peer."""
+    for kind, device in (("http", "SIM-HTTP"), ("pos_gate", "SIM-GATE")):
+        summary = run_simulation(
+            SimulationOptions(
+                kind=kind,
+                profile="black_friday",
+                count=250,
+                device=device,
+                url=fake_ingest.url,
+                token="test-token",
+                batch_size=100,
+                show_progress=False,
+            )
+        )
+        assert summary["reads"] == 250 and summary["answers"] == {"200": 3}, summary
+    codes = [code for _, _, code in fake_ingest.applications]
+    assert len(codes) == 500 and all(len(code) == 24 for code in codes[250:])
+
+
+def test_serial_simulator_feeds_the_real_agent(tmp_path, fake_ingest):  # noqa: F811
+    """The pty simulator (prefix, suffix, FNC1 substitute) is read by the real agent."""
+    options = SimulationOptions(
+        kind="serial",
+        count=200,
+        seed=5,
+        prefix="]C1",
+        suffix="!",
+        terminator="\r\n",
+        fnc1="~",
+        link=str(tmp_path / "scanner"),
+        start_delay_s=0,
+        linger_s=0,
+        show_progress=False,
+    )
+    expected = [
+        data.decode().removeprefix("]C1").removesuffix("!\r\n").replace("~", "\x1d")
+        for _, _, data in payloads(options)
+    ]
+    device = {
+        "name": "S01-SCN-9",
+        "port": str(tmp_path / "scanner"),
+        "prefix": "]C1",
+        "suffix": "!",
+        "terminator": "\r\n",
+        "fnc1": "~",
+    }
+    port = PtyScannerPort(str(tmp_path / "scanner"))
+    agent = AgentProcess(tmp_path, fake_ingest.url, "test-token", [device]).start()
+    try:
+        for _, _, data in payloads(options):
+            port.write(data)
+        wait_for(lambda: len(fake_ingest.applications) == 200, 20, agent.log())
+        assert [code for _, _, code in fake_ingest.applications] == expected
+        assert any("\x1d" in code for code in expected), "profile should include a GS1 lot"
+    finally:
+        agent.terminate()
+        port.close()
+
+
+def test_rfid_vendor_payloads_carry_the_epcs():
+    """Impinj and Zebra envelopes carry exactly the profile's EPCs."""
+    base = dict(profile="cycle_count", count=100, seed=2, batch_size=50)
+    epcs = [r.code for r in profiles.generate("cycle_count", 2, 100)]
+    impinj = [e for _, _, p in payloads(SimulationOptions(kind="impinj", **base)) for e in p]
+    zebra = [e for _, _, p in payloads(SimulationOptions(kind="zebra", **base)) for e in p]
+    assert [e["tagInventoryEvent"]["epcHex"] for e in impinj] == epcs
+    assert [e["data"]["idHex"].upper() for e in zebra] == epcs
+    assert json.dumps(impinj[0])  # serialisable as posted
