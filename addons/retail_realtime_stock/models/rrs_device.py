@@ -37,7 +37,6 @@ class RrsDevice(models.Model):
     )
     location_id = fields.Many2one(
         comodel_name="stock.location",
-        string="Location",
         compute="_compute_location_id",
         store=True,
         readonly=False,
@@ -90,8 +89,7 @@ class RrsDevice(models.Model):
     def _compute_location_id(self):
         for device in self:
             if device.warehouse_id and (
-                not device.location_id
-                or device.location_id.warehouse_id != device.warehouse_id
+                not device.location_id or device.location_id.warehouse_id != device.warehouse_id
             ):
                 device.location_id = device.warehouse_id.lot_stock_id
 

@@ -80,8 +80,12 @@ class TestRrsSecurity(RrsCommon):
 
     def test_manager_manages_devices(self):
         """A manager creates devices and generates their tokens."""
-        device = self.env["rrs.device"].with_user(self.manager).create(
-            {"name": "S02 RFID gate", "kind": "rfid_fixed", "warehouse_id": self.store_s02.id}
+        device = (
+            self.env["rrs.device"]
+            .with_user(self.manager)
+            .create(
+                {"name": "S02 RFID gate", "kind": "rfid_fixed", "warehouse_id": self.store_s02.id}
+            )
         )
         action = device.action_generate_token()
         self.assertTrue(action["context"]["default_token"], "manager got a token")

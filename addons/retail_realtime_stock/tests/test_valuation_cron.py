@@ -78,17 +78,13 @@ class TestValuationCron(RrsCommon):
         self._run_cron()
         layers = self.env["stock.valuation.layer"].search_count([])
         self._run_cron()
-        self.assertEqual(
-            self.env["stock.valuation.layer"].search_count([]), layers, "no new layer"
-        )
+        self.assertEqual(self.env["stock.valuation.layer"].search_count([]), layers, "no new layer")
 
     def test_moves_without_event_or_not_done_are_ignored(self):
         """Only done moves linked from an event are valued."""
         stock = self.store_s01.lot_stock_id
         unlinked = self._create_fast_path_move(stock, self.customer_location, 1.0)
-        not_done = self._create_fast_path_move(
-            stock, self.customer_location, 1.0, state="assigned"
-        )
+        not_done = self._create_fast_path_move(stock, self.customer_location, 1.0, state="assigned")
         self.event_s01.move_id = not_done
         self._run_cron()
         self.assertFalse(unlinked.stock_valuation_layer_ids, "move without event ignored")

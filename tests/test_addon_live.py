@@ -1,0 +1,249 @@
+"""The ``retail_realtime_stock`` add-on on a real Odoo 18: install, own tests, tables.
+
+What it is: the bridge between pytest and Odoo's own test runner. It installs
+the add-on with ``--test-enable`` on a fresh database, requires a clean run
+(exit 0, no ERROR/CRITICAL/FAIL line, at least one add-on test run), then
+compares the add-on's tables with what the ingest declares for them in
+``ingest_core/odoo/tables.py`` (columns, types, NOT NULL, foreign keys, and
+the named unique constraints and journal index).
+
+How it works: the Odoo to use is given by environment variables (see
+``docs/live-odoo.md``): ``RTSTOCK_ODOO_BIN`` (odoo-bin), ``RTSTOCK_ODOO_PYTHON``
+(the Python that runs it), ``RTSTOCK_ODOO_CONF`` (its config file, which also
+names the database server); ``RTSTOCK_ODOO_DSN`` optionally gives the libpq
+DSN of that server for the table checks. The database is dropped at the end.
+
+Caveats: without those variables, or when the database server does not
+answer, every test here is skipped with a reason that names the variables.
+The server must be on this machine (loopback or unix socket): the tests never
+connect anywhere else. One run takes about a minute.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from ingest_core.odoo.tables import ADDON_TABLES
+
+pytestmark = pytest.mark.live_odoo
+
+ADDON = "retail_realtime_stock"
+ENV_VARS = ("RTSTOCK_ODOO_BIN", "RTSTOCK_ODOO_PYTHON", "RTSTOCK_ODOO_CONF")
+INSTALL_TIMEOUT_S = 1800
+LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+# Odoo log line: "2026-11-25 19:54:17,231 10496 ERROR dbname logger: message"
+BAD_LOG_LINE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) |^(FAIL|ERROR): ")
+TEST_RESULT_LINE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
+NAMED_OBJECTS = {
+    # name -> table: the ingest's own schema (``rtstock db init``) uses the same names.
+    "rrs_device_token_hash_uniq": "rrs_device",
+    "rrs_event_device_key_uniq": "rrs_event",
+    "rrs_event_move_id_null_idx": "rrs_event",
+}
+
+
+def _skip_loudly(why: str):
+    pytest.skip(
+        f"LIVE ODOO ADD-ON TESTS SKIPPED: {why}. To run them, set "
+        + ", ".join(ENV_VARS)
+        + " (and optionally RTSTOCK_ODOO_DSN) to a local Odoo 18 and its database "
+        "server; see docs/live-odoo.md."
+    )
+
+
+@dataclass(frozen=True)
+class LiveOdoo:
+    python: str
+    odoo_bin: str
+    conf: str
+    dsn: str
+
+    def connect(self, dbname: str):
+        return psycopg2.connect(self.dsn, dbname=dbname, connect_timeout=5)
+
+    def odoo(self, *args: str, timeout: int = INSTALL_TIMEOUT_S) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [self.python, self.odoo_bin, *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def _dsn_from_conf(conf_path: str) -> str:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(conf_path)
+    options = parser["options"] if parser.has_section("options") else {}
+
+    def option(name: str) -> str:
+        value = options.get(name, "") or ""
+        return "" if value in ("False", "None") else value
+
+    parts = {
+        "host": option("db_host"),
+        "port": option("db_port"),
+        "user": option("db_user"),
+        "password": option("db_password"),
+    }
+    return " ".join(f"{key}={value}" for key, value in parts.items() if value)
+
+
+def _host_of(dsn: str) -> str:
+    match = re.search(r"(?:^|\s)host=(\S+)", dsn)
+    return match.group(1) if match else ""
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_odoo() -> LiveOdoo:
+    missing = [name for name in ENV_VARS if not os.environ.get(name)]
+    if missing:
+        _skip_loudly(f"{', '.join(missing)} not set")
+    odoo_bin, python, conf = (os.environ[name] for name in ENV_VARS)
+    for name, path in zip(ENV_VARS, (odoo_bin, python, conf), strict=True):
+        if not Path(path).exists():
+            _skip_loudly(f"{name}={path} does not exist")
+    dsn = os.environ.get("RTSTOCK_ODOO_DSN") or _dsn_from_conf(conf)
+    host = _host_of(dsn)
+    if host not in LOOPBACK_HOSTS and not host.startswith("/"):
+        _skip_loudly(f"the database server {host!r} is not on this machine")
+    live = LiveOdoo(python, odoo_bin, conf, dsn)
+    try:
+        live.connect("postgres").close()
+    except psycopg2.OperationalError as error:
+        _skip_loudly(f"the Odoo database server ({dsn}) does not answer: {error}".strip())
+    return live
+
+
+@pytest.fixture(scope="module")
+def installed_db(live_odoo: LiveOdoo):
+    """Install the add-on with its tests on a fresh database; drop it afterwards."""
+    dbname = f"rrs_pytest_{os.getpid()}_{int(time.time())}"
+    started = time.monotonic()
+    try:
+        result = live_odoo.odoo(
+            "-c",
+            live_odoo.conf,
+            "-d",
+            dbname,
+            "-i",
+            ADDON,
+            "--test-enable",
+            "--test-tags",
+            f"/{ADDON}",
+            "--stop-after-init",
+            "--without-demo=all",
+            "--log-level=info",
+            "--http-interface=127.0.0.1",
+            f"--http-port={_free_loopback_port()}",
+            f"--gevent-port={_free_loopback_port()}",
+        )
+        yield dbname, result, time.monotonic() - started
+    finally:
+        dropped = live_odoo.odoo("db", "-c", live_odoo.conf, "drop", dbname, timeout=300)
+        if dropped.returncode != 0:
+            connection = live_odoo.connect("postgres")
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            connection.close()
+
+
+def _log_tail(result: subprocess.CompletedProcess, lines: int = 60) -> str:
+    return "\n".join((result.stdout + result.stderr).splitlines()[-lines:])
+
+
+def test_addon_installs_and_its_tests_pass(installed_db):
+    """odoo-bin -i retail_realtime_stock --test-enable exits 0 with no ERROR/FAIL line."""
+    _dbname, result, seconds = installed_db
+    log = result.stdout + result.stderr
+    bad = [line for line in log.splitlines() if BAD_LOG_LINE.search(line)]
+    assert result.returncode == 0, f"odoo-bin exited {result.returncode}:\n{_log_tail(result)}"
+    assert not bad, "ERROR/FAIL lines in the Odoo log:\n" + "\n".join(bad[:40])
+    counts = TEST_RESULT_LINE.findall(log)
+    assert counts, f"no Odoo test result line: were the tests run?\n{_log_tail(result)}"
+    failed, errors, total = map(int, counts[-1])
+    assert (failed, errors) == (0, 0), f"{failed} failed, {errors} errors of {total}"
+    assert total > 0, "the add-on's tests did not run"
+    assert seconds < INSTALL_TIMEOUT_S
+
+
+def _live_columns(cursor, table: str) -> dict[str, tuple[str, bool, str | None]]:
+    cursor.execute(
+        """SELECT column_name, data_type, is_nullable = 'NO'
+             FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = %s""",
+        [table],
+    )
+    columns = {name: [data_type, not_null, None] for name, data_type, not_null in cursor}
+    cursor.execute(
+        """SELECT a.attname, c.confrelid::regclass::text
+             FROM pg_constraint c
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            WHERE c.contype = 'f' AND c.conrelid = %s::regclass""",
+        [table],
+    )
+    for name, referenced in cursor:
+        columns[name][2] = referenced
+    return {name: tuple(spec) for name, spec in columns.items()}
+
+
+def test_addon_tables_match_ingest_declaration(installed_db, live_odoo: LiveOdoo):
+    """The add-on's tables are exactly the ones ingest_core/odoo/tables.py declares."""
+    dbname, result, _seconds = installed_db
+    assert result.returncode == 0, "install failed; see test_addon_installs_and_its_tests_pass"
+    connection = live_odoo.connect(dbname)
+    try:
+        with connection.cursor() as cursor:
+            for table in ADDON_TABLES:
+                live = _live_columns(cursor, table.name)
+                declared = {
+                    column.name: (column.data_type, column.not_null, column.references)
+                    for column in table.columns
+                }
+                differences = {
+                    name: {"declared": declared.get(name), "add-on": live.get(name)}
+                    for name in sorted(set(live) | set(declared))
+                    if live.get(name) != declared.get(name)
+                }
+                assert not differences, f"{table.name} differs: {differences}"
+    finally:
+        connection.close()
+
+
+def test_addon_named_constraints_and_indexes(installed_db, live_odoo: LiveOdoo):
+    """The unique constraints and the journal index carry the names the ingest uses."""
+    dbname, result, _seconds = installed_db
+    assert result.returncode == 0, "install failed; see test_addon_installs_and_its_tests_pass"
+    connection = live_odoo.connect(dbname)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, tablename, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+                [list(NAMED_OBJECTS)],
+            )
+            found = {name: (table, definition) for name, table, definition in cursor}
+    finally:
+        connection.close()
+    for name, table in NAMED_OBJECTS.items():
+        assert name in found, f"index {name} missing on {table}"
+        assert found[name][0] == table, f"{name} is on {found[name][0]}, not {table}"
+    assert "UNIQUE" in found["rrs_device_token_hash_uniq"][1], "token hashes must be unique"
+    assert "(device_id, read_key)" in found["rrs_event_device_key_uniq"][1], "per-device keys"
+    assert "WHERE (move_id IS NULL)" in found["rrs_event_move_id_null_idx"][1], "partial index"
