@@ -34,7 +34,13 @@ SUBCOMMANDS: dict[str, str] = {
 EXIT_NOT_AVAILABLE = 3
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, import just that subcommand's module.
+
+    Importing every subcommand pulls in the whole service stack (psycopg2,
+    starlette, ...); the store agent runs for months on small hardware and
+    must not carry it (its memory budget is 50 MB, see docs/benchmarks.md).
+    """
     parser = argparse.ArgumentParser(
         prog="rtstock",
         description="Retail real-time stock for Odoo 18: device reads to stock, exactly once.",
@@ -43,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary in SUBCOMMANDS.items():
         sub = subparsers.add_parser(name, help=summary, description=summary)
-        module = _command_module(name)
+        module = _command_module(name) if only in (None, name) else None
         if module is not None:
             module.add_arguments(sub)
         sub.set_defaults(_command=name)
@@ -60,7 +66,9 @@ def _command_module(name: str):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(only=chosen if chosen in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
