@@ -31,12 +31,19 @@ import email.utils
 import logging
 import random
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
+if "httpx" not in sys.modules:
+    # httpx imports its own command-line client (click, rich, pygments: ~6 MB resident) when
+    # those are installed. The agent never runs it and has a 50 MB budget: make that optional
+    # import fail, which httpx handles by installing a stub ``httpx.main``.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+import httpx  # after the guard above, on purpose
 
 from hardware.queue import DurableQueue
 from hardware.reads import QueuedRead
