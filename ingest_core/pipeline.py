@@ -8,8 +8,8 @@ raw form for the quarantine.
 How it works: the body is decoded by msgspec into typed ``ReadIn`` structs in
 one pass; when a read has the wrong shape, the body is decoded again read by
 read so that only the bad read is rejected. Codes go through the compiled
-GS1 decoder, products through ``ReferenceData`` (barcode, GTIN-14 form,
-packaging with its quantity), quantities become product units (read qty x
+GS1 decoder, products through ``ReferenceData`` (the literal barcode first,
+as Odoo matches it, then the GTIN-14 form; packagings with their quantity), quantities become product units (read qty x
 packaging qty x AI 30/37 count). Nothing here touches the database.
 
 Caveats: a key repeated inside one request is answered ``duplicate`` for
@@ -197,7 +197,7 @@ class Preparer:
                 f"device {device.name!r} is not allowed to post {read.op!r}")
         location_id = read.location if read.location is not None else device.location_id
         location = self.reference.locations.get(location_id)
-        if (location is None or location.usage != "internal"
+        if (location is None or location.usage != "internal" or not location.active
                 or location.warehouse_id != device.warehouse_id):
             return "location_not_allowed", (
                 f"location {location_id} is not an internal location of the device's store")
@@ -212,30 +212,30 @@ class Preparer:
             return code, text
         if len(read.code) > MAX_CODE_LENGTH:
             return "bad_length", f"code longer than {MAX_CODE_LENGTH} characters"
+        barcodes = self.reference.barcodes
+        match = barcodes.get(read.code)  # Odoo matches the literal barcode first
         scan = gs1.parse_scan(read.code)
-        if not scan.ok:
-            return scan.error, scan.error_detail
-        match = self.reference.barcodes.get(scan.raw_barcode or scan.gtin) if (
-            scan.raw_barcode or scan.gtin) else None
-        if match is None and scan.gtin:
-            match = self.reference.barcodes.get(scan.gtin)
         if match is None:
-            return "unknown_barcode", f"no product or packaging has barcode {read.code!r}"
+            if not scan.ok:
+                return scan.error, scan.error_detail
+            match = barcodes.get(scan.gtin) if scan.gtin else None
+            if match is None:
+                return "unknown_barcode", f"no product or packaging has barcode {read.code!r}"
         product_id, per_unit = match
         product = self.reference.products[product_id]
         if not product.storable:
             return "not_storable", f"product {product.display_name!r} does not track stock"
         lot_name = None
         if product.tracking == "lot":
-            lot_name = scan.lot
+            lot_name = scan.lot if scan.ok else None
             if not lot_name:
                 return "lot_required", f"{product.display_name!r} is tracked by lot: scan AI 10"
         elif product.tracking == "serial":
-            lot_name = scan.serial or scan.lot
+            lot_name = (scan.serial or scan.lot) if scan.ok else None
             if not lot_name:
                 return "serial_required", (
                     f"{product.display_name!r} is tracked by serial number: scan AI 21")
-        units = quantity * per_unit * (scan.count or 1)
+        units = quantity * per_unit * ((scan.count if scan.ok else None) or 1)
         if product.tracking == "serial" and read.op != "count" and units != 1:
             return "bad_quantity", "a serial number moves one unit at a time"
         batch.reads.append(ResolvedRead(

@@ -65,6 +65,7 @@ class Location:
     warehouse_id: int | None
     usage: str
     company_id: int | None
+    active: bool
 
 
 def hash_token(token: str) -> str:

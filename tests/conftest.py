@@ -79,3 +79,28 @@ def real_db(pg_server, real_template):
 def real_addon_db(pg_server, real_addon_template):
     """DSN of a fresh copy of the genuine Odoo 18 database with the add-on's tables."""
     yield from _fresh(pg_server, real_addon_template)
+
+
+@pytest.fixture(scope="session")
+def fast_path_template(pg_server, request) -> str:
+    """The genuine Odoo 18 database + add-on tables where ../shared is present, else own schema.
+
+    Both have the same ids (stores S01/S02, products 2..2001, EAN-13 4012345 + index).
+    """
+    if templates.shared_odoo18_dir() is not None:
+        return request.getfixturevalue("real_addon_template")
+    return request.getfixturevalue("own_template")
+
+
+@pytest.fixture(scope="module")
+def module_db(pg_server, fast_path_template):
+    """A database shared by the tests of one module (they must not assume absolute stock)."""
+    name = f"m_{os.getpid()}_{next(_counter)}"
+    yield templates.clone(pg_server, fast_path_template, name)
+    templates.drop(pg_server, name)
+
+
+@pytest.fixture
+def fast_db(pg_server, fast_path_template):
+    """A fresh database for one test (see ``fast_path_template``)."""
+    yield from _fresh(pg_server, fast_path_template)

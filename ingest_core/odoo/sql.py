@@ -135,9 +135,14 @@ def load_special_locations(cur) -> list[tuple]:
 
 
 def load_locations(cur) -> list[tuple]:
-    """(id, warehouse id, usage, company id) of every active location."""
-    cur.execute("SELECT id, warehouse_id, usage, company_id FROM stock_location "
-                "WHERE coalesce(active, true)")
+    """(id, warehouse id, usage, company id, active) of every location.
+
+    Archived ones are included: Odoo keeps moving stock through some of them
+    (the inter-warehouse transit location is archived until multi-step routes
+    are enabled, yet transfers use it).
+    """
+    cur.execute("SELECT id, warehouse_id, usage, company_id, coalesce(active, true) "
+                "FROM stock_location")
     return cur.fetchall()
 
 
