@@ -16,8 +16,8 @@ from tests.support.ingest import (
     done_move_totals,
     on_hand,
     post,
-    query,
     quants_by_key,
+    query,
 )
 
 S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS, TRANSIT, INVENTORY, SCRAP = 18, 24, 5, 4, 13, 14, 16
