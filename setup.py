@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import sys
+from pathlib import Path
 
 from setuptools import find_packages, setup
 from setuptools.command.build_ext import build_ext
@@ -33,8 +34,8 @@ class OptionalBuildExt(build_ext):
     @staticmethod
     def _warn(exc: BaseException) -> None:
         sys.stderr.write(
-            "WARNING: could not build the Cython hot path (%s); "
-            "installing the pure-Python twin instead.\n" % exc
+            f"WARNING: could not build the Cython hot path ({exc}); "
+            "installing the pure-Python twin instead.\n"
         )
 
 
@@ -78,7 +79,7 @@ setup(
     name="rtstock",
     version="0.1.0",
     description="Real-time retail stock for Odoo 18: device reads to stock in atomic batches",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=Path("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["ingest_core", "ingest_core.*", "hardware", "hardware.*"]),

@@ -10,7 +10,8 @@ one pass; when a read has the wrong shape, the body is decoded again read by
 read so that only the bad read is rejected. Codes go through the compiled
 GS1 decoder, products through ``ReferenceData`` (the literal barcode first,
 as Odoo matches it, then the GTIN-14 form; packagings with their quantity),
-quantities become product units (read qty x packaging qty x AI 30/37 count). Nothing here touches the database.
+quantities become product units (read qty x packaging qty x AI 30/37 count).
+Nothing here touches the database.
 
 Caveats: a key repeated inside one request is answered ``duplicate`` for
 every occurrence after the first; across requests the event table's unique

@@ -110,7 +110,7 @@ async def post_reads(request: Request) -> Response:
     except Overloaded as exc:
         metrics.OVERLOADED.inc()
         return _error(503, f"overloaded: {exc}", {"Retry-After": "1"})
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - commit failed after retries: the client resends
         _logger.error("commit failed for device %s: %s", device.id, exc)
         return _error(503, "could not commit, resend later", {"Retry-After": "2"})
     results, counts = [], {"applied": 0, "duplicate": 0, "rejected": 0}

@@ -180,7 +180,7 @@ class GroupCommitWriter:
         for pending in group:
             try:
                 self._commit_group([pending])
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - reported to that request alone
                 _logger.error("request of device %s failed to commit: %s",
                               pending.batch.device.id, exc)
                 self._reset_connection()
