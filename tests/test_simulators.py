@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
 from support.agent_env import fake_ingest  # noqa: F401 - pytest fixture
 from support.agent_process import REPO, AgentProcess, wait_for
 
@@ -144,3 +145,17 @@ def test_rfid_vendor_payloads_carry_the_epcs():
     assert [e["tagInventoryEvent"]["epcHex"] for e in impinj] == epcs
     assert [e["data"]["idHex"].upper() for e in zebra] == epcs
     assert json.dumps(impinj[0])  # serialisable as posted
+
+
+def test_vendor_payloads_parse_with_the_ingest_envelope_decoder():
+    """The ingest's own Impinj/Zebra parser reads the simulators' payloads without error."""
+    rfid_formats = pytest.importorskip("ingest_core.rfid_formats")
+    base = dict(profile="cycle_count", count=200, seed=4, batch_size=64)
+    epcs = [r.code for r in profiles.generate("cycle_count", 4, 200)]
+    for kind, parse in (("impinj", rfid_formats.parse_impinj), ("zebra", rfid_formats.parse_zebra)):
+        seen = []
+        for _, _, payload in payloads(SimulationOptions(kind=kind, **base)):
+            parsed = parse(json.dumps(payload))
+            assert not parsed.errors, (kind, parsed.errors[:3])
+            seen += [tag.epc for tag in parsed.reads]
+        assert seen == epcs, kind
