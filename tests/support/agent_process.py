@@ -58,7 +58,15 @@ def wait_for(predicate, timeout: float, message: str, interval: float = 0.05):
 class AgentProcess:
     """One agent subprocess with its own config, queue and log file."""
 
-    def __init__(self, workdir: Path, ingest_url: str, token: str, devices: list[dict], **ingest):
+    def __init__(
+        self,
+        workdir: Path,
+        ingest_url: str,
+        token: str,
+        devices: list[dict],
+        queue: dict | None = None,
+        **ingest,
+    ):
         self.workdir = workdir
         self.status_port = free_port()
         self.config_path = workdir / "store.toml"
@@ -75,7 +83,9 @@ class AgentProcess:
             "backoff_max_s = 0.5",
         ]
         lines += [f"{key} = {json.dumps(value)}" for key, value in ingest.items()]
-        lines += ["[queue]", "min_free_bytes = 0"]
+        lines += ["[queue]"]
+        queue_options = {"min_free_bytes": 0, **(queue or {})}
+        lines += [f"{key} = {json.dumps(value)}" for key, value in queue_options.items()]
         for device in devices:
             lines.append("[[devices]]")
             lines += [f"{key} = {json.dumps(value)}" for key, value in device.items()]
