@@ -120,6 +120,8 @@ class ReferenceData:
         self.locations: dict[int, Location] = {}
         self.places: dict[int, CompanyLocations] = {}
         self.inventory_dates: dict[int, date] = {}
+        self.company_of_location: dict[int, int | None] = {}
+        self.inventory_date_of_location: dict[int, date | None] = {}
         self.load_all()
 
     # ------------------------------------------------------------------ loading
@@ -154,6 +156,11 @@ class ReferenceData:
         today = date.today()
         self.inventory_dates = {company: next_inventory_date(month, day, today)
                                 for company, month, day in sql.load_companies(cur)}
+        # What a new quant gets, as Odoo's stored related / computed fields would give it.
+        self.company_of_location = {loc.id: loc.company_id for loc in self.locations.values()}
+        self.inventory_date_of_location = {
+            loc.id: self.inventory_dates.get(loc.company_id)
+            for loc in self.locations.values() if loc.usage == "internal"}
 
     def _load_catalog(self, cur) -> None:
         self._versions["catalog"] = sql.catalog_version(cur)

@@ -284,9 +284,8 @@ class GroupCommitWriter:
                 deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
                 deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
         sql.lock_quant_keys(cur, list(deltas) + counted_keys)
-        company_of = {loc.id: loc.company_id or 1 for loc in reference.locations.values()}
-        inventory_dates = {loc.id: reference.inventory_dates.get(loc.company_id)
-                           for loc in reference.locations.values() if loc.usage == "internal"}
+        company_of = reference.company_of_location
+        inventory_dates = reference.inventory_date_of_location
         new_quantities = sql.apply_quant_deltas(cur, deltas, company_of, inventory_dates, user)
         if counting:
             new_quantities.update(self._apply_counts(cur, group, counting, counted_keys, lot_ids,
