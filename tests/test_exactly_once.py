@@ -31,8 +31,10 @@ def test_sigkill_under_load_loses_nothing_and_applies_nothing_twice(fast_db):
     opening = quants_by_key(fast_db)
     stores = [(2, S01_STOCK), (3, S02_STOCK)] * 2
     devices = [create_device(fast_db, name=f"kill-{n}", warehouse_id=warehouse,
-                             location_id=location) for n, (warehouse, location) in enumerate(stores)]
-    location_of = {device_id: location for (device_id, _t), (_w, location) in zip(devices, stores)}
+                             location_id=location)
+               for n, (warehouse, location) in enumerate(stores)]
+    location_of = {device_id: location
+                   for (device_id, _t), (_w, location) in zip(devices, stores, strict=True)}
     ingest = IngestProcess(fast_db).start()
     sent: dict[int, dict[str, dict]] = {device_id: {} for device_id, _t in devices}
     fates: dict[tuple[int, str], set[str]] = {}
