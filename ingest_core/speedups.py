@@ -23,7 +23,7 @@ from types import ModuleType
 _logger = logging.getLogger(__name__)
 
 #: Hot-path stages that exist in both implementations.
-STAGES: tuple[str, ...] = ("epc", "gs1")
+STAGES: tuple[str, ...] = ("epc", "gs1", "dedupe")
 
 PURE_PYTHON_FORCED = os.environ.get("RTSTOCK_PURE_PYTHON", "").strip().lower() in {
     "1",

@@ -1,0 +1,152 @@
+"""Reader payloads (Impinj IoT device interface, Zebra IoT Connector) to TagReads."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest_core import epc
+from ingest_core.rfid_formats import (
+    ERRORS,
+    IMPINJ,
+    ZEBRA,
+    TagRead,
+    detect_vendor,
+    parse_impinj,
+    parse_payload,
+    parse_zebra,
+)
+
+DATA = Path(__file__).parent / "data" / "rfid"
+EPC_1 = "3034F4E4E40C0E40000003E9"
+EPC_2 = "3034F4E4E40C0E40000003EA"
+EPC_3 = "3034257BF7194E4000001A85"
+T0 = 1795600800.0  # 2026-11-25T10:00:00Z
+RECEIVED = 42.0
+
+
+def load(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def test_impinj_single_tag_inventory_event():
+    """One tagInventory object: hex EPC, antenna, RSSI in dBm, lastSeenTime, hostname."""
+    result = parse_impinj(load("impinj_tag_inventory.json"), RECEIVED)
+    assert result.errors == [] and result.events == []
+    assert result.reads == [TagRead(EPC_1, 1, -54.0, T0 + 0.12, "impinj-14-2b-3c", 1)]
+    assert epc.decode_hex(result.reads[0].epc).gtin == "04012345123456", "EPC decodes downstream"
+
+
+def test_impinj_webhook_batch_separates_non_tag_events():
+    """A webhook array: tag reads in order, other events counted, none rejected."""
+    result = parse_payload(load("impinj_webhook_batch.json"), received_at=RECEIVED)
+    assert result.vendor == IMPINJ
+    assert [read.epc for read in result.reads] == [EPC_1, EPC_2, EPC_3]
+    assert [read.antenna for read in result.reads] == [1, 2, 1]
+    assert result.reads[1].rssi == -61.5
+    assert result.errors == []
+    assert result.event_counts() == {
+        "antennaConnectivity": 1,
+        "inventoryStatus": 1,
+        "overflow": 1,
+        "diagnostic": 1,
+    }
+    overflow = next(event for event in result.events if event.kind == "overflow")
+    assert overflow.index == 4 and overflow.reader == "impinj-14-2b-3c"
+    assert json.loads(overflow.raw)["overflowEvent"] == {"droppedEventCount": 12}
+
+
+def test_impinj_stream_ndjson_equals_batch():
+    """The HTTP stream (one event per line) gives the same result as the webhook array."""
+    stream = parse_impinj(load("impinj_stream.ndjson"), RECEIVED)
+    batch = parse_impinj(load("impinj_webhook_batch.json"), RECEIVED)
+    assert stream.reads == batch.reads
+    assert [(e.index, e.kind) for e in stream.events] == [(e.index, e.kind) for e in batch.events]
+
+
+def test_impinj_legacy_without_event_type_and_base64_only():
+    """Older firmware omits eventType; an event with only base64 ``epc`` still decodes."""
+    result = parse_impinj(load("impinj_legacy_no_event_type.json"), RECEIVED)
+    assert result.reads[0].epc == EPC_1 and result.reads[0].rssi == -26.5
+    event = {"tagInventoryEvent": {"epc": base64.b64encode(bytes.fromhex(EPC_2)).decode()}}
+    only_base64 = parse_impinj(json.dumps(event), RECEIVED)
+    assert only_base64.reads == [TagRead(EPC_2, None, None, RECEIVED, None, 1)], "no time: received"
+
+
+def test_impinj_errors_are_values_per_event():
+    """Bad hex, bad base64, missing EPC and a wrong type reject only their own event."""
+    result = parse_impinj(load("impinj_with_errors.json"), RECEIVED)
+    assert [read.epc for read in result.reads] == [EPC_1, EPC_3]
+    assert [(error.index, error.reason) for error in result.errors] == [
+        (1, "bad_hex"),
+        (2, "bad_base64"),
+        (3, "missing_epc"),
+        (4, "bad_event"),
+    ]
+    assert "30XYZ" in result.errors[0].raw, "the raw event is kept for the quarantine"
+    assert all(error.reason in ERRORS for error in result.errors)
+
+
+def test_impinj_unknown_event_and_bad_lines():
+    """An object naming no event, and lines that are not JSON, are errors; the rest parses."""
+    tag = json.dumps({"tagInventoryEvent": {"epcHex": EPC_1.lower()}})
+    body = "\n".join([tag, "{not json", json.dumps({"timestamp": "x"}), tag, ""])
+    result = parse_impinj(body, RECEIVED)
+    assert [read.epc for read in result.reads] == [EPC_1, EPC_1], "lowercase hex normalised"
+    assert [(e.index, e.reason) for e in result.errors] == [(1, "bad_json"), (2, "unknown_event")]
+    assert parse_impinj(b"\x00garbage", RECEIVED).errors[0].reason == "bad_json"
+
+
+def test_zebra_simple_event():
+    """IoT Connector data event: idHex, antenna, peakRssi (dBm), reads as count, hostName."""
+    result = parse_zebra(load("zebra_simple.json"), RECEIVED)
+    assert result.reads == [TagRead(EPC_1, 1, -55.0, T0 + 0.614, "FX9600F0A1B2", 3)]
+
+
+@pytest.mark.parametrize("name", ["zebra_batch_array.json", "zebra_batch_data_list.json"])
+def test_zebra_batched_forms(name):
+    """Batching: an array of events, or one envelope whose data is a list of records."""
+    result = parse_payload(load(name), received_at=RECEIVED)
+    assert result.vendor == ZEBRA
+    assert [(read.epc, read.antenna, read.count) for read in result.reads] == [
+        (EPC_1, 1, 3),
+        (EPC_2, 2, 1),
+        (EPC_3, 4, 7),
+    ]
+    assert result.errors == []
+
+
+def test_zebra_errors_and_non_tag_events():
+    """Missing idHex, bad hex, TID format, wrong types and bad times are per-event errors."""
+    result = parse_zebra(load("zebra_with_errors.json"), RECEIVED)
+    assert [read.epc for read in result.reads] == [EPC_1, EPC_3]
+    assert [(error.index, error.reason) for error in result.errors] == [
+        (1, "missing_epc"),
+        (2, "bad_hex"),
+        (3, "not_epc"),
+        (4, "bad_event"),
+        (6, "bad_timestamp"),
+    ]
+    assert result.event_counts() == {"GPI": 1}
+    assert result.events[0].index == 5 and result.events[0].reader == "FX9600F0A1B2"
+
+
+def test_detect_vendor_and_unknown_vendor():
+    """Vendor detection from field names; an unknown vendor name is a programming error."""
+    assert detect_vendor(load("impinj_tag_inventory.json")) == IMPINJ
+    assert detect_vendor(load("zebra_simple.json")) == ZEBRA
+    assert detect_vendor(b"{}") is None
+    with pytest.raises(ValueError):
+        parse_payload(b"{}", vendor="acme")
+
+
+def test_all_sample_files_parse_without_exceptions():
+    """Every stored sample parses; read + event + error indices cover each event once."""
+    for path in sorted(DATA.iterdir()):
+        result = parse_payload(path.read_bytes(), received_at=RECEIVED)
+        assert result.reads or result.events or result.errors, path.name
+        indices = [e.index for e in result.events] + [e.index for e in result.errors]
+        assert len(set(indices)) == len(indices), path.name
