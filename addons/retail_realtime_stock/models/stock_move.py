@@ -12,10 +12,11 @@ stock_account's ``_action_done`` runs after the quantities are done:
 ``_create_<type>_svl``, ``_validate_accounting_entries`` (which calls
 ``_account_entry_move``), AVCO price update, FIFO vacuum.
 
-Caveats: a move that is not of a valued type (for example an internal
-transfer) never gets a layer, so it is looked at again on each run; that
-costs a read and creates nothing. A move whose valuation fails is logged and
-left for the next run; the others of its batch are still valued.
+Caveats: moves between two internal locations are not candidates (Odoo
+values none). A candidate that still gets no layer (an inter-company transit
+edge case) or whose valuation fails is logged and looked at again on each
+run; the others of its batch are still valued. A run values at most
+``batch_size`` moves, oldest first; the next run takes the rest.
 """
 
 import logging
@@ -35,10 +36,22 @@ class StockMove(models.Model):
 
     @api.model
     def _rrs_unvalued_fast_path_domain(self):
+        # Only moves that cross the company's valued stock (one side internal or
+        # transit, the other not, as stock.location._should_be_valued says) can
+        # get a layer; the others (internal transfers) would otherwise be picked
+        # again on every run and could fill the batch for good.
+        valued_usages = ["internal", "transit"]
         return [
             ("state", "=", "done"),
             ("rrs_event_ids", "!=", False),
             ("stock_valuation_layer_ids", "=", False),
+            "|",
+            "&",
+            ("location_id.usage", "in", valued_usages),
+            ("location_dest_id.usage", "not in", valued_usages),
+            "&",
+            ("location_id.usage", "not in", valued_usages),
+            ("location_dest_id.usage", "in", valued_usages),
         ]
 
     @api.model
@@ -56,14 +69,15 @@ class StockMove(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._rrs_create_valuation()
-        except Exception:  # pylint: disable=broad-except
-            # One bad move must not block the others: retry them one by one.
+        # Any error (UserError from the sanity check, missing accounts, ...) of one
+        # move must not block the others: retry them one by one.
+        except Exception:  # noqa: BLE001 - see the comment above
             _logger.warning("Batch valuation of moves %s failed, valuing one by one", self.ids)
             for move in self:
                 try:
                     with self.env.cr.savepoint():
                         move._rrs_create_valuation()
-                except Exception:  # pylint: disable=broad-except
+                except Exception:  # noqa: BLE001 - logged, retried on the next run
                     _logger.exception("Valuation of fast-path move %s failed", move.id)
 
     def _rrs_create_valuation(self):

@@ -3,6 +3,48 @@
 from odoo.tests import TransactionCase, new_test_user
 
 
+def create_fast_path_move(
+    env, product, source, destination, quantity, state="done", price_unit=None
+):
+    """Write a done move the way the ingest does: no _action_done, no valuation.
+
+    The quants are changed directly, as the ingest's group-commit writer does.
+    """
+    move = env["stock.move"].create(
+        {
+            "name": "Device read",
+            "product_id": product.id,
+            "product_uom": product.uom_id.id,
+            "product_uom_qty": quantity,
+            "price_unit": price_unit or 0.0,
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "company_id": (source.company_id or destination.company_id or env.company).id,
+            "move_line_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": product.id,
+                        "product_uom_id": product.uom_id.id,
+                        "quantity": quantity,
+                        "picked": True,
+                        "location_id": source.id,
+                        "location_dest_id": destination.id,
+                    },
+                )
+            ],
+        }
+    )
+    move.write({"state": state, "picked": True})
+    quants = env["stock.quant"]
+    if source.usage == "internal":
+        quants._update_available_quantity(product, source, -quantity)
+    if destination.usage == "internal":
+        quants._update_available_quantity(product, destination, quantity)
+    return move
+
+
 class RrsCommon(TransactionCase):
     """Two stores (S01, S02), a device, an event and a quarantined read in each,
     a user per store and a manager."""

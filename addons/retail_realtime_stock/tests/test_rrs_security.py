@@ -90,3 +90,16 @@ class TestRrsSecurity(RrsCommon):
         action = device.action_generate_token()
         self.assertTrue(action["context"]["default_token"], "manager got a token")
         self.assertTrue(device.token_hint, "hint visible to the manager")
+
+    def test_views_load_for_users_and_managers(self):
+        """Every add-on view loads for a store user and a manager, without token_hash."""
+        for user in (self.user_s01, self.manager):
+            for model in ("rrs.device", "rrs.event", "rrs.quarantine"):
+                views = (
+                    self.env[model]
+                    .with_user(user)
+                    .get_views([(False, "list"), (False, "form"), (False, "search")])
+                )
+                self.assertEqual(set(views["views"]), {"list", "form", "search"}, f"{model} views")
+                fields = views["models"][model]["fields"]
+                self.assertNotIn("token_hash", fields, f"{model}: token_hash not sent")

@@ -1,6 +1,6 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from .common import RrsCommon
+from .common import RrsCommon, create_fast_path_move
 
 
 class TestValuationCron(RrsCommon):
@@ -11,38 +11,9 @@ class TestValuationCron(RrsCommon):
         cls.supplier_location = cls.env.ref("stock.stock_location_suppliers")
 
     def _create_fast_path_move(self, source, destination, quantity, state="done"):
-        """Write a done move the way the ingest does: no _action_done, no valuation."""
-        move = self.env["stock.move"].create(
-            {
-                "name": "Device read",
-                "product_id": self.product.id,
-                "product_uom": self.product.uom_id.id,
-                "product_uom_qty": quantity,
-                "location_id": source.id,
-                "location_dest_id": destination.id,
-                "move_line_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "product_id": self.product.id,
-                            "product_uom_id": self.product.uom_id.id,
-                            "quantity": quantity,
-                            "picked": True,
-                            "location_id": source.id,
-                            "location_dest_id": destination.id,
-                        },
-                    )
-                ],
-            }
+        return create_fast_path_move(
+            self.env, self.product, source, destination, quantity, state=state
         )
-        move.write({"state": state, "picked": True})
-        quants = self.env["stock.quant"]
-        if source.usage == "internal":
-            quants._update_available_quantity(self.product, source, -quantity)
-        if destination.usage == "internal":
-            quants._update_available_quantity(self.product, destination, quantity)
-        return move
 
     def _run_cron(self):
         self.env["stock.move"]._cron_value_fast_path_moves()
@@ -89,6 +60,17 @@ class TestValuationCron(RrsCommon):
         self._run_cron()
         self.assertFalse(unlinked.stock_valuation_layer_ids, "move without event ignored")
         self.assertFalse(not_done.stock_valuation_layer_ids, "move not done ignored")
+
+    def test_internal_transfers_are_not_candidates(self):
+        """Moves between two internal locations are never picked for valuation."""
+        internal = self._create_fast_path_move(
+            self.store_s01.lot_stock_id, self.store_s02.lot_stock_id, 1.0
+        )
+        self.event_s01.move_id = internal
+        candidates = self.env["stock.move"].search(
+            self.env["stock.move"]._rrs_unvalued_fast_path_domain()
+        )
+        self.assertNotIn(internal, candidates, "internal transfer is not a candidate")
 
     def test_cron_is_scheduled_every_minute(self):
         """The valuation cron runs every minute."""
