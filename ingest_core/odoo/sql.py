@@ -540,3 +540,10 @@ def notify_bus(postgres_cur, channels: Sequence[str]) -> None:
     if unique:
         payload = "[" + ",".join(unique) + "]"
         postgres_cur.execute("SELECT pg_notify('imbus', %s)", (payload,))
+
+
+def read_bus_messages(cur, after_id: int, limit: int = 500) -> list[tuple[int, str, str]]:
+    """(id, channel, message) of ``bus.bus`` rows after ``after_id`` (demo's live table)."""
+    cur.execute("SELECT id, channel, message FROM bus_bus WHERE id > %s ORDER BY id LIMIT %s",
+                (after_id, limit))
+    return cur.fetchall()
