@@ -62,8 +62,26 @@ class StockMove(models.Model):
         )
         for company in moves.company_id:
             company_moves = moves.filtered(lambda move, c=company: move.company_id == c)
-            company_moves.with_company(company)._rrs_value_moves_safely()
+            for run in company_moves.with_company(company)._rrs_split_in_direction_runs():
+                run._rrs_value_moves_safely()
         return True
+
+    def _rrs_split_in_direction_runs(self):
+        """Split moves (in date order) into consecutive runs going the same way.
+
+        Valuing a run at once gives the same layers as valuing its moves one by
+        one, but an outgoing move valued before an earlier incoming one would
+        take another cost (FIFO, AVCO): the order between runs is kept.
+        """
+        runs = []
+        previous_direction = None
+        for move in self:
+            direction = "in" if move._is_in() else "out" if move._is_out() else "other"
+            if direction != previous_direction:
+                runs.append(self.browse())
+                previous_direction = direction
+            runs[-1] |= move
+        return runs
 
     def _rrs_value_moves_safely(self):
         try:

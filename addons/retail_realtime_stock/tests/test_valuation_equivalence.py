@@ -11,7 +11,7 @@ from .common import create_fast_path_move
 
 @tagged("post_install", "-at_install")
 class TestValuationEquivalence(ValuationReconciliationTestCommon):
-    """Automated (real-time) FIFO valuation: the fast path plus the cron gives
+    """Automated (real-time) valuation: the fast path plus the cron gives
     the same layers and journal items as Odoo's own _action_done."""
 
     @classmethod
@@ -23,22 +23,22 @@ class TestValuationEquivalence(ValuationReconciliationTestCommon):
         cls.stock = cls.warehouse.lot_stock_id
         cls.supplier = cls.env.ref("stock.stock_location_suppliers")
         cls.customer = cls.env.ref("stock.stock_location_customers")
-        cls.product_orm = cls._create_valued_product("RRS FIFO via ORM")
-        cls.product_fast = cls._create_valued_product("RRS FIFO via fast path")
         cls.device = (
             cls.env["rrs.device"]
             .sudo()
             .create({"name": "Equivalence scanner", "warehouse_id": cls.warehouse.id})
         )
 
-    @classmethod
-    def _create_valued_product(cls, name):
-        return cls.env["product.product"].create(
+    def _create_valued_product(self, name, cost_method):
+        category = self.stock_account_product_categ.copy(
+            {"name": f"RRS {cost_method}", "property_cost_method": cost_method}
+        )
+        return self.env["product.product"].create(
             {
                 "name": name,
                 "is_storable": True,
                 "standard_price": 7.0,
-                "categ_id": cls.stock_account_product_categ.id,
+                "categ_id": category.id,
             }
         )
 
@@ -92,9 +92,10 @@ class TestValuationEquivalence(ValuationReconciliationTestCommon):
             ),
         )
 
-    def test_fast_path_valuation_equals_orm(self):
-        """Receipts and sales valued by the cron match Odoo's own valuation."""
-        movements = [
+    def _check_equivalence(self, cost_method, movements=None):
+        product_orm = self._create_valued_product(f"{cost_method} via ORM", cost_method)
+        product_fast = self._create_valued_product(f"{cost_method} via fast path", cost_method)
+        movements = movements or [
             (self.supplier, self.stock, 10.0, 5.0),
             (self.supplier, self.stock, 4.0, 6.0),
             (self.stock, self.customer, 12.0, 0.0),
@@ -102,18 +103,45 @@ class TestValuationEquivalence(ValuationReconciliationTestCommon):
         orm_moves = self.env["stock.move"]
         fast_moves = self.env["stock.move"]
         for number, (source, destination, quantity, price) in enumerate(movements):
-            orm_moves |= self._orm_move(self.product_orm, source, destination, quantity, price)
+            orm_moves |= self._orm_move(product_orm, source, destination, quantity, price)
             fast_moves |= self._fast_move(
-                self.product_fast, source, destination, quantity, f"EQ:{number}", price
+                product_fast, source, destination, quantity, f"{cost_method}:{number}", price
             )
         self.assertFalse(fast_moves.stock_valuation_layer_ids, "fast path writes no layer")
         self.env["stock.move"]._cron_value_fast_path_moves()
         orm_layers, orm_items = self._valuation_of(orm_moves)
         fast_layers, fast_items = self._valuation_of(fast_moves)
-        self.assertEqual(len(orm_layers), 3, "one layer per ORM move")
-        self.assertEqual(fast_layers, orm_layers, "same valuation layers as the ORM path")
-        self.assertTrue(orm_items, "real-time valuation should post journal items")
-        self.assertEqual(fast_items, orm_items, "same journal items as the ORM path")
+        self.assertGreaterEqual(len(orm_layers), 3, f"{cost_method}: a layer per ORM move")
+        self.assertEqual(fast_layers, orm_layers, f"{cost_method}: same layers as the ORM")
+        self.assertTrue(orm_items, f"{cost_method}: real-time valuation posts journal items")
+        self.assertEqual(fast_items, orm_items, f"{cost_method}: same journal items")
         self.assertEqual(
-            self.product_fast.value_svl, self.product_orm.value_svl, "same stock value"
+            (product_fast.value_svl, product_fast.standard_price),
+            (product_orm.value_svl, product_orm.standard_price),
+            f"{cost_method}: same stock value and cost",
         )
+
+    def test_fifo_valuation_equals_orm(self):
+        """FIFO receipts and sales valued by the cron match Odoo's own valuation."""
+        self._check_equivalence("fifo")
+
+    def test_average_valuation_equals_orm(self):
+        """AVCO receipts and sales valued by the cron match Odoo's own valuation."""
+        self._check_equivalence("average")
+
+    def test_standard_valuation_equals_orm(self):
+        """Standard-price receipts and sales valued by the cron match Odoo's own valuation."""
+        self._check_equivalence("standard")
+
+    def test_sale_before_receipt_equals_orm(self):
+        """Selling into negative stock then receiving is valued as Odoo does, in order."""
+        for cost_method in ("fifo", "average"):
+            self._check_equivalence(
+                cost_method,
+                [
+                    (self.stock, self.customer, 3.0, 0.0),
+                    (self.supplier, self.stock, 10.0, 5.0),
+                    (self.stock, self.customer, 2.0, 0.0),
+                    (self.supplier, self.stock, 5.0, 8.0),
+                ],
+            )
