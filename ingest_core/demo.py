@@ -35,10 +35,10 @@ from rich.table import Table
 
 from hardware.simulators import profiles
 from ingest_core.config import Settings
+from ingest_core.devices import provision
 from ingest_core.odoo import sql, templates
 from ingest_core.odoo.check import check
 from ingest_core.pgembed import EmbeddedPostgres
-from ingest_core.reference import hash_token
 
 STORES = ((2, 18, "S01"), (2, 18, "S01"), (3, 24, "S02"))
 
@@ -59,21 +59,12 @@ class DemoOptions:
 def _provision(dsn: str, scanners: int) -> list[tuple[str, str]]:
     """Demo devices with fresh tokens (shown once, like the add-on's "Generate token")."""
     devices = []
-    connection = psycopg2.connect(dsn)
-    try:
-        with connection.cursor() as cur:
-            for number in range(scanners):
-                warehouse, location, code = STORES[number % len(STORES)]
-                token = secrets.token_urlsafe(24)
-                name = f"{code}-DEMO-{number + 1}-{token[:4]}"
-                sql.insert_device(cur, name=name, kind="scanner", warehouse_id=warehouse,
-                                  location_id=location, company_id=1,
-                                  token_hash=hash_token(token), token_hint=token[:6],
-                                  allowed=("sale", "return", "receipt", "scrap"))
-                devices.append((name, token))
-        connection.commit()
-    finally:
-        connection.close()
+    for number in range(scanners):
+        warehouse, location, code = STORES[number % len(STORES)]
+        name = f"{code}-DEMO-{number + 1}-{secrets.token_hex(2)}"
+        _id, token = provision(dsn, name=name, warehouse_id=warehouse, location_id=location,
+                               allowed=("sale", "return", "receipt", "scrap"))
+        devices.append((name, token))
     return devices
 
 

@@ -35,7 +35,7 @@ def foreign_keys(table: Table, existing: set[str]) -> list[str]:
     """FK constraints of ``table`` whose target table is in ``existing``."""
     statements = []
     for column in table.columns:
-        if column.references and column.references in existing:
+        if column.references and column.enforced and column.references in existing:
             statements.append(
                 f"ALTER TABLE {table.name} ADD CONSTRAINT {table.name}_{column.name}_fkey "
                 f"FOREIGN KEY ({column.name}) REFERENCES {column.references}(id) "

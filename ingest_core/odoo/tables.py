@@ -5,7 +5,8 @@ database, that ``rtstock db init`` and the *own* test/demo schema are
 generated from, and that ``ingest_core.odoo.sql`` builds its statements from.
 
 How it works: each table is a ``Table`` with a compact column spec
-``name:type[!][>referenced_table]`` (``!`` = NOT NULL). Types are the names
+``name:type[!][>referenced_table]`` (``!`` = NOT NULL; ``~`` instead of ``>``
+names the referenced table without a foreign-key constraint). Types are the names
 ``information_schema.columns.data_type`` reports, abbreviated below. Tables
 the ingest *inserts* into (``inserts=True``) are declared with every column
 Odoo 18 gives them, so that a NOT NULL column we do not know about is caught
@@ -43,13 +44,17 @@ class Column:
     not_null: bool = False
     references: str | None = None
 
+    #: False where the column refers to ``references`` without a foreign-key constraint.
+    enforced: bool = True
+
     @classmethod
     def parse(cls, spec: str) -> Column:
         name, _, rest = spec.partition(":")
-        rest, _, references = rest.partition(">")
+        enforced = "~" not in rest
+        rest, _, references = rest.replace("~", ">").partition(">")
         not_null = rest.endswith("!")
         short_type = rest.rstrip("!")
-        return cls(name, TYPE_NAMES[short_type], not_null, references or None)
+        return cls(name, TYPE_NAMES[short_type], not_null, references or None, enforced)
 
 
 @dataclass(frozen=True)
@@ -190,12 +195,18 @@ ADDON_TABLES: tuple[Table, ...] = (
            "allow_receipt:bool allow_transfer_out:bool allow_transfer_in:bool "
            "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar " + MAGIC,
            ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
+    # The event log is append-only and written at tens of thousands of rows a second:
+    # every foreign key costs a row lock on the referenced row per inserted event, so
+    # only the device is enforced; the rest are resolved from these same tables by the
+    # ingest (see docs/decisions/event-log.md).
     _table("rrs_event", "addon",
            "id:int! device_id:int!>rrs_device read_key:varchar! read_at:ts received_at:ts "
-           "operation:varchar! code:varchar product_id:int!>product_product lot_id:int>stock_lot "
-           "quantity:num location_id:int!>stock_location location_dest_id:int!>stock_location "
-           "picking_type_id:int>stock_picking_type warehouse_id:int>stock_warehouse "
-           "company_id:int!>res_company move_id:int>stock_move " + MAGIC,
+           "operation:varchar! code:varchar product_id:int!~product_product "
+           "lot_id:int~stock_lot quantity:num location_id:int!~stock_location "
+           "location_dest_id:int!~stock_location picking_type_id:int~stock_picking_type "
+           "warehouse_id:int~stock_warehouse company_id:int!~res_company "
+           "move_id:int~stock_move create_uid:int~res_users create_date:ts "
+           "write_uid:int~res_users write_date:ts",
            inserts=True,
            ddl=("ALTER TABLE rrs_event ADD CONSTRAINT rrs_event_device_key_uniq "
                 "UNIQUE (device_id, read_key)",

@@ -1,0 +1,108 @@
+"""HTTP load generator for the scan benchmark: many simulated devices, one asyncio loop.
+
+What it is: ``run_load`` drives ``POST /v1/reads`` from N devices either as fast
+as the service acks (closed loop: each device posts its next batch when the
+previous one is acked) or at a fixed total rate (open loop), and reports
+reads/s applied and ack latency percentiles.
+
+How it works: one ``httpx.AsyncClient`` per device over loopback; keys are
+``<device>:<counter>`` so every read is new; product choice is skewed toward
+a hot set, as store traffic is. It runs in its own process so its CPU is not
+counted against the ingest's.
+
+Caveats: on a 2-core machine the generator, the ingest and PostgreSQL share
+the cores; the figures are end to end on that machine, not of the ingest alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from ingest_core.odoo.catalog import ean13
+
+
+@dataclass
+class LoadResult:
+    reads: int = 0
+    applied: int = 0
+    rejected: int = 0
+    requests: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    def percentile(self, share: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000.0
+
+    def as_dict(self) -> dict:
+        return {"reads": self.reads, "applied": self.applied, "rejected": self.rejected,
+                "requests": self.requests, "failures": self.failures,
+                "seconds": round(self.seconds, 3),
+                "events_per_s": round(self.applied / self.seconds, 1) if self.seconds else 0.0,
+                "p50_ms": round(self.percentile(0.50), 2),
+                "p99_ms": round(self.percentile(0.99), 2)}
+
+
+async def _device(url: str, token: str, name: str, batch: int, products: int, seed: int,
+                  stop_at: float, interval: float | None, result: LoadResult) -> None:
+    rng = random.Random(seed)
+    codes = [ean13(index) for index in range(products)]
+    hot = codes[: max(1, products // 20)]
+    counter = 0
+    next_at = time.monotonic()
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"},
+                                 timeout=60) as client:
+        while time.monotonic() < stop_at:
+            if interval is not None:
+                next_at += interval
+                delay = next_at - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            reads = []
+            for _ in range(batch):
+                counter += 1
+                code = rng.choice(hot) if rng.random() < 0.5 else rng.choice(codes)
+                reads.append({"key": f"{name}:{counter}", "code": code,
+                              "op": "sale" if rng.random() < 0.9 else "receipt"})
+            started = time.monotonic()
+            try:
+                response = await client.post(f"{url}/v1/reads", json={"reads": reads})
+            except httpx.HTTPError:
+                result.failures += 1
+                continue
+            if response.status_code != 200:
+                result.failures += 1
+                await asyncio.sleep(float(response.headers.get("retry-after", "0.2")))
+                continue
+            result.latencies.append(time.monotonic() - started)
+            body = response.json()
+            result.requests += 1
+            result.reads += batch
+            result.applied += body["applied"]
+            result.rejected += body["rejected"]
+
+
+async def _run(url, tokens, batch, products, seconds, rate) -> LoadResult:
+    result = LoadResult()
+    stop_at = time.monotonic() + seconds
+    interval = None if rate is None else len(tokens) * batch / rate
+    started = time.monotonic()
+    await asyncio.gather(*(
+        _device(url, token, f"bench{n}-{int(started * 1000)}", batch, products, n, stop_at,
+                interval, result) for n, token in enumerate(tokens)))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def run_load(url: str, tokens: list[str], *, batch: int = 100, products: int = 2000,
+             seconds: float = 10.0, rate: float | None = None) -> LoadResult:
+    """Closed loop when ``rate`` is None, else open loop at ``rate`` reads/s in total."""
+    return asyncio.run(_run(url, tokens, batch, products, seconds, rate))

@@ -1,0 +1,204 @@
+"""``rtstock bench scan``: end-to-end scan events/s, side by side with the naive paths.
+
+What it is: one run that measures (1) the fast path over real HTTP with many
+simulated devices against the genuine Odoo 18 database (``shared/odoo18``,
+2000 products) or ``--dsn``; (2) ack latency at half the measured maximum;
+(3) the same rows written one transaction per read; (4) where a live Odoo
+is configured, XML-RPC per scan; and the ratios between them.
+
+How it works: PostgreSQL runs durable (fsync on). The ingest is a separate
+``rtstock serve`` process (its RSS is sampled from /proc); the load
+generator is a third process. During the run the journal's lag is sampled
+every 100 ms; afterwards the journal is drained and the run is checked:
+``db check`` passes and, per product and location, quants equal the opening
+quants plus the fast path's done move lines.
+
+Caveats: everything shares this machine's cores; see docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import psycopg2
+
+from ingest_core.bench import baseline
+from ingest_core.bench.loadgen import run_load
+from ingest_core.bench.process import IngestProcess, rss_mb
+from ingest_core.devices import provision
+from ingest_core.journal import Journal
+from ingest_core.odoo import templates
+from ingest_core.odoo.check import check
+from ingest_core.odoo.preload import preload_events, quant_totals_by_key, verify_moves_match
+from ingest_core.pgembed import EmbeddedPostgres
+from ingest_core.reference import ReferenceData
+
+
+@dataclass
+class ScanBenchOptions:
+    dsn: str | None = None
+    seconds: float = 15.0
+    devices: int = 16
+    batch: int = 100
+    preload_events: int = 0
+    baseline_seconds: float = 5.0
+    xmlrpc_scans: int = 200
+
+
+def _load(url, tokens, batch, seconds, rate=None) -> dict:
+    with ProcessPoolExecutor(1) as pool:
+        return pool.submit(_load_worker, url, tokens, batch, seconds, rate).result()
+
+
+def _load_worker(url, tokens, batch, seconds, rate) -> dict:
+    return run_load(url, tokens, batch=batch, seconds=seconds, rate=rate).as_dict()
+
+
+def _sampler(dsn: str, pid: int, stop: threading.Event, lags: list, rss: list) -> None:
+    reference = None
+    connection = psycopg2.connect(dsn)
+    connection.autocommit = True
+    try:
+        from ingest_core.odoo import sql
+
+        while not stop.wait(0.1):
+            with connection.cursor() as cur:
+                _pending, age = sql.pending_event_stats(cur)
+            lags.append((age or 0.0) * 1000.0)
+            rss.append(rss_mb(pid))
+    finally:
+        connection.close()
+        if reference:
+            reference.stop()
+
+
+def run(options: ScanBenchOptions, progress=print) -> dict:
+    server = None
+    source = "dsn"
+    if options.dsn:
+        dsn = options.dsn
+    else:
+        server = EmbeddedPostgres(durable=True).start()
+        if templates.shared_odoo18_dir() is not None:
+            templates.build_real(server, "bench_scan", addon=True)
+            source = "shared/odoo18 (genuine Odoo 18 database, 2000 products)"
+        else:
+            templates.build_own(server, "bench_scan")
+            source = "own schema (shared/odoo18 absent)"
+        dsn = server.dsn("bench_scan")
+    try:
+        return _run(dsn, source, options, progress)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
+    result: dict = {"database": source, "machine_cores": _cores()}
+    if options.preload_events:
+        progress(f"preloading {options.preload_events:,} earlier events...")
+        result["preloaded_events"] = preload_events(dsn, options.preload_events)
+    opening = quant_totals_by_key(dsn)
+    devices = [provision(dsn, name=f"bench-{n}", warehouse_id=2 if n % 2 else 3,
+                         location_id=18 if n % 2 else 24,
+                         allowed=("sale", "receipt")) for n in range(options.devices)]
+    tokens = [token for _id, token in devices]
+    ingest = IngestProcess(dsn).start()
+    try:
+        progress("warming up...")
+        _load(ingest.url, tokens, options.batch, 2.0)
+        progress(f"fast path, closed loop, {options.devices} devices x {options.batch} reads, "
+                 f"{options.seconds:.0f} s...")
+        stop, lags, rss = threading.Event(), [], []
+        sampler = threading.Thread(target=_sampler, args=(dsn, ingest.pid, stop, lags, rss))
+        sampler.start()
+        peak = _load(ingest.url, tokens, options.batch, options.seconds)
+        stop.set()
+        sampler.join()
+        half_rate = peak["events_per_s"] / 2
+        progress(f"fast path at half load ({half_rate:,.0f} reads/s)...")
+        half = _load(ingest.url, tokens, options.batch, max(options.seconds / 2, 5), half_rate)
+    finally:
+        ingest.stop()
+    drained = _drain(dsn)
+    report = _check(dsn)
+    result["fast_path"] = {
+        **peak, "p99_ms_at_half_load": half["p99_ms"], "half_load_events_per_s":
+            half["events_per_s"], "rss_mb": round(max(rss), 1) if rss else None,
+        "journal_lag_p99_ms": round(_p99(lags), 1), "journal_drained": drained,
+        "failures": peak["failures"] + half["failures"],
+    }
+    result["checks"] = {"db_check_exit": report.exit_code,
+                        "quants_equal_opening_plus_done_moves":
+                            verify_moves_match(dsn, opening)}
+    progress(f"baseline: same rows, one transaction per read, {options.baseline_seconds} s...")
+    baselines = {"per_read_transaction": baseline.per_read_transactions(
+        dsn, devices[1][0], 10**9, options.baseline_seconds)}
+    if baseline.odoo_xmlrpc_configured():
+        progress("baseline: XML-RPC per scan against the live Odoo...")
+        baselines["odoo_xmlrpc_per_scan"] = baseline.xmlrpc_per_scan(options.xmlrpc_scans)
+    else:
+        baselines["odoo_xmlrpc_per_scan"] = {
+            "skipped": "no live Odoo configured (RTSTOCK_ODOO_URL, RTSTOCK_ODOO_DB)"}
+    result["baselines"] = baselines
+    fast = result["fast_path"]["events_per_s"]
+    result["ratio"] = {name: round(fast / value["events_per_s"], 1)
+                       for name, value in baselines.items() if value.get("events_per_s")}
+    return result
+
+
+def _drain(dsn: str) -> bool:
+    reference = ReferenceData(dsn)
+    journal = Journal(dsn, reference)
+    try:
+        while journal.run_once():
+            pass
+        return journal.pending()[0] == 0
+    finally:
+        journal.stop(drain=False)
+        reference.stop()
+
+
+def _check(dsn: str):
+    connection = psycopg2.connect(dsn)
+    try:
+        return check(connection)
+    finally:
+        connection.close()
+
+
+def _p99(values: list[float]) -> float:
+    if not values:
+        return 0.0
+    return statistics.quantiles(values, n=100)[98] if len(values) > 1 else values[0]
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+def table(result: dict) -> str:
+    """A readable table of the JSON result."""
+    fast = result["fast_path"]
+    lines = [f"database: {result['database']}",
+             f"{'path':<32}{'events/s':>12}{'p50 ms':>9}{'p99 ms':>9}",
+             f"{'fast path (HTTP, batched)':<32}{fast['events_per_s']:>12,.0f}"
+             f"{fast['p50_ms']:>9.1f}{fast['p99_ms']:>9.1f}",
+             f"{'fast path at half load':<32}{fast['half_load_events_per_s']:>12,.0f}"
+             f"{'':>9}{fast['p99_ms_at_half_load']:>9.1f}"]
+    for name, value in result["baselines"].items():
+        if "events_per_s" in value:
+            lines.append(f"{name:<32}{value['events_per_s']:>12,.1f}{'':>9}"
+                         f"{value.get('p99_ms') or 0:>9.1f}")
+        else:
+            lines.append(f"{name:<32}  skipped: {value['skipped']}")
+    lines.append(f"ingest RSS max: {fast['rss_mb']} MB; journal lag p99: "
+                 f"{fast['journal_lag_p99_ms']} ms; failures: {fast['failures']}")
+    lines.append("ratios: " + ", ".join(f"{k} x{v}" for k, v in result["ratio"].items()))
+    lines.append(f"checks: {result['checks']}")
+    return "\n".join(lines)

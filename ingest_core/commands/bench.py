@@ -1,0 +1,45 @@
+"""``rtstock bench scan|rfid``: benchmarks that print JSON and a readable table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("which", choices=["scan", "rfid"])
+    parser.add_argument("--dsn", help="benchmark this database instead of a private copy")
+    parser.add_argument("--seconds", type=float, default=15.0, help="fast-path run length")
+    parser.add_argument("--devices", type=int, default=16, help="simulated devices")
+    parser.add_argument("--batch", type=int, default=100, help="reads per request")
+    parser.add_argument("--preload-events", type=int, default=0,
+                        help="earlier events to put in the event table first (e.g. 10000000)")
+    parser.add_argument("--json", action="store_true", help="print only the JSON result")
+
+
+def run(args: argparse.Namespace) -> int:
+    def progress(message: str) -> None:
+        if not args.json:
+            print(f"... {message}", file=sys.stderr, flush=True)
+
+    if args.which == "scan":
+        from ingest_core.bench import scan
+
+        result = scan.run(scan.ScanBenchOptions(
+            dsn=args.dsn, seconds=args.seconds, devices=args.devices, batch=args.batch,
+            preload_events=args.preload_events), progress)
+        print(json.dumps(result, indent=2))
+        if not args.json:
+            print(scan.table(result))
+        return 0 if result["checks"]["quants_equal_opening_plus_done_moves"] else 1
+    try:
+        from ingest_core.bench import rfid
+    except ImportError:
+        print("rtstock bench rfid: not available in this build yet", file=sys.stderr)
+        return 3
+    result = rfid.run(args, progress)
+    print(json.dumps(result, indent=2))
+    if not args.json:
+        print(rfid.table(result))
+    return 0
