@@ -10,13 +10,22 @@ import psycopg2
 
 from ingest_core.config import load_settings
 from ingest_core.odoo.check import EXIT_BROKEN, EXIT_NO_ADDON, check
+from ingest_core.odoo import sql
 from ingest_core.odoo.init import InitError, init_addon_tables
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["check", "init"])
+    parser.add_argument("action", choices=["check", "init", "device"],
+                        help="check: is the database ready; init: create the add-on's tables; "
+                             "device: create a device and print its token once")
     parser.add_argument("--dsn", help="libpq DSN (default: RTSTOCK_DSN / config file)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--name", help="device: its name")
+    parser.add_argument("--store", default="S01", help="device: warehouse code (default S01)")
+    parser.add_argument("--operations", default="sale,return,receipt,scrap,count",
+                        help="device: allowed operations, comma-separated")
+    parser.add_argument("--kind", default="scanner",
+                        choices=["scanner", "rfid_fixed", "rfid_handheld", "pos_gate"])
 
 
 def _print_report(report, as_json: bool) -> None:
@@ -50,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"rtstock db: cannot connect: {exc}".strip(), file=sys.stderr)
         return EXIT_BROKEN
     try:
+        if args.action == "device":
+            return _create_device(connection, dsn, args)
         if args.action == "init":
             try:
                 created = init_addon_tables(connection)
@@ -62,3 +73,21 @@ def run(args: argparse.Namespace) -> int:
         return report.exit_code
     finally:
         connection.close()
+
+
+def _create_device(connection, dsn: str, args: argparse.Namespace) -> int:
+    """Outside Odoo (demos, compose, benchmarks): the token is printed once, stored hashed."""
+    from ingest_core.devices import provision
+
+    with connection.cursor() as cur:
+        store = {row[1]: row for row in sql.load_warehouses(cur)}.get(args.store)
+    if store is None:
+        print(f"rtstock db device: no active warehouse with code {args.store!r}", file=sys.stderr)
+        return EXIT_BROKEN
+    warehouse_id, _code, company_id, stock_location_id, *_types = store
+    _device_id, token = provision(
+        dsn, name=args.name or f"{args.store}-{args.kind}", warehouse_id=warehouse_id,
+        location_id=stock_location_id, company_id=company_id, kind=args.kind,
+        allowed=[op.strip() for op in args.operations.split(",") if op.strip()])
+    print(token)
+    return 0

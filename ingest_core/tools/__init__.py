@@ -1,0 +1,1 @@
+"""Small checks used by the test runner."""
