@@ -9,8 +9,8 @@ import sys
 import psycopg2
 
 from ingest_core.config import load_settings
-from ingest_core.odoo.check import EXIT_BROKEN, EXIT_NO_ADDON, check
 from ingest_core.odoo import sql
+from ingest_core.odoo.check import EXIT_BROKEN, EXIT_NO_ADDON, check
 from ingest_core.odoo.init import InitError, init_addon_tables
 
 
