@@ -31,7 +31,6 @@ class Settings:
     batch_max_wait_ms: float = 5.0
     request_max_reads: int = 10000
     queue_max_reads: int = 200000
-    pool_size: int = 4
     journal_interval_ms: float = 200.0
     journal_batch_events: int = 50000
     max_read_age_days: int = 30
@@ -50,7 +49,6 @@ SETTINGS_DOC: dict[str, str] = {
     "batch_max_wait_ms": "group commit: longest wait for more reads before committing",
     "request_max_reads": "largest batch one request may carry (413 above)",
     "queue_max_reads": "reads waiting for commit before the service answers 503 + Retry-After",
-    "pool_size": "PostgreSQL connections (writer, journal, lookups)",
     "journal_interval_ms": "how often the journal turns committed events into done moves",
     "journal_batch_events": "most events the journal materialises in one transaction",
     "max_read_age_days": "reads older than this are rejected (the event log is kept this long)",
