@@ -32,7 +32,9 @@ class RrsEvent(models.Model):
     )
     read_key = fields.Char(required=True, readonly=True)
     read_at = fields.Datetime(readonly=True, help="When the device read the code.")
-    received_at = fields.Datetime(readonly=True, help="When the ingest received the read.")
+    received_at = fields.Datetime(
+        default=fields.Datetime.now, readonly=True, help="When the ingest received the read."
+    )
     operation = fields.Selection(selection=OPERATIONS, required=True, readonly=True)
     code = fields.Char(readonly=True, help="The code as the device read it.")
     product_id = fields.Many2one(

@@ -29,7 +29,7 @@ class RrsQuarantine(models.Model):
     raw_display = fields.Text(string="Read as sent", compute="_compute_raw_display")
     reason_code = fields.Char(required=True, readonly=True)
     reason = fields.Char(readonly=True)
-    received_at = fields.Datetime(readonly=True)
+    received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     state = fields.Selection(
         selection=[
             ("new", "New"),
