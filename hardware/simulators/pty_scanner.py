@@ -18,6 +18,8 @@ simulator keeps it open after the last frame so the agent can drain it.
 from __future__ import annotations
 
 import os
+import select
+import sys
 import tty
 from pathlib import Path
 
@@ -40,6 +42,8 @@ class PtyScannerPort:
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.path = os.ttyname(self.slave)
+        os.set_blocking(self.master, False)
+        self._warned = False
         self.link = Path(link) if link else None
         if self.link is not None:
             if self.link.is_symlink():
@@ -47,9 +51,21 @@ class PtyScannerPort:
             self.link.symlink_to(self.path)
 
     def write(self, data: bytes) -> None:
+        """Write all of ``data``; when nobody reads the other end, say so and keep waiting.
+
+        A pty holds only a few KiB; a real scanner would beep and lose the scan, a
+        simulator must not lose it (tests count on every frame), so it waits.
+        """
         view = memoryview(data)
         while view:
-            written = os.write(self.master, view)
+            try:
+                written = os.write(self.master, view)
+            except BlockingIOError:
+                _, writable, _ = select.select([], [self.master], [], 5.0)
+                if not writable and not self._warned:
+                    print(f"nobody is reading {self.path}; waiting", file=sys.stderr, flush=True)
+                    self._warned = True
+                continue
             view = view[written:]
 
     def close(self) -> None:
