@@ -77,13 +77,14 @@ def recover_corrupt_queue(path: Path, problem: str) -> dict[str, object]:
                 (str(clock_floor),),
             )
         fresh.execute("COMMIT")
+        salvaged = fresh.execute("SELECT count(*) FROM queued_read").fetchone()[0]
     finally:
         fresh.close()
 
     report: dict[str, object] = {
         "problem": problem,
         "moved_to": str(aside),
-        "salvaged_reads": len(rows),
+        "salvaged_reads": salvaged,
         "salvaged_counters": len(counters),
         "salvage_error": salvage_error,
         "counter_floor": clock_floor if counters_lost else None,
@@ -95,12 +96,57 @@ def recover_corrupt_queue(path: Path, problem: str) -> dict[str, object]:
         path,
         problem,
         aside,
-        len(rows),
+        salvaged,
         len(counters),
-        f"; salvage stopped early: {salvage_error}" if salvage_error else "",
+        f"; salvage incomplete: {salvage_error}" if salvage_error else "",
         aside,
     )
     return report
+
+
+_SELECT_READS = "SELECT key, device, code, ts, op, qty, location, enqueued_at FROM queued_read "
+
+
+def _salvage_reads(conn: sqlite3.Connection, rows: list[tuple]) -> str | None:
+    """Append every readable row to ``rows`` in ``seq`` order; return what went wrong.
+
+    A plain scan stops at the first damaged page, losing every row after it. So the
+    ``seq`` range is read in windows, and a window that fails is retried row by row
+    (a rowid lookup only needs the pages on its own path), skipping unreadable rows.
+    """
+    try:
+        low, high = conn.execute("SELECT min(seq), max(seq) FROM queued_read").fetchone()
+    except sqlite3.Error:
+        low = high = None  # the edges of the b-tree are damaged: one plain scan, then
+    if low is None or high is None:
+        try:
+            rows.extend(tuple(row) for row in conn.execute(_SELECT_READS + "ORDER BY seq"))
+        except sqlite3.Error as exc:
+            return str(exc)
+        return None
+    unreadable = 0
+    window = 256
+    for start in range(low, high + 1, window):
+        try:
+            # fetchall: a window that fails halfway must add nothing (it is redone row by row)
+            rows.extend(
+                tuple(row)
+                for row in conn.execute(
+                    _SELECT_READS + "WHERE seq >= ? AND seq < ? ORDER BY seq",
+                    (start, start + window),
+                ).fetchall()
+            )
+            continue
+        except sqlite3.Error:
+            pass  # damaged page in this window: go row by row below
+        for seq in range(start, min(start + window, high + 1)):
+            try:
+                found = conn.execute(_SELECT_READS + "WHERE seq = ?", (seq,)).fetchall()
+            except sqlite3.Error:
+                unreadable += 1
+                continue
+            rows.extend(tuple(row) for row in found)
+    return f"{unreadable} row id(s) unreadable" if unreadable else None
 
 
 def _salvage(aside: Path) -> tuple[list[tuple], dict[str, int], str | None]:
@@ -119,15 +165,9 @@ def _salvage(aside: Path) -> tuple[list[tuple], dict[str, int], str | None]:
         except sqlite3.Error as exc:
             counters.clear()
             error = f"counters: {exc}"
-        try:
-            cursor = conn.execute(
-                "SELECT key, device, code, ts, op, qty, location, enqueued_at "
-                "FROM queued_read ORDER BY seq"
-            )
-            for row in cursor:
-                rows.append(tuple(row))
-        except sqlite3.Error as exc:
-            error = f"{error + '; ' if error else ''}reads: {exc}"
+        read_error = _salvage_reads(conn, rows)
+        if read_error:
+            error = f"{error + '; ' if error else ''}reads: {read_error}"
     finally:
         conn.close()
     return rows, counters, error

@@ -141,3 +141,16 @@ def test_not_a_database_is_recovered_with_clock_floor(queue_path):
     assert int(key.rsplit(":", 1)[1]) > 1_700_000_000_000_000, key
     queue.close()
     assert sqlite3.connect(queue_path).execute("PRAGMA quick_check").fetchone() == ("ok",)
+
+
+def test_salvage_skips_only_the_damaged_page(queue_path):
+    """A damaged leaf page costs its own rows, not every row after it."""
+    keys = _filled_queue(queue_path)
+    _corrupt_pages(queue_path, offset_pages=8)
+    queue = DurableQueue(queue_path)
+    report = queue.recovery_report
+    assert "unreadable" in str(report["salvage_error"]), report
+    assert queue.depth() >= len(keys) - 100, f"salvaged only {queue.depth()} of {len(keys)}"
+    salvaged = [read.key for read in queue.peek_batch(len(keys))]
+    assert salvaged == sorted(salvaged) and set(salvaged) <= set(keys)
+    queue.close()
