@@ -21,6 +21,7 @@ pointed at the real ``rtstock serve`` once it exists.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections import Counter
@@ -32,7 +33,12 @@ OPERATIONS = {"sale", "return", "receipt", "transfer_out", "transfer_in", "scrap
 class FakeIngest:
     """A contract peer of the ingest; see the module docstring."""
 
-    def __init__(self, tokens: dict[str, str] | None = None, port: int = 0) -> None:
+    def __init__(
+        self,
+        tokens: dict[str, str] | None = None,
+        port: int = 0,
+        tls: tuple[str, str] | None = None,
+    ) -> None:
         self.tokens = dict(tokens or {"test-token": "S01"})
         self.rejected_codes: set[str] = set()
         self.applications: list[tuple[str, str, str]] = []
@@ -44,6 +50,7 @@ class FakeIngest:
         self._scripted: list[tuple[int, str | None]] = []
         self._lock = threading.Lock()
         self._port = port
+        self._tls = tls
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -51,7 +58,8 @@ class FakeIngest:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://127.0.0.1:{self._port}"
 
     def start(self) -> FakeIngest:
         peer = self
@@ -64,6 +72,10 @@ class FakeIngest:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        if self._tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self._tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
