@@ -31,7 +31,7 @@ class Settings:
     batch_max_wait_ms: float = 5.0
     request_max_reads: int = 10000
     queue_max_reads: int = 200000
-    journal_interval_ms: float = 200.0
+    journal_interval_ms: float = 500.0
     journal_batch_events: int = 50000
     max_read_age_days: int = 30
     max_read_future_s: int = 300

@@ -6,8 +6,9 @@ previous one is acked) or at a fixed total rate (open loop), and reports
 reads/s applied and ack latency percentiles.
 
 How it works: one ``httpx.AsyncClient`` per device over loopback; keys are
-``<device>:<counter>`` so every read is new; product choice is skewed toward
-a hot set, as store traffic is. It runs in its own process so its CPU is not
+``<device>:<counter>`` so every read is new; products are drawn from a Zipf
+(s = 1) popularity curve over the whole catalog, the long tail of store
+sales; 90 % sales, 10 % receipts. It runs in its own process so its CPU is not
 counted against the ingest's.
 
 Caveats: on a 2-core machine the generator, the ingest and PostgreSQL share
@@ -17,13 +18,18 @@ the cores; the figures are end to end on that machine, not of the ingest alone.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from dataclasses import dataclass, field
 
 import httpx
+import msgspec
 
 from ingest_core.odoo.catalog import ean13
+
+encode = msgspec.json.Encoder().encode
+JSON = {"content-type": "application/json"}
 
 
 @dataclass
@@ -55,7 +61,8 @@ async def _device(url: str, token: str, name: str, batch: int, products: int, se
                   stop_at: float, interval: float | None, result: LoadResult) -> None:
     rng = random.Random(seed)
     codes = [ean13(index) for index in range(products)]
-    hot = codes[: max(1, products // 20)]
+    # Store sales follow a long tail: product of popularity rank r sells ~ 1/r (Zipf, s=1).
+    cumulative = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(products)))
     counter = 0
     next_at = time.monotonic()
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"},
@@ -67,14 +74,15 @@ async def _device(url: str, token: str, name: str, batch: int, products: int, se
                 if delay > 0:
                     await asyncio.sleep(delay)
             reads = []
-            for _ in range(batch):
+            for code in rng.choices(codes, cum_weights=cumulative, k=batch):
                 counter += 1
-                code = rng.choice(hot) if rng.random() < 0.5 else rng.choice(codes)
                 reads.append({"key": f"{name}:{counter}", "code": code,
                               "op": "sale" if rng.random() < 0.9 else "receipt"})
+            body = encode({"reads": reads})
             started = time.monotonic()
             try:
-                response = await client.post(f"{url}/v1/reads", json={"reads": reads})
+                response = await client.post(f"{url}/v1/reads", content=body,
+                                             headers=JSON)
             except httpx.HTTPError:
                 result.failures += 1
                 continue
@@ -83,7 +91,7 @@ async def _device(url: str, token: str, name: str, batch: int, products: int, se
                 await asyncio.sleep(float(response.headers.get("retry-after", "0.2")))
                 continue
             result.latencies.append(time.monotonic() - started)
-            body = response.json()
+            body = msgspec.json.decode(response.content)
             result.requests += 1
             result.reads += batch
             result.applied += body["applied"]

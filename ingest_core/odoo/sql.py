@@ -26,6 +26,28 @@ from datetime import date
 UTC_NOW = "(now() AT TIME ZONE 'UTC')"
 
 
+_NUMERIC = frozenset({"int", "numeric", "bigint"})
+
+
+def pg_array(values: Iterable, kind: str = "num") -> str:
+    """PostgreSQL array input text (``{1,2,NULL}``) for a ``%s::type[]`` parameter.
+
+    psycopg2 sends a Python list as ``ARRAY[...]`` with one SQL literal per
+    element, which the server parses element by element; one text value
+    parsed by the array type's input function costs a fraction of that, and
+    the hot statements carry arrays of thousands of elements. ``kind`` is
+    ``"num"`` (ints, floats, None) or ``"text"`` (anything else, quoted).
+    """
+    if kind == "num":
+        body = ",".join("NULL" if value is None else str(value) for value in values)
+    else:
+        body = ",".join(
+            "NULL" if value is None
+            else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in values)
+    return "{" + body + "}"
+
+
 # --------------------------------------------------------------------------- reference data
 
 DEVICE_COLUMNS = ("id, name, kind, warehouse_id, location_id, company_id, active, "
@@ -222,7 +244,9 @@ def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | Non
                "warehouse_id", "company_id")
     types = ("int", "varchar", "timestamp", "varchar", "varchar", "int", "int", "numeric",
              "int", "int", "int", "int", "int")
-    arrays = [[getattr(row, column) for row in rows] for column in columns]
+    arrays = [pg_array((getattr(row, column) for row in rows),
+                       "num" if kind in _NUMERIC else "text")
+              for column, kind in zip(columns, types, strict=True)]
     unnest = ", ".join(f"%s::{kind}[]" for kind in types)
     cur.execute(f"""
         INSERT INTO rrs_event ({', '.join(columns)}, received_at,
@@ -277,7 +301,7 @@ def sort_key(key: QuantKey) -> tuple[int, int, int]:
 def lock_quant_keys(cur, keys: Iterable[QuantKey]) -> None:
     """Advisory locks per (product, location, lot), in one global order: no writer deadlocks."""
     cur.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) k ORDER BY k",
-                (sorted({_key("quant", *key) for key in keys}),))
+                (pg_array(sorted({_key("quant", *key) for key in keys})),))
 
 
 def quant_totals(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, float]:
@@ -307,9 +331,9 @@ def apply_quant_deltas(cur, deltas: dict[QuantKey, float], company_of: dict[int,
     keys = sorted((key for key, qty in deltas.items() if qty), key=sort_key)
     if not keys:
         return {}
-    products = [k[0] for k in keys]
-    locations = [k[1] for k in keys]
-    lots = [k[2] for k in keys]
+    products = pg_array(k[0] for k in keys)
+    locations = pg_array(k[1] for k in keys)
+    lots = pg_array(k[2] for k in keys)
     cur.execute("""
         SELECT q.id FROM stock_quant q WHERE q.id IN (
             SELECT DISTINCT ON (k.p, k.l, k.t) q2.id
@@ -327,10 +351,11 @@ def apply_quant_deltas(cur, deltas: dict[QuantKey, float], company_of: dict[int,
                SET quantity = coalesce(q.quantity, 0) + k.d, write_uid = %s,
                    write_date = {UTC_NOW}
               FROM unnest(%s::int[], %s::int[], %s::int[], %s::numeric[]) AS k(p, l, t, d)
-             WHERE q.id = ANY(%s) AND q.product_id = k.p AND q.location_id = k.l
+             WHERE q.id = ANY(%s::int[]) AND q.product_id = k.p AND q.location_id = k.l
                AND q.lot_id IS NOT DISTINCT FROM k.t
             RETURNING q.product_id, q.location_id, q.lot_id, q.quantity""",
-                    (user_id, products, locations, lots, [deltas[k] for k in keys], quant_ids))
+                    (user_id, products, locations, lots, pg_array(deltas[k] for k in keys),
+                     pg_array(quant_ids)))
         result = {(p, loc, lot): float(qty) for p, loc, lot, qty in cur.fetchall()}
     missing = [k for k in keys if k not in result]
     if missing:
@@ -343,10 +368,11 @@ def apply_quant_deltas(cur, deltas: dict[QuantKey, float], company_of: dict[int,
               FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::numeric[],
                           %s::date[]) AS k(p, l, t, c, d, i)
             RETURNING product_id, location_id, lot_id, quantity""",
-                    (user_id, user_id, [k[0] for k in missing], [k[1] for k in missing],
-                     [k[2] for k in missing], [company_of[k[1]] for k in missing],
-                     [deltas[k] for k in missing],
-                     [inventory_date_of.get(k[1]) for k in missing]))
+                    (user_id, user_id, pg_array(k[0] for k in missing),
+                     pg_array(k[1] for k in missing), pg_array(k[2] for k in missing),
+                     pg_array(company_of[k[1]] for k in missing),
+                     pg_array(deltas[k] for k in missing),
+                     pg_array((inventory_date_of.get(k[1]) for k in missing), "text")))
         result.update({(p, loc, lot): float(qty) for p, loc, lot, qty in cur.fetchall()})
     return result
 
@@ -473,7 +499,8 @@ def insert_done_moves(cur, moves: Sequence[dict], lines: Sequence[dict], user_id
     """Done ``stock.move`` + ``stock.move.line`` rows with the values Odoo 18's ORM writes."""
     if not moves:
         return
-    arrays = [[move[f] for move in moves] for f in MOVE_FIELDS]
+    arrays = [pg_array((move[f] for move in moves), "num" if kind in _NUMERIC else "text")
+              for f, kind in zip(MOVE_FIELDS, _MOVE_KINDS, strict=True)]
     cur.execute(f"""
         INSERT INTO stock_move (id, name, reference, origin, description_picking, product_id,
                                 product_uom, location_id, location_dest_id, picking_id,
@@ -494,7 +521,8 @@ def insert_done_moves(cur, moves: Sequence[dict], lines: Sequence[dict], user_id
     fields = ("move_id", "picking_id", "reference", "product_id", "product_uom_id", "lot_id",
               "location_id", "location_dest_id", "company_id", "quantity")
     kinds = ("int", "int", "varchar", "int", "int", "int", "int", "int", "int", "numeric")
-    arrays = [[line[f] for line in lines] for f in fields]
+    arrays = [pg_array((line[f] for line in lines), "num" if kind in _NUMERIC else "text")
+              for f, kind in zip(fields, kinds, strict=True)]
     cur.execute(f"""
         INSERT INTO stock_move_line ({', '.join(fields)}, quantity_product_uom, state, picked,
                                      date, create_uid, create_date, write_uid, write_date)
@@ -508,7 +536,7 @@ def link_events_to_moves(cur, event_ids: Sequence[int], move_ids: Sequence[int])
     cur.execute(f"""
         UPDATE rrs_event e SET move_id = v.m, write_date = {UTC_NOW}
           FROM unnest(%s::int[], %s::int[]) AS v(e, m) WHERE e.id = v.e""",
-                (list(event_ids), list(move_ids)))
+                (pg_array(event_ids), pg_array(move_ids)))
 
 
 # --------------------------------------------------------------------------- bus

@@ -196,11 +196,11 @@ ADDON_TABLES: tuple[Table, ...] = (
            "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar " + MAGIC,
            ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
     # The event log is append-only and written at tens of thousands of rows a second:
-    # every foreign key costs a row lock on the referenced row per inserted event, so
-    # only the device is enforced; the rest are resolved from these same tables by the
-    # ingest (see docs/decisions/event-log.md).
+    # every foreign key costs a trigger call and a row lock on the referenced row per
+    # inserted event, so none is enforced; the ingest resolves every reference from
+    # these same tables a moment before (see docs/decisions/event-log.md).
     _table("rrs_event", "addon",
-           "id:int! device_id:int!>rrs_device read_key:varchar! read_at:ts received_at:ts "
+           "id:int! device_id:int!~rrs_device read_key:varchar! read_at:ts received_at:ts "
            "operation:varchar! code:varchar product_id:int!~product_product "
            "lot_id:int~stock_lot quantity:num location_id:int!~stock_location "
            "location_dest_id:int!~stock_location picking_type_id:int~stock_picking_type "
