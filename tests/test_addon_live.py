@@ -5,7 +5,9 @@ the add-on with ``--test-enable`` on a fresh database, requires a clean run
 (exit 0, no ERROR/CRITICAL/FAIL line, at least one add-on test run), then
 compares the add-on's tables with what the ingest declares for them in
 ``ingest_core/odoo/tables.py`` (columns, types, NOT NULL, foreign keys, and
-the named unique constraints and journal index).
+which columns carry a foreign key (exactly the ``enforced`` references), and
+the full definitions of the indexes and constraints the declaration names,
+compared with what the ingest's own DDL creates).
 
 How it works: the Odoo to use is given by environment variables (see
 ``docs/live-odoo.md``): ``RTSTOCK_ODOO_BIN`` (odoo-bin), ``RTSTOCK_ODOO_PYTHON``
@@ -33,7 +35,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from ingest_core.odoo.tables import ADDON_TABLES
+from ingest_core.odoo import ddl
+from ingest_core.odoo.tables import ADDON_TABLES, ODOO_TABLES
 
 pytestmark = pytest.mark.live_odoo
 
@@ -44,12 +47,17 @@ LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 # Odoo log line: "2026-11-25 19:54:17,231 10496 ERROR dbname logger: message"
 BAD_LOG_LINE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) |^(FAIL|ERROR): ")
 TEST_RESULT_LINE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
+# Indexes and constraints the declaration creates by name (``Table.ddl``): the
+# ingest's own schema (``rtstock db init``) and the add-on must define them alike.
+NAMED_OBJECT = re.compile(r"(?:INDEX|CONSTRAINT) (\w+) ", re.I)
 NAMED_OBJECTS = {
-    # name -> table: the ingest's own schema (``rtstock db init``) uses the same names.
-    "rrs_device_token_hash_uniq": "rrs_device",
-    "rrs_event_device_key_uniq": "rrs_event",
-    "rrs_event_move_id_null_idx": "rrs_event",
+    match.group(1): table.name
+    for table in ADDON_TABLES
+    for statement in table.ddl
+    for match in [NAMED_OBJECT.search(statement)]
+    if match
 }
+EXPECTED_SCHEMA = "rrs_expected"
 
 
 def _skip_loudly(why: str):
@@ -213,8 +221,13 @@ def test_addon_tables_match_ingest_declaration(installed_db, live_odoo: LiveOdoo
         with connection.cursor() as cursor:
             for table in ADDON_TABLES:
                 live = _live_columns(cursor, table.name)
+                # A reference without a constraint (``~``) must have no foreign key.
                 declared = {
-                    column.name: (column.data_type, column.not_null, column.references)
+                    column.name: (
+                        column.data_type,
+                        column.not_null,
+                        column.references if column.enforced else None,
+                    )
                     for column in table.columns
                 }
                 differences = {
@@ -227,23 +240,66 @@ def test_addon_tables_match_ingest_declaration(installed_db, live_odoo: LiveOdoo
         connection.close()
 
 
+def _index_definitions(cursor, schema: str) -> dict[str, tuple[str, str]]:
+    """name -> (table, definition without the schema) of the named objects in ``schema``."""
+    cursor.execute(
+        """SELECT indexname, tablename, indexdef FROM pg_indexes
+            WHERE schemaname = %s AND indexname = ANY(%s)""",
+        [schema, list(NAMED_OBJECTS)],
+    )
+    return {
+        name: (table, definition.replace(f" ON {schema}.", " ON "))
+        for name, table, definition in cursor
+    }
+
+
+def _constraint_definitions(cursor, schema: str) -> dict[str, str]:
+    """name -> pg_get_constraintdef of the named constraints in ``schema``."""
+    cursor.execute(
+        """SELECT c.conname, pg_get_constraintdef(c.oid)
+             FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+            WHERE n.nspname = %s AND c.conname = ANY(%s)""",
+        [schema, list(NAMED_OBJECTS)],
+    )
+    return dict(cursor.fetchall())
+
+
 def test_addon_named_constraints_and_indexes(installed_db, live_odoo: LiveOdoo):
-    """The unique constraints and the journal index carry the names the ingest uses."""
+    """The named indexes/constraints are defined exactly as the ingest's DDL defines them."""
     dbname, result, _seconds = installed_db
     assert result.returncode == 0, "install failed; see test_addon_installs_and_its_tests_pass"
+    assert set(NAMED_OBJECTS) >= {
+        "rrs_device_token_hash_uniq",
+        "rrs_event_device_key_uniq",
+        "rrs_event_move_id_null_idx",
+        "rrs_quarantine_device_key_idx",
+    }, f"the declaration no longer names the objects the ingest relies on: {NAMED_OBJECTS}"
     connection = live_odoo.connect(dbname)
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, tablename, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
-                [list(NAMED_OBJECTS)],
-            )
-            found = {name: (table, definition) for name, table, definition in cursor}
+            installed = _index_definitions(cursor, "public")
+            installed_constraints = _constraint_definitions(cursor, "public")
+            # The ingest's own DDL for the add-on tables, in a scratch schema of the
+            # same database (references resolve to Odoo's tables), rolled back after.
+            cursor.execute(f"CREATE SCHEMA {EXPECTED_SCHEMA}")
+            cursor.execute(f"SET LOCAL search_path TO {EXPECTED_SCHEMA}, public")
+            odoo_tables = [table.name for table in ODOO_TABLES]
+            for statement in ddl.schema_statements(ADDON_TABLES, existing=odoo_tables):
+                cursor.execute(statement)
+            expected = _index_definitions(cursor, EXPECTED_SCHEMA)
+            expected_constraints = _constraint_definitions(cursor, EXPECTED_SCHEMA)
+        connection.rollback()
     finally:
         connection.close()
+    assert set(expected) == set(NAMED_OBJECTS), f"ingest DDL made {sorted(expected)}"
     for name, table in NAMED_OBJECTS.items():
-        assert name in found, f"index {name} missing on {table}"
-        assert found[name][0] == table, f"{name} is on {found[name][0]}, not {table}"
-    assert "UNIQUE" in found["rrs_device_token_hash_uniq"][1], "token hashes must be unique"
-    assert "(device_id, read_key)" in found["rrs_event_device_key_uniq"][1], "per-device keys"
-    assert "WHERE (move_id IS NULL)" in found["rrs_event_move_id_null_idx"][1], "partial index"
+        assert name in installed, f"index {name} missing on {table}"
+        assert installed[name] == expected[name], (
+            f"{name} differs:\n  add-on: {installed[name]}\n  ingest: {expected[name]}"
+        )
+    # Where the ingest declares a constraint (not only a unique index), the add-on
+    # must have that constraint: ``ON CONFLICT ON CONSTRAINT`` needs one.
+    for name, definition in expected_constraints.items():
+        assert installed_constraints.get(name) == definition, (
+            f"constraint {name}: add-on {installed_constraints.get(name)}, ingest {definition}"
+        )

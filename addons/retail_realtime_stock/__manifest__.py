@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "application": False,
     "installable": True,
+    "uninstall_hook": "uninstall_hook",
     "depends": ["stock", "point_of_sale", "stock_account", "bus"],
     "data": [
         "security/rrs_security.xml",

@@ -1,7 +1,7 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields, models
-from odoo.tools.sql import create_index
+from odoo.tools import SQL
 
 OPERATIONS = [
     ("sale", "Sale"),
@@ -14,16 +14,61 @@ OPERATIONS = [
 ]
 
 
+# ingest_core/odoo/tables.py, ADDON_TABLES["rrs_event"]: same columns, types,
+# NOT NULL flags, the device foreign key and the two named objects.
+TABLE_DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS rrs_event (
+        id serial PRIMARY KEY,
+        device_id integer NOT NULL
+            CONSTRAINT rrs_event_device_id_fkey REFERENCES rrs_device (id) ON DELETE RESTRICT,
+        read_key varchar NOT NULL,
+        read_at timestamp,
+        received_at timestamp,
+        operation varchar NOT NULL,
+        code varchar,
+        product_id integer NOT NULL,
+        lot_id integer,
+        quantity numeric,
+        location_id integer NOT NULL,
+        location_dest_id integer NOT NULL,
+        picking_type_id integer,
+        warehouse_id integer,
+        company_id integer NOT NULL,
+        move_id integer,
+        create_uid integer,
+        create_date timestamp,
+        write_uid integer,
+        write_date timestamp,
+        CONSTRAINT rrs_event_device_key_uniq UNIQUE (device_id, read_key)
+    )
+    """,
+    "COMMENT ON TABLE rrs_event IS 'Retail Stock Event'",
+    # The ingest journal scans the events that have no move yet.
+    """
+    CREATE INDEX IF NOT EXISTS rrs_event_move_id_null_idx ON rrs_event (id)
+        WHERE move_id IS NULL AND quantity <> 0
+    """,
+)
+
+
 class RrsEvent(models.Model):
     """One applied device read.
 
     Rows are written by the ingest service with plain SQL (see
     ``docs/architecture.md``, "Add-on tables the ingest uses"): keep the
     columns in step with ``ingest_core/odoo/tables.py``.
+
+    The table is not Odoo's (``_auto = False``): it is created by ``init``
+    with exactly the ingest's declaration, where only ``device_id`` is an
+    enforced foreign key (``docs/decisions/event-log.md``). The other
+    references stay ``Many2one`` fields for search, group by and links,
+    without a constraint that Odoo would otherwise add back on every upgrade.
     """
 
     _name = "rrs.event"
     _description = "Retail Stock Event"
+    _auto = False
     _order = "id desc"
     _rec_name = "read_key"
 
@@ -82,11 +127,27 @@ class RrsEvent(models.Model):
     ]
 
     def init(self):
-        # The ingest journal scans the events that have no move yet.
-        create_index(
-            self._cr,
-            "rrs_event_move_id_null_idx",
-            self._table,
-            ["id"],
-            where="move_id IS NULL",
+        # The whole table, as ingest_core/odoo/tables.py declares it. Idempotent:
+        # every statement is a no-op on a database that already has the object.
+        self._drop_objects_not_declared()
+        for statement in TABLE_DDL:
+            self.env.cr.execute(SQL(statement))
+
+    def _drop_objects_not_declared(self):
+        """Bring a table created by an earlier version (Odoo's own DDL) to the declaration.
+
+        That version let Odoo add a foreign key on every Many2one and indexed
+        the journal's events without the ``quantity <> 0`` predicate.
+        """
+        cr = self.env.cr
+        cr.execute(
+            """SELECT conname FROM pg_constraint
+                WHERE contype = 'f' AND conrelid = to_regclass('rrs_event')
+                  AND conname <> 'rrs_event_device_id_fkey'"""
         )
+        for (name,) in cr.fetchall():
+            cr.execute(SQL("ALTER TABLE rrs_event DROP CONSTRAINT %s", SQL.identifier(name)))
+        cr.execute("SELECT pg_get_indexdef(to_regclass('rrs_event_move_id_null_idx'))")
+        definition = cr.fetchone()[0]
+        if definition and "quantity" not in definition:
+            cr.execute("DROP INDEX rrs_event_move_id_null_idx")

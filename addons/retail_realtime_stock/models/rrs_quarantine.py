@@ -5,6 +5,7 @@ import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.sql import add_foreign_key, create_index, get_foreign_keys
 
 _logger = logging.getLogger(__name__)
 
@@ -82,3 +83,19 @@ class RrsQuarantine(models.Model):
             record.message_post(body=_("Read discarded."))
         _logger.info("Quarantined reads %s discarded by uid %s", self.ids, self.env.uid)
         return True
+
+    def init(self):
+        # Odoo adds no foreign key towards a model without Odoo's own table
+        # (rrs.event is _auto = False); the ingest's declaration enforces this one.
+        self.env["rrs.event"].init()
+        if not get_foreign_keys(
+            self.env.cr, self._table, "event_id", "rrs_event", "id", "set null"
+        ):
+            add_foreign_key(self.env.cr, self._table, "event_id", "rrs_event", "id", "set null")
+        # The ingest looks up a device's earlier quarantined reads by key.
+        create_index(
+            self.env.cr,
+            "rrs_quarantine_device_key_idx",
+            self._table,
+            ["device_id", "read_key"],
+        )

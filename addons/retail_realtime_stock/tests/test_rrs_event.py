@@ -99,7 +99,45 @@ class TestRrsEvent(RrsCommon):
         )
         row = self.cr.fetchone()
         self.assertTrue(row, "rrs_event_move_id_null_idx should exist")
-        self.assertIn("WHERE (move_id IS NULL)", row[0], "index should be partial")
+        self.assertIn(
+            "WHERE ((move_id IS NULL) AND (quantity <> (0)::numeric))",
+            row[0],
+            "index should cover the events without move that move stock",
+        )
+
+    def test_only_device_foreign_key(self):
+        """The event log enforces only the device reference (docs/decisions/event-log.md)."""
+        self.cr.execute(
+            """SELECT a.attname FROM pg_constraint c
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                WHERE c.contype = 'f' AND c.conrelid = 'rrs_event'::regclass"""
+        )
+        self.assertEqual(
+            [row[0] for row in self.cr.fetchall()], ["device_id"], "only device_id has a FK"
+        )
+
+    def test_upgrade_keeps_declared_schema(self):
+        """Running init again (module upgrade) adds no foreign key and keeps the index."""
+        self.env["rrs.event"].init()
+        self.env["rrs.quarantine"].init()
+        self.test_only_device_foreign_key()
+        self.test_journal_index_exists()
+
+    def test_links_without_foreign_key(self):
+        """Many2one fields without constraint still search and group by."""
+        events = self.env["rrs.event"].search(
+            [
+                ("product_id.barcode", "=", self.product.barcode),
+                ("device_id", "=", self.device_s01.id),
+            ]
+        )
+        self.assertEqual(events, self.event_s01, "search through product_id should work")
+        groups = self.env["rrs.event"].read_group(
+            [("id", "in", (self.event_s01 | self.event_s02).ids)],
+            ["quantity:sum"],
+            ["warehouse_id"],
+        )
+        self.assertEqual(len(groups), 2, "one group per store")
 
     def test_unique_constraint_name(self):
         """The unique constraint has the name the ingest's schema uses."""
