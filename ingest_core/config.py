@@ -39,6 +39,12 @@ class Settings:
     tls_key: str = ""
     odoo_user_id: int = 1
     log_level: str = "info"
+    mqtt_host: str = ""
+    mqtt_port: int = 1883
+    rfid_dedupe_window_s: float = 30.0
+    rfid_dedupe_capacity: int = 200000
+    rfid_exit_movement: str = "sale"
+    rfid_auto_apply_stores: str = ""
 
 
 SETTINGS_DOC: dict[str, str] = {
@@ -57,6 +63,15 @@ SETTINGS_DOC: dict[str, str] = {
     "tls_key": "PEM private key for `tls_cert`",
     "odoo_user_id": "res_users id written as create_uid/write_uid of fast-path rows",
     "log_level": "debug, info, warning, error",
+    "mqtt_host": "MQTT broker of the RFID readers (empty: no MQTT bridge); topics "
+                 "`rtstock/impinj/<device name>/events`, `rtstock/zebra/<device name>/data`",
+    "mqtt_port": "MQTT broker port",
+    "rfid_dedupe_window_s": "RFID: a tag re-read in the same reader zone within this many "
+                            "seconds is a repeat",
+    "rfid_dedupe_capacity": "RFID: most (zone, EPC) pairs the deduplicator remembers",
+    "rfid_exit_movement": "RFID: what a tag seen by an `exit` reader becomes: `sale` or `shrink`",
+    "rfid_auto_apply_stores": "RFID counts: comma-separated warehouse ids whose count sessions "
+                              "apply at once (default: written as Odoo counts to apply)",
 }
 
 

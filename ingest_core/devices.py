@@ -19,8 +19,8 @@ ALL_OPERATIONS = ("sale", "return", "receipt", "transfer_out", "transfer_in", "s
 
 def provision(dsn: str, *, name: str | None = None, warehouse_id: int = 2,
               location_id: int = 18, allowed: Iterable[str] = ALL_OPERATIONS,
-              kind: str = "scanner", active: bool = True, company_id: int = 1
-              ) -> tuple[int, str]:
+              kind: str = "scanner", active: bool = True, company_id: int = 1,
+              rfid_role: str | None = None) -> tuple[int, str]:
     """Create a device of store ``warehouse_id``; returns (device id, token)."""
     token = secrets.token_urlsafe(24)
     connection = psycopg2.connect(dsn)
@@ -29,7 +29,8 @@ def provision(dsn: str, *, name: str | None = None, warehouse_id: int = 2,
             device_id = sql.insert_device(
                 cur, name=name or f"dev-{token[:6]}", kind=kind, warehouse_id=warehouse_id,
                 location_id=location_id, company_id=company_id, token_hash=hash_token(token),
-                token_hint=token[:6], allowed=allowed, active=active)
+                token_hint=token[:6], allowed=allowed, active=active,
+                rfid_role=rfid_role)
         connection.commit()
     finally:
         connection.close()

@@ -85,6 +85,16 @@ class Rejection:
     raw: dict
 
 
+@dataclass(frozen=True, slots=True)
+class EpcTransition:
+    """The EPC state change an RFID movement stands for (see ``ingest_core.rfid``)."""
+
+    epc: str
+    allowed_from: frozenset  # states (None: no row yet) from which the movement may happen
+    state: str  # the EPC's state after the movement
+    location_id: int | None  # where the EPC is after the movement
+
+
 @dataclass
 class PreparedBatch:
     device: Device
@@ -92,6 +102,9 @@ class PreparedBatch:
     reads: list[ResolvedRead] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     duplicates_in_request: list[tuple[int, str]] = field(default_factory=list)
+    #: RFID movements: one transition per read, in ``reads`` order; the writer applies a
+    #: read only when its EPC's current state allows it (exactly once per EPC).
+    epc_transitions: list[EpcTransition] | None = None
 
 
 _decoder = msgspec.json.Decoder(BatchIn)

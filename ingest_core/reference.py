@@ -47,6 +47,7 @@ class Device:
     company_id: int
     active: bool
     allowed: frozenset[str]
+    rfid_role: str | None = None  # exit, pos_gate, dock, count, none (RFID readers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +188,10 @@ class ReferenceData:
     def _device_from_row(row) -> Device | None:
         if row is None:
             return None
-        (device_id, name, kind, warehouse, location, company, active, *flags) = row
+        (device_id, name, kind, warehouse, location, company, active, *flags, rfid_role) = row
         allowed = frozenset(op for op, flag in zip(OPERATIONS, flags, strict=True) if flag)
-        return Device(device_id, name, kind, warehouse, location, company, bool(active), allowed)
+        return Device(device_id, name, kind, warehouse, location, company, bool(active), allowed,
+                      rfid_role)
 
     # ------------------------------------------------------------------ lookups
     def device_for_token(self, token: str) -> Device | None:
@@ -209,6 +211,19 @@ class ReferenceData:
         else:
             self.devices = {**self.devices, token_hash: device}
         return device
+
+    def device_by_name(self, name: str) -> Device | None:
+        """A device with a token, by its name (MQTT topics name devices, not tokens)."""
+        for device in self.devices.values():
+            if device is not None and device.name == name:
+                return device
+        return None
+
+    def device_by_id(self, device_id: int) -> Device | None:
+        for device in self.devices.values():
+            if device is not None and device.id == device_id:
+                return device
+        return None
 
     # ------------------------------------------------------------------ refresh
     def refresh_once(self) -> None:

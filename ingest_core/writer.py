@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import threading
 import time
@@ -203,7 +204,7 @@ class GroupCommitWriter:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             cur = self._cursor()
             try:
-                fates, channels = self._transaction(cur, group)
+                fates, channels = self._gated_transaction(cur, group)
                 self._connection.commit()
                 break
             except RETRYABLE as exc:
@@ -298,6 +299,51 @@ class GroupCommitWriter:
                                            self._bus_messages(new_quantities), user)
         return [self._request_fates(pending.batch, fates[n]) for n, pending in
                 enumerate(group)], channels
+
+    # ------------------------------------------------------------------ RFID EPC movements
+    def _gated_transaction(self, cur, group: list[_Pending]):
+        """``_transaction``, after admitting each RFID movement by its EPC's state.
+
+        EPCs are locked in one global order (before any quant lock, in every
+        writer); a movement whose EPC is not in one of its ``allowed_from``
+        states is answered ``duplicate`` (``epc_state``) and moves nothing; the
+        applied ones move their EPC to its new state in the same transaction.
+        A neighbouring reader or a replay therefore never moves a tag twice.
+        """
+        if not any(pending.batch.epc_transitions for pending in group):
+            return self._transaction(cur, group)
+        epcs = [t.epc for pending in group for t in pending.batch.epc_transitions or ()]
+        sql.lock_epcs(cur, epcs)
+        states: dict[str, str | None] = dict(sql.epc_states(cur, epcs))
+        admitted, stopped = [], []
+        for pending in group:
+            batch, blocked, reads = pending.batch, {}, []
+            for read, transition in zip(batch.reads, batch.epc_transitions or (), strict=True):
+                state = states.get(transition.epc)
+                if state in transition.allowed_from:
+                    reads.append(read)
+                    states[transition.epc] = transition.state
+                else:
+                    blocked[read.index] = ReadFate("duplicate", None, "epc_state",
+                                                   f"EPC {transition.epc} is {state}")
+            if batch.epc_transitions:
+                batch = dataclasses.replace(batch, reads=reads)
+            admitted.append(_Pending(batch, pending.done, pending.enqueued))
+            stopped.append(blocked)
+        fates, channels = self._transaction(cur, admitted)
+        rows: dict[str, sql.EpcStateRow] = {}  # the last transition of an EPC wins
+        for pending, request_fates, blocked in zip(group, fates, stopped, strict=True):
+            for index, fate in blocked.items():
+                request_fates[index] = fate
+            for read, transition in zip(pending.batch.reads, pending.batch.epc_transitions or (),
+                                        strict=True):
+                if request_fates[read.index].status == "applied":
+                    rows[transition.epc] = sql.EpcStateRow(
+                        transition.epc, read.product_id, None, transition.state,
+                        transition.location_id, read.read_at.isoformat(),
+                        pending.batch.device.id)
+        sql.upsert_epc_states(cur, list(rows.values()), self.user_id)
+        return fates, channels
 
     def _apply_counts(self, cur, group, counting, counted_keys, lot_ids, fates, company_of,
                       inventory_dates) -> dict[sql.QuantKey, float]:

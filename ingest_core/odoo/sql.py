@@ -52,7 +52,7 @@ def pg_array(values: Iterable, kind: str = "num") -> str:
 
 DEVICE_COLUMNS = ("id, name, kind, warehouse_id, location_id, company_id, active, "
                   "allow_sale, allow_return, allow_receipt, allow_transfer_out, "
-                  "allow_transfer_in, allow_scrap, allow_count")
+                  "allow_transfer_in, allow_scrap, allow_count, rfid_role")
 
 
 def device_by_token_hash(cur, token_hash: str):
@@ -75,15 +75,15 @@ def devices_version(cur) -> tuple:
 
 def insert_device(cur, *, name: str, kind: str, warehouse_id: int, location_id: int,
                   company_id: int, token_hash: str, token_hint: str, allowed: Iterable[str],
-                  active: bool = True) -> int:
+                  active: bool = True, rfid_role: str | None = None) -> int:
     """Create a device (demo, tests, benchmarks); in production the add-on does this."""
     allowed = set(allowed)
     flags = {f"allow_{op}": op in allowed for op in
              ("sale", "return", "receipt", "transfer_out", "transfer_in", "scrap", "count")}
     columns = ["name", "kind", "warehouse_id", "location_id", "company_id", "active",
-               "token_hash", "token_hint", *flags]
+               "token_hash", "token_hint", "rfid_role", "unknown_tags", *flags]
     values = [name, kind, warehouse_id, location_id, company_id, active, token_hash,
-              token_hint, *flags.values()]
+              token_hint, rfid_role, 0, *flags.values()]
     cur.execute(f"INSERT INTO rrs_device ({', '.join(columns)}, create_date, write_date) "
                 f"VALUES ({', '.join(['%s'] * len(values))}, {UTC_NOW}, {UTC_NOW}) RETURNING id",
                 values)
@@ -575,3 +575,283 @@ def read_bus_messages(cur, after_id: int, limit: int = 500) -> list[tuple[int, s
     cur.execute("SELECT id, channel, message FROM bus_bus WHERE id > %s ORDER BY id LIMIT %s",
                 (after_id, limit))
     return cur.fetchall()
+
+
+# --------------------------------------------------------------------------- RFID: EPC states
+
+def add_unknown_tags(cur, counts: dict[int, int]) -> None:
+    """Add per-device counts of tags that are not GS1 product tags."""
+    if not counts:
+        return
+    devices = sorted(counts)
+    cur.execute("""
+        UPDATE rrs_device d SET unknown_tags = coalesce(d.unknown_tags, 0) + u.n
+          FROM unnest(%s::int[], %s::int[]) AS u(id, n) WHERE d.id = u.id""",
+                (devices, [counts[d] for d in devices]))
+
+
+def lock_epcs(cur, epcs: Iterable[str]) -> None:
+    """Advisory lock per EPC in one global order (rows may not exist yet): no deadlock."""
+    cur.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) k ORDER BY k",
+                (sorted({_key("epc", epc) for epc in epcs}),))
+
+
+def epc_states(cur, epcs: Sequence[str]) -> dict[str, str]:
+    """Current state of the EPCs that have a row (call ``lock_epcs`` first)."""
+    cur.execute("SELECT epc, state FROM rrs_epc WHERE epc = ANY(%s)", (list(epcs),))
+    return dict(cur.fetchall())
+
+
+@dataclass(frozen=True, slots=True)
+class EpcStateRow:
+    epc: str
+    product_id: int | None
+    lot_id: int | None
+    state: str
+    location_id: int | None
+    last_seen: str  # ISO timestamp, UTC
+    last_device_id: int
+
+
+def upsert_epc_states(cur, rows: Sequence[EpcStateRow], user_id: int) -> None:
+    """Create or move EPC rows to their new state (one row per EPC)."""
+    if not rows:
+        return
+    cur.execute(f"""
+        INSERT INTO rrs_epc (epc, product_id, lot_id, state, location_id, last_seen,
+                             last_device_id, create_uid, create_date, write_uid, write_date)
+        SELECT e, p, l, s, loc, t, d, %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest(%s::varchar[], %s::int[], %s::int[], %s::varchar[], %s::int[],
+                      %s::timestamp[], %s::int[]) AS r(e, p, l, s, loc, t, d)
+        ON CONFLICT (epc) DO UPDATE
+           SET product_id = coalesce(EXCLUDED.product_id, rrs_epc.product_id),
+               lot_id = coalesce(EXCLUDED.lot_id, rrs_epc.lot_id), state = EXCLUDED.state,
+               location_id = EXCLUDED.location_id, last_seen = EXCLUDED.last_seen,
+               last_device_id = EXCLUDED.last_device_id, write_uid = EXCLUDED.write_uid,
+               write_date = EXCLUDED.write_date""",
+                (user_id, user_id, [r.epc for r in rows], [r.product_id for r in rows],
+                 [r.lot_id for r in rows], [r.state for r in rows],
+                 [r.location_id for r in rows], [r.last_seen for r in rows],
+                 [r.last_device_id for r in rows]))
+
+
+def touch_epcs(cur, epcs: Sequence[str], device_id: int, seen_at: str) -> None:
+    """Record a sighting (no movement) of EPCs that already have a row."""
+    cur.execute("UPDATE rrs_epc SET last_seen = greatest(last_seen, %s::timestamp), "
+                "last_device_id = %s WHERE epc = ANY(%s)", (seen_at, device_id, list(epcs)))
+
+
+# --------------------------------------------------------------------------- RFID: count sessions
+
+SESSION_COLUMNS = ("id", "name", "warehouse_id", "location_id", "company_id", "device_id",
+                   "state", "started_at", "closed_at", "auto_apply", "user_id")
+
+
+def open_count_session(cur, *, name: str | None, warehouse_id: int, location_id: int,
+                       company_id: int, device_id: int | None, auto_apply: bool,
+                       user_id: int) -> int:
+    cur.execute(f"""
+        INSERT INTO rrs_count_session (name, warehouse_id, location_id, company_id, device_id,
+                                       state, started_at, auto_apply, user_id, create_uid,
+                                       create_date, write_uid, write_date)
+        VALUES (coalesce(%s, 'RFID count ' || to_char({UTC_NOW}, 'YYYY-MM-DD HH24:MI:SS')),
+                %s, %s, %s, %s, 'open', {UTC_NOW}, %s, %s, %s, {UTC_NOW}, %s, {UTC_NOW})
+        RETURNING id""", (name, warehouse_id, location_id, company_id, device_id, auto_apply,
+                          user_id, user_id, user_id))
+    return cur.fetchone()[0]
+
+
+def count_session(cur, session_id: int, lock: str = "") -> dict | None:
+    """The session row as a dict; ``lock`` e.g. ``FOR UPDATE``."""
+    cur.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM rrs_count_session WHERE id = %s "
+                f"{lock}", (session_id,))
+    row = cur.fetchone()
+    return dict(zip(SESSION_COLUMNS, row, strict=True)) if row else None
+
+
+def open_session_for_device(cur, device_id: int, location_id: int) -> int | None:
+    """The open session a device's count reads go to, share-locked against a concurrent close:
+    the device's own, else its location's session that names no device."""
+    cur.execute("""
+        SELECT id FROM rrs_count_session
+         WHERE state = 'open' AND (device_id = %s OR (device_id IS NULL AND location_id = %s))
+         ORDER BY device_id IS NULL, id DESC LIMIT 1 FOR SHARE""", (device_id, location_id))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def insert_count_epcs(cur, session_id: int, epcs: Sequence[str], products: Sequence[int | None],
+                      lots: Sequence[int | None], seen_at: Sequence[str], user_id: int) -> int:
+    """Add EPCs to a session; an EPC already counted in it is ignored. Returns rows added."""
+    if not epcs:
+        return 0
+    cur.execute(f"""
+        INSERT INTO rrs_count_epc (session_id, epc, product_id, lot_id, seen_at, create_uid,
+                                   create_date, write_uid, write_date)
+        SELECT %s, e, p, l, t, %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest(%s::varchar[], %s::int[], %s::int[], %s::timestamp[]) AS r(e, p, l, t)
+        ON CONFLICT (session_id, epc) DO NOTHING""",
+                (session_id, user_id, user_id, list(epcs), list(products), list(lots),
+                 list(seen_at)))
+    return cur.rowcount
+
+
+def set_session_state(cur, session_id: int, state: str, user_id: int) -> None:
+    closed = f", closed_at = coalesce(closed_at, {UTC_NOW})" if state != "open" else ""
+    cur.execute(f"UPDATE rrs_count_session SET state = %s{closed}, write_uid = %s, "
+                f"write_date = {UTC_NOW} WHERE id = %s", (state, user_id, session_id))
+
+
+def count_comparison(cur, session_id: int, location_id: int
+                     ) -> list[tuple[int, int | None, float, float]]:
+    """(product, lot, expected on hand, counted EPCs) for the session's tagged products.
+
+    In scope: every product counted in the session, and every product with an EPC
+    known to be in stock at the location (so a product whose tags all went missing
+    is counted as zero). Expected comes from Odoo's quants at the location.
+    """
+    cur.execute("""
+        WITH counted AS (
+            SELECT product_id, lot_id, count(*) AS n FROM rrs_count_epc
+             WHERE session_id = %(s)s AND product_id IS NOT NULL GROUP BY 1, 2),
+        scope AS (
+            SELECT product_id FROM counted
+             UNION SELECT product_id FROM rrs_epc
+             WHERE location_id = %(l)s AND state IN ('in_stock', 'received')
+               AND product_id IS NOT NULL),
+        expected AS (
+            SELECT q.product_id, q.lot_id, sum(q.quantity) AS n FROM stock_quant q
+              JOIN scope USING (product_id)
+             WHERE q.location_id = %(l)s GROUP BY 1, 2)
+        SELECT coalesce(c.product_id, e.product_id), coalesce(c.lot_id, e.lot_id),
+               coalesce(e.n, 0), coalesce(c.n, 0)
+          FROM counted c FULL JOIN expected e
+            ON e.product_id = c.product_id AND e.lot_id IS NOT DISTINCT FROM c.lot_id
+         ORDER BY 1, 2 NULLS FIRST""", {"s": session_id, "l": location_id})
+    return [(p, lot, float(e), float(c)) for p, lot, e, c in cur.fetchall()]
+
+
+def insert_count_lines(cur, session_id: int, location_id: int,
+                       lines: Sequence[tuple[int, int | None, float, float]],
+                       user_id: int) -> None:
+    if not lines:
+        return
+    cur.execute(f"""
+        INSERT INTO rrs_count_line (session_id, product_id, lot_id, location_id, expected,
+                                    counted, create_uid, create_date, write_uid, write_date)
+        SELECT %s, p, l, %s, e, c, %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest(%s::int[], %s::int[], %s::numeric[], %s::numeric[]) AS r(p, l, e, c)""",
+                (session_id, location_id, user_id, user_id, [r[0] for r in lines],
+                 [r[1] for r in lines], [r[2] for r in lines], [r[3] for r in lines]))
+
+
+def count_lines(cur, session_id: int) -> list[tuple[int, int | None, float, float]]:
+    cur.execute("SELECT product_id, lot_id, expected, counted FROM rrs_count_line "
+                "WHERE session_id = %s ORDER BY product_id, lot_id NULLS FIRST", (session_id,))
+    return [(p, lot, float(e), float(c)) for p, lot, e, c in cur.fetchall()]
+
+
+def count_epc_total(cur, session_id: int) -> tuple[int, int]:
+    """(EPCs counted, of which of no known product)."""
+    cur.execute("SELECT count(*), count(*) FILTER (WHERE product_id IS NULL) FROM rrs_count_epc"
+                " WHERE session_id = %s", (session_id,))
+    return tuple(cur.fetchone())
+
+
+def missing_epcs(cur, session_id: int, location_id: int, limit: int) -> list[str]:
+    """EPCs in stock at the location by their last known state, not counted in the session."""
+    cur.execute("""
+        SELECT e.epc FROM rrs_epc e
+         WHERE e.location_id = %s AND e.state IN ('in_stock', 'received')
+           AND NOT EXISTS (SELECT 1 FROM rrs_count_epc c
+                            WHERE c.session_id = %s AND c.epc = e.epc)
+         ORDER BY e.epc LIMIT %s""", (location_id, session_id, limit))
+    return [row[0] for row in cur.fetchall()]
+
+
+def unexpected_epcs(cur, session_id: int, location_id: int, limit: int) -> list[tuple[str, str]]:
+    """(EPC, why) counted in the session but not expected there."""
+    cur.execute("""
+        SELECT c.epc, CASE WHEN c.product_id IS NULL THEN 'unknown_product'
+                           WHEN e.state IN ('sold', 'shrink') THEN e.state
+                           ELSE 'other_location' END
+          FROM rrs_count_epc c LEFT JOIN rrs_epc e ON e.epc = c.epc
+         WHERE c.session_id = %s
+           AND (c.product_id IS NULL OR e.state IN ('sold', 'shrink')
+                OR (e.location_id IS DISTINCT FROM %s AND e.id IS NOT NULL))
+         ORDER BY c.epc LIMIT %s""", (session_id, location_id, limit))
+    return cur.fetchall()
+
+
+def register_counted_epcs(cur, session_id: int, location_id: int, device_id: int | None,
+                          user_id: int) -> None:
+    """EPCs first met in this count become known, in stock at the counted location."""
+    cur.execute(f"""
+        INSERT INTO rrs_epc (epc, product_id, lot_id, state, location_id, last_seen,
+                             last_device_id, create_uid, create_date, write_uid, write_date)
+        SELECT c.epc, c.product_id, c.lot_id, 'in_stock', %s, c.seen_at, %s,
+               %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM rrs_count_epc c WHERE c.session_id = %s AND c.product_id IS NOT NULL
+         ORDER BY c.epc
+        ON CONFLICT (epc) DO NOTHING""", (location_id, device_id, user_id, user_id, session_id))
+
+
+def set_inventory_counts(cur, counts: Sequence[tuple[QuantKey, float]],
+                         company_of: dict[int, int | None], counted_on: date,
+                         user_id: int) -> None:
+    """Write counted quantities as Odoo's own count, for Odoo's *Apply* to use.
+
+    Per key, the quant that ``apply_quant_deltas`` would move (oldest, no package or
+    owner) gets ``inventory_quantity`` = counted, ``inventory_diff_quantity`` =
+    counted - quantity, ``inventory_quantity_set``, ``inventory_date`` = the count
+    date and ``user_id`` = who counted, as Odoo's inventory mode writes them; a key
+    without a quant gets a zero quant carrying the count. Call ``lock_quant_keys`` first.
+    """
+    ordered = sorted(counts, key=lambda item: sort_key(item[0]))
+    if not ordered:
+        return
+    keys = [key for key, _counted in ordered]
+    columns = ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+               [counted for _key, counted in ordered])
+    cur.execute("""
+        SELECT q.id FROM stock_quant q WHERE q.id IN (
+            SELECT DISTINCT ON (k.p, k.l, k.t) q2.id
+              FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
+              JOIN stock_quant q2 ON q2.product_id = k.p AND q2.location_id = k.l
+                   AND q2.lot_id IS NOT DISTINCT FROM k.t
+                   AND q2.package_id IS NULL AND q2.owner_id IS NULL
+             ORDER BY k.p, k.l, k.t, q2.in_date, q2.id)
+         ORDER BY q.id FOR NO KEY UPDATE""", columns[:3])
+    quant_ids = [row[0] for row in cur.fetchall()]
+    cur.execute(f"""
+        UPDATE stock_quant q
+           SET inventory_quantity = k.c,
+               inventory_diff_quantity = k.c - coalesce(q.quantity, 0),
+               inventory_quantity_set = true, inventory_date = %s, user_id = %s,
+               write_uid = %s, write_date = {UTC_NOW}
+          FROM unnest(%s::int[], %s::int[], %s::int[], %s::numeric[]) AS k(p, l, t, c)
+         WHERE q.id = ANY(%s) AND q.product_id = k.p AND q.location_id = k.l
+           AND q.lot_id IS NOT DISTINCT FROM k.t
+        RETURNING q.product_id, q.location_id, q.lot_id""",
+                (counted_on, user_id, user_id, *columns, quant_ids))
+    done = set(cur.fetchall())
+    missing = [(key, counted) for key, counted in ordered if key not in done]
+    if missing:
+        cur.execute(f"""
+            INSERT INTO stock_quant (product_id, location_id, lot_id, company_id, quantity,
+                                     reserved_quantity, inventory_quantity,
+                                     inventory_diff_quantity, inventory_quantity_set,
+                                     inventory_date, user_id, in_date, create_uid,
+                                     create_date, write_uid, write_date)
+            SELECT k.p, k.l, k.t, k.co, 0, 0, k.c, k.c, true, %s, %s, {UTC_NOW},
+                   %s, {UTC_NOW}, %s, {UTC_NOW}
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::numeric[])
+                   AS k(p, l, t, co, c)""",
+                    (counted_on, user_id, user_id, user_id, [k[0] for k, _c in missing],
+                     [k[1] for k, _c in missing], [k[2] for k, _c in missing],
+                     [company_of.get(k[1]) for k, _c in missing], [c for _k, c in missing]))
+
+
+def lot_names(cur, lot_ids: Sequence[int]) -> dict[int, str]:
+    cur.execute("SELECT id, name FROM stock_lot WHERE id = ANY(%s)", (list(lot_ids),))
+    return dict(cur.fetchall())

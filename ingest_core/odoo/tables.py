@@ -78,6 +78,8 @@ class Table:
 
 
 MAGIC = "create_uid:int>res_users create_date:ts write_uid:int>res_users write_date:ts"
+#: Magic columns without foreign-key constraints (high-volume add-on tables).
+MAGIC_LOOSE = "create_uid:int~res_users create_date:ts write_uid:int~res_users write_date:ts"
 
 
 def _table(name: str, owner: Literal["odoo", "addon"], spec: str, *, inserts: bool = False,
@@ -193,7 +195,8 @@ ADDON_TABLES: tuple[Table, ...] = (
            "location_id:int!>stock_location company_id:int!>res_company active:bool "
            "token_hash:varchar token_hint:varchar allow_sale:bool allow_return:bool "
            "allow_receipt:bool allow_transfer_out:bool allow_transfer_in:bool "
-           "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar " + MAGIC,
+           "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar "
+           "unknown_tags:int rfid_role:varchar " + MAGIC,
            ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
     # The event log is append-only and written at tens of thousands of rows a second:
     # every foreign key costs a trigger call and a row lock on the referenced row per
@@ -218,6 +221,35 @@ ADDON_TABLES: tuple[Table, ...] = (
            inserts=True,
            ddl=("CREATE INDEX rrs_quarantine_device_key_idx ON rrs_quarantine "
                 "(device_id, read_key)",)),
+    # RFID (docs/decisions/rfid-ingest.md): as for the event log, only device references
+    # are enforced foreign keys; the rest are filled by the ingest from their own tables.
+    _table("rrs_count_session", "addon",
+           "id:int! name:varchar! warehouse_id:int!~stock_warehouse "
+           "location_id:int!~stock_location company_id:int!~res_company "
+           "device_id:int>rrs_device state:varchar! started_at:ts closed_at:ts "
+           "auto_apply:bool user_id:int~res_users " + MAGIC_LOOSE,
+           inserts=True,
+           ddl=("CREATE INDEX rrs_count_session_open_idx ON rrs_count_session "
+                "(location_id, device_id) WHERE state = 'open'",)),
+    _table("rrs_count_epc", "addon",
+           "id:int! session_id:int!~rrs_count_session epc:varchar! "
+           "product_id:int~product_product lot_id:int~stock_lot seen_at:ts " + MAGIC_LOOSE,
+           inserts=True,
+           ddl=("ALTER TABLE rrs_count_epc ADD CONSTRAINT rrs_count_epc_session_epc_uniq "
+                "UNIQUE (session_id, epc)",)),
+    _table("rrs_epc", "addon",
+           "id:int! epc:varchar! product_id:int~product_product lot_id:int~stock_lot "
+           "state:varchar! location_id:int~stock_location last_seen:ts "
+           "last_device_id:int>rrs_device " + MAGIC_LOOSE,
+           inserts=True,
+           ddl=("ALTER TABLE rrs_epc ADD CONSTRAINT rrs_epc_epc_uniq UNIQUE (epc)",
+                "CREATE INDEX rrs_epc_location_state_idx ON rrs_epc (location_id, state)")),
+    _table("rrs_count_line", "addon",
+           "id:int! session_id:int!~rrs_count_session product_id:int!~product_product "
+           "lot_id:int~stock_lot location_id:int!~stock_location expected:num counted:num "
+           + MAGIC_LOOSE,
+           inserts=True,
+           ddl=("CREATE INDEX rrs_count_line_session_idx ON rrs_count_line (session_id)",)),
 )
 
 ALL_TABLES: tuple[Table, ...] = ODOO_TABLES + ADDON_TABLES

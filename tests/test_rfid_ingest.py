@@ -1,0 +1,277 @@
+"""RFID over real HTTP into a real PostgreSQL: EPC movements exactly once, counts as Odoo counts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from hardware.simulators import catalog
+from hardware.simulators.vendor import impinj_r700_event, zebra_iot_event
+from tests.support.ingest import IngestProcess, create_device, on_hand, query
+from tests.test_mqtt_bridge import broker  # noqa: F401 - the real mosquitto fixture
+
+S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS, INVENTORY = 18, 24, 5, 4, 14
+NOT_GS1 = [f"000000000000000000000{n:03d}" for n in range(1, 4)]
+
+
+def epc_of(product_id: int, serial: int) -> str:
+    """SGTIN-96 (GS1 company prefix 4012345) of unit ``serial`` of a product (id = index + 2)."""
+    return catalog.sgtin96(product_id - 2, serial)
+
+
+def impinj(epcs: list[str], repeats: int = 3, host: str = "r700") -> bytes:
+    rng = random.Random(1)
+    events = [impinj_r700_event(rng, code, n * 0.01, host)
+              for n, code in enumerate(c for c in epcs for _ in range(repeats))]
+    return json.dumps(events).encode()
+
+
+def zebra(epcs: list[str], repeats: int = 3) -> bytes:
+    rng = random.Random(2)
+    events = [zebra_iot_event(rng, code, n * 0.01, n)
+              for n, code in enumerate(c for c in epcs for _ in range(repeats))]
+    return json.dumps(events).encode()
+
+
+def post_rfid(url: str, token: str, vendor: str, body: bytes) -> dict:
+    response = httpx.post(f"{url}/v1/rfid/{vendor}", content=body, timeout=60,
+                          headers={"Authorization": f"Bearer {token}",
+                                   "Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def call(method: str, url: str, token: str, body: dict | None = None) -> dict:
+    response = httpx.request(method, url, json=body, timeout=60,
+                             headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def rfid_device(dsn: str, name: str, role: str, **options) -> tuple[int, str]:
+    kind = {"count": "rfid_handheld", "pos_gate": "pos_gate"}.get(role, "rfid_fixed")
+    return create_device(dsn, name=name, kind=kind, rfid_role=role, **options)
+
+
+@pytest.fixture(scope="module")
+def ingest(module_db):
+    # window 0: the deduplicator lets every re-read through, so the writer's EPC gate is tested
+    with IngestProcess(module_db, rfid_dedupe_window_s=0) as process:
+        yield process
+
+
+def test_vendor_payload_replayed_moves_stock_once(ingest, module_db):
+    """An exit gate's Impinj and Zebra payloads, each replayed 5 times, sell each tag once."""
+    _id, token = rfid_device(module_db, "S01-EXIT-1", "exit")
+    product = 102
+    epcs = [epc_of(product, 10_000 + n) for n in range(10)]
+    before = on_hand(module_db, product, S01_STOCK)
+    first = post_rfid(ingest.url, token, "impinj", impinj(epcs))
+    assert (first["reads"], first["applied"], first["movement"]) == (30, 10, "sale"), first
+    for _ in range(5):
+        again = post_rfid(ingest.url, token, "impinj", impinj(epcs))
+        assert again["applied"] == 0 and again["duplicate"] == 10, again
+        again = post_rfid(ingest.url, token, "zebra", zebra(epcs))
+        assert again["applied"] == 0, again
+    assert on_hand(module_db, product, S01_STOCK) == before - 10
+    events = query(module_db, "SELECT count(*) FROM rrs_event WHERE read_key LIKE %s",
+                   (f"epc:{epcs[0][:20]}%",))[0][0]
+    assert events == 10, "one sale event per EPC"
+    states = query(module_db, "SELECT state, location_id FROM rrs_epc WHERE epc = ANY(%s)",
+                   (epcs,))
+    assert sorted(set(states)) == [("sold", CUSTOMERS)]
+
+
+def test_neighbouring_gates_sell_a_tag_once(ingest, module_db):
+    """Two POS gates seeing the same tags (and replays of both) sell each tag once."""
+    _a, token_a = rfid_device(module_db, "S01-GATE-A", "pos_gate")
+    _b, token_b = rfid_device(module_db, "S01-GATE-B", "pos_gate")
+    product = 103
+    epcs = [epc_of(product, 20_000 + n) for n in range(5)]
+    before = on_hand(module_db, product, S01_STOCK)
+    assert post_rfid(ingest.url, token_a, "impinj", impinj(epcs))["applied"] == 5
+    second = post_rfid(ingest.url, token_b, "zebra", zebra(epcs))
+    assert second["applied"] == 0 and second["duplicate"] == 5, second
+    assert post_rfid(ingest.url, token_a, "zebra", zebra(epcs))["applied"] == 0
+    assert on_hand(module_db, product, S01_STOCK) == before - 5
+    assert on_hand(module_db, product, CUSTOMERS) >= 5
+
+
+def test_dock_receives_once_then_gate_sells(ingest, module_db):
+    """A dock reader receives new tags once; later an exit gate sells them once."""
+    _d, dock = rfid_device(module_db, "S01-DOCK", "dock")
+    _g, gate = rfid_device(module_db, "S01-EXIT-2", "exit")
+    product = 104
+    epcs = [epc_of(product, 30_000 + n) for n in range(4)]
+    before = on_hand(module_db, product, S01_STOCK)
+    assert post_rfid(ingest.url, dock, "zebra", zebra(epcs))["applied"] == 4
+    assert post_rfid(ingest.url, dock, "impinj", impinj(epcs))["applied"] == 0
+    assert on_hand(module_db, product, S01_STOCK) == before + 4
+    assert query(module_db, "SELECT DISTINCT state FROM rrs_epc WHERE epc = ANY(%s)",
+                 (epcs,)) == [("received",)]
+    assert post_rfid(ingest.url, gate, "impinj", impinj(epcs[:3]))["applied"] == 3
+    assert post_rfid(ingest.url, dock, "impinj", impinj(epcs))["applied"] == 0, \
+        "a sold tag seen at the dock again is not received again"
+    assert on_hand(module_db, product, S01_STOCK) == before + 1
+
+
+def test_unknown_tags_are_counted_per_device_not_stock(ingest, module_db):
+    """Non-GS1 tags raise the device's unknown-tag count; foreign GTINs are quarantined."""
+    device_id, token = rfid_device(module_db, "S01-EXIT-3", "exit")
+    foreign = catalog.sgtin96(7, 1, prefix=catalog.FOREIGN_PREFIX)
+    answer = post_rfid(ingest.url, token, "impinj", impinj([*NOT_GS1, foreign], repeats=2))
+    assert answer["unknown_tags"] == 3 and answer["applied"] == 0, answer
+    assert answer["rejected"] == 1, "a GS1 tag of no product is rejected, not sold"
+    assert query(module_db, "SELECT unknown_tags FROM rrs_device WHERE id = %s",
+                 (device_id,)) == [(3,)]
+    assert query(module_db, "SELECT reason_code FROM rrs_quarantine WHERE device_id = %s",
+                 (device_id,)) == [("unknown_product",)]
+
+
+def test_count_without_session_is_refused_and_resend_is_not_lost(ingest, module_db):
+    """A count reader without an open session gets 409; after opening, the resend counts."""
+    _id, token = rfid_device(module_db, "S02-HH-9", "count", warehouse_id=3, location_id=S02_STOCK)
+    body = impinj([epc_of(300, 1), epc_of(300, 2)])
+    response = httpx.post(f"{ingest.url}/v1/rfid/impinj", content=body,
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 409, response.text
+    session = call("POST", f"{ingest.url}/v1/count-sessions", token, {"per_device": True})
+    answer = post_rfid(ingest.url, token, "impinj", body)
+    assert (answer["session_id"], answer["counted"]) == (session["id"], 2), answer
+
+
+def test_auto_apply_count_moves_quants_through_the_writer(ingest, module_db):
+    """An auto-apply session sets on-hand to the count through count events, once."""
+    # store S02: the other tests leave EPCs known in stock at S01, which a count there includes
+    _id, token = rfid_device(module_db, "S02-HH-AUTO", "count", warehouse_id=3,
+                             location_id=S02_STOCK)
+    product = 110
+    before = on_hand(module_db, product, S02_STOCK)
+    counted = int(before) - 3 if before >= 3 else 7
+    session = call("POST", f"{ingest.url}/v1/count-sessions", token,
+                   {"auto_apply": True, "per_device": True})
+    epcs = [epc_of(product, 40_000 + n) for n in range(counted)]
+    assert post_rfid(ingest.url, token, "zebra", zebra(epcs))["counted"] == counted
+    report = call("POST", f"{ingest.url}/v1/count-sessions/{session['id']}/close", token)
+    assert report["state"] == "applied", report
+    assert on_hand(module_db, product, S02_STOCK) == counted
+    events = query(module_db, "SELECT operation, quantity FROM rrs_event WHERE read_key LIKE %s",
+                   (f"count:{session['id']}:%",))
+    assert [(op, float(qty)) for op, qty in events] == [("count", abs(before - counted))]
+    again = call("POST", f"{ingest.url}/v1/count-sessions/{session['id']}/close", token)
+    assert again["state"] == "applied"
+    assert on_hand(module_db, product, S02_STOCK) == counted, "closing again moves nothing"
+
+
+def test_mqtt_reads_reach_stock(module_db, broker):  # noqa: F811 - pytest fixture
+    """A Zebra message on rtstock/zebra/<device>/data sells its tags, once."""
+    import aiomqtt
+
+    broker.start()
+    _id, _token = rfid_device(module_db, "S01-EXIT-MQTT", "exit")
+    product = 120
+    epcs = [epc_of(product, 50_000 + n) for n in range(3)]
+    before = on_hand(module_db, product, S01_STOCK)
+    with IngestProcess(module_db, mqtt_host="127.0.0.1", mqtt_port=broker.port):
+        async def publish():
+            async with aiomqtt.Client("127.0.0.1", broker.port) as client:
+                for _ in range(3):
+                    await client.publish("rtstock/zebra/S01-EXIT-MQTT/data", zebra(epcs), qos=1)
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and on_hand(module_db, product, S01_STOCK) != before - 3:
+            asyncio.run(publish())
+            time.sleep(0.5)
+    assert on_hand(module_db, product, S01_STOCK) == before - 3
+
+
+# ------------------------------------------------------------------ genuine Odoo 18 database
+
+QUANT_COLUMNS = ("id", "product_id", "location_id", "lot_id", "quantity", "reserved_quantity",
+                 "inventory_quantity", "inventory_diff_quantity", "inventory_quantity_set",
+                 "inventory_date", "user_id", "in_date", "company_id", "package_id", "owner_id")
+COUNT_FIELDS = {"inventory_quantity", "inventory_diff_quantity", "inventory_quantity_set",
+                "inventory_date", "user_id"}
+
+
+def quants(dsn: str) -> dict[int, dict]:
+    rows = query(dsn, f"SELECT {', '.join(QUANT_COLUMNS)} FROM stock_quant")
+    return {row[0]: dict(zip(QUANT_COLUMNS, row, strict=True)) for row in rows}
+
+
+def test_cycle_count_on_genuine_odoo_writes_exactly_the_discrepancies(real_addon_db):
+    """A count with deliberate discrepancies writes exactly those into Odoo's count fields."""
+    dsn = real_addon_db
+    picked = query(dsn, """
+        SELECT q.product_id, q.quantity FROM stock_quant q
+          JOIN product_product p ON p.id = q.product_id
+          JOIN product_template t ON t.id = p.product_tmpl_id
+         WHERE q.location_id = %s AND q.lot_id IS NULL AND q.package_id IS NULL
+           AND t.tracking = 'none' AND q.quantity BETWEEN 5 AND 200
+           AND q.quantity = round(q.quantity) AND p.barcode LIKE '40123450%%'
+           AND NOT coalesce(q.inventory_quantity_set, false)
+         ORDER BY q.product_id LIMIT 5""", (S01_STOCK,))
+    assert len(picked) == 5, picked
+    (p0, q0), (p1, q1), (p2, q2), (p3, q3), (p4, q4) = [(p, int(q)) for p, q in picked]
+    handheld_id, handheld = rfid_device(dsn, "S01-HH-1", "count")
+    _g, gate = rfid_device(dsn, "S01-EXIT-G", "exit")
+    _d, dock = rfid_device(dsn, "S01-DOCK-G", "dock")
+    with IngestProcess(dsn) as ingest:
+        sold = epc_of(p0, 0)
+        assert post_rfid(ingest.url, gate, "impinj", impinj([sold]))["applied"] == 1
+        received = [epc_of(p4, 900_000), epc_of(p4, 900_001)]
+        assert post_rfid(ingest.url, dock, "zebra", zebra(received))["applied"] == 2
+        session = call("POST", f"{ingest.url}/v1/count-sessions", handheld,
+                       {"name": "S01 weekly RFID count"})
+        assert session["state"] == "open" and session["location_id"] == S01_STOCK
+        seen = ([epc_of(p0, s) for s in range(q0)]           # includes the sold tag: +1
+                + [epc_of(p1, s) for s in range(q1)]         # exact
+                + [epc_of(p2, s) for s in range(q2 - 2)]     # 2 missing
+                + [epc_of(p3, s) for s in range(q3 + 3)]     # 3 extra
+                + [epc_of(p4, s) for s in range(q4)] + received[:1])  # one received tag missing
+        random.Random(3).shuffle(seen)
+        half = len(seen) // 2
+        post_rfid(ingest.url, handheld, "impinj", impinj(seen[:half] + NOT_GS1, repeats=4))
+        post_rfid(ingest.url, handheld, "zebra", zebra(seen[half:], repeats=4))
+        post_rfid(ingest.url, handheld, "zebra", zebra(seen, repeats=1))  # a second pass
+        before = quants(dsn)
+        report = call("POST", f"{ingest.url}/v1/count-sessions/{session['id']}/close", handheld)
+        replay = call("POST", f"{ingest.url}/v1/count-sessions/{session['id']}/close", handheld)
+    after = quants(dsn)
+    expected_counts = {p0: (q0 - 1, q0), p1: (q1, q1), p2: (q2, q2 - 2), p3: (q3, q3 + 3),
+                       p4: (q4 + 2, q4 + 1)}
+    lines = {line["product_id"]: (line["expected"], line["counted"]) for line in report["lines"]}
+    assert lines == expected_counts, report["lines"]
+    assert report["state"] == "closed" and replay["lines"] == report["lines"]
+    assert report["missing_epcs"] == [received[1]]
+    assert report["unexpected_epcs"] == [{"epc": sold, "why": "sold"}]
+    low = sum(min(e, c) for e, c in expected_counts.values())
+    high = sum(max(e, c) for e, c in expected_counts.values())
+    assert report["accuracy_pct"] == round(100 * low / high, 2)
+    assert report["epcs_counted"] == len(seen)
+    assert query(dsn, "SELECT unknown_tags FROM rrs_device WHERE id = %s",
+                 (handheld_id,)) == [(3,)]
+    changed = {quant_id: {k for k in row if row[k] != before.get(quant_id, {}).get(k)}
+               for quant_id, row in after.items() if row != before.get(quant_id)}
+    by_product = {after[quant_id]["product_id"]: fields for quant_id, fields in changed.items()}
+    assert set(by_product) == {p0, p2, p3, p4}, changed
+    for product, fields in by_product.items():
+        assert fields <= COUNT_FIELDS, (product, fields)
+    today = datetime.now(UTC).date()
+    for product, (expected, counted) in expected_counts.items():
+        if expected == counted:
+            continue
+        (row,) = [r for r in after.values()
+                  if r["product_id"] == product and r["location_id"] == S01_STOCK]
+        assert float(row["inventory_quantity"]) == counted
+        assert float(row["inventory_diff_quantity"]) == counted - float(row["quantity"])
+        assert row["inventory_quantity_set"] is True
+        assert row["inventory_date"] == today
+        assert row["user_id"] == 1
+        assert float(row["quantity"]) == expected, "the count is not applied: Odoo applies it"
