@@ -99,6 +99,7 @@ setup(
         ],
         "load": ["locust==2.47.0", "matplotlib==3.11.2"],
         "rfid": ["sllurp==3.0.5"],
+        "wedge": ["evdev==2.0.0"],
     },
     entry_points={"console_scripts": ["rtstock=ingest_core.cli:main"]},
     zip_safe=False,
