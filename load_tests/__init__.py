@@ -1,0 +1,1 @@
+"""Locust load suite (see load_tests/README.md)."""
