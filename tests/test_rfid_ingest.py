@@ -275,3 +275,39 @@ def test_cycle_count_on_genuine_odoo_writes_exactly_the_discrepancies(real_addon
         assert row["inventory_date"] == today
         assert row["user_id"] == 1
         assert float(row["quantity"]) == expected, "the count is not applied: Odoo applies it"
+
+
+def test_exit_gate_configured_for_shrink(module_db):
+    """With rfid_exit_movement=shrink an exit read is an inventory loss, once."""
+    _id, token = rfid_device(module_db, "S01-EXIT-SHRINK", "exit")
+    product = 130
+    epcs = [epc_of(product, 60_000 + n) for n in range(2)]
+    before = on_hand(module_db, product, S01_STOCK)
+    loss_before = on_hand(module_db, product, INVENTORY)
+    with IngestProcess(module_db, rfid_exit_movement="shrink") as ingest:
+        answer = post_rfid(ingest.url, token, "impinj", impinj(epcs))
+        assert (answer["movement"], answer["applied"]) == ("shrink", 2), answer
+        assert post_rfid(ingest.url, token, "zebra", zebra(epcs))["applied"] == 0
+    assert on_hand(module_db, product, S01_STOCK) == before - 2
+    assert on_hand(module_db, product, INVENTORY) == loss_before + 2
+    assert query(module_db, "SELECT DISTINCT state FROM rrs_epc WHERE epc = ANY(%s)",
+                 (epcs,)) == [("shrink",)]
+
+
+def test_open_session_report_and_access(ingest, module_db):
+    """An open session reports live; another store's device gets 403, a bad id 404."""
+    _id, token = rfid_device(module_db, "S02-HH-REPORT", "count", warehouse_id=3,
+                             location_id=S02_STOCK)
+    _other, other = rfid_device(module_db, "S01-HH-OTHER", "count")
+    session = call("POST", f"{ingest.url}/v1/count-sessions", token, {"per_device": True})
+    post_rfid(ingest.url, token, "impinj", impinj([epc_of(140, n) for n in range(3)]))
+    report = call("GET", f"{ingest.url}/v1/count-sessions/{session['id']}", token)
+    assert report["state"] == "open" and report["epcs_counted"] == 3
+    assert [line["counted"] for line in report["lines"] if line["product_id"] == 140] == [3]
+    headers = {"Authorization": f"Bearer {other}"}
+    assert httpx.get(f"{ingest.url}/v1/count-sessions/{session['id']}",
+                     headers=headers).status_code == 403
+    assert httpx.get(f"{ingest.url}/v1/count-sessions/999999",
+                     headers=headers).status_code == 404
+    assert httpx.post(f"{ingest.url}/v1/count-sessions", json={"location_id": S02_STOCK},
+                      headers=headers).status_code == 403, "a location of another store"
