@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "simulate": "device simulators (scanners, RFID readers, POS gates)",
     "agent": "store agent: serial scanners / LLRP readers with a durable offline queue",
     "db": "check or initialise an Odoo database for the ingest",
+    "journal": "run the journal (committed events -> done moves) on its own",
 }
 
 EXIT_NOT_AVAILABLE = 3

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 
 from ingest_core.config import load_settings, settings_table
@@ -13,8 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 8700)")
     parser.add_argument("--config", help="TOML config file")
-    parser.add_argument("--no-journal", action="store_true",
-                        help="do not run the journal in this process (run it elsewhere)")
+    parser.add_argument("--journal", choices=["process", "thread", "none"], default="process",
+                        help="where the journal runs: a child process (default: no GIL shared "
+                             "with request handling), a thread, or none (run `rtstock journal`)")
     parser.add_argument("--print-config", action="store_true",
                         help="print the configuration table (markdown) and exit")
 
@@ -34,7 +37,23 @@ def run(args: argparse.Namespace) -> int:
 
     ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} \
         if settings.tls_cert else {}
-    uvicorn.run(create_app(settings, journal=not args.no_journal), host=settings.host,
-                port=settings.port, log_level=settings.log_level, access_log=False,
-                loop="uvloop", http="httptools", **ssl)
+    journal = _start_journal_process(args, settings) if args.journal == "process" else None
+    try:
+        uvicorn.run(create_app(settings, journal=args.journal == "thread"), host=settings.host,
+                    port=settings.port, log_level=settings.log_level, access_log=False,
+                    loop="uvloop", http="httptools", **ssl)
+    finally:
+        if journal is not None:
+            journal.terminate()  # SIGTERM: it drains what is committed, then exits
+            try:
+                journal.wait(60)
+            except subprocess.TimeoutExpired:
+                journal.kill()
     return 0
+
+
+def _start_journal_process(args: argparse.Namespace, settings) -> subprocess.Popen:
+    command = [sys.executable, "-m", "ingest_core.cli", "journal"]
+    if args.config:
+        command += ["--config", args.config]
+    return subprocess.Popen(command, env={**os.environ, "RTSTOCK_DSN": settings.dsn})
