@@ -22,16 +22,14 @@ valuation job completes them through Odoo's own ``stock_account`` methods.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
-import psycopg2
-
 from ingest_core import metrics
+from ingest_core.dbconn import Connection
 from ingest_core.odoo import sql
 from ingest_core.reference import ReferenceData
 
@@ -64,7 +62,6 @@ def _group_order(key: tuple) -> tuple:
 class Journal:
     def __init__(self, dsn: str, reference: ReferenceData, *, interval_ms: float = 200.0,
                  batch_events: int = 50_000, user_id: int = 1) -> None:
-        self._dsn = dsn
         self.reference = reference
         self.interval = interval_ms / 1000.0
         self.batch_events = batch_events
@@ -72,7 +69,7 @@ class Journal:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._connection = None
+        self._db = Connection(dsn)
         self._sequences: dict[int, tuple] | None = None
 
     def start(self) -> Journal:
@@ -89,8 +86,7 @@ class Journal:
         if drain:
             while self.run_once():
                 pass
-        if self._connection is not None:
-            self._connection.close()
+        self._db.reset()
 
     def _run(self) -> None:
         backoff = self.interval
@@ -102,46 +98,35 @@ class Journal:
                 backoff = self.interval
             except Exception:
                 _logger.exception("journal run failed; events stay pending and are retried")
-                self._close()
+                self._db.reset()
                 backoff = min(backoff * 2, 5.0)
             self._wake.wait(backoff)
             self._wake.clear()
 
-    def _close(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(psycopg2.Error):
-                self._connection.close()
-        self._connection = None
-
-    def _cursor(self):
-        if self._connection is None or self._connection.closed:
-            self._connection = psycopg2.connect(self._dsn)
-        return self._connection.cursor()
-
     def _update_lag(self) -> None:
-        with self._cursor() as cur:
+        with self._db.cursor() as cur:
             pending, age = sql.pending_event_stats(cur)
-        self._connection.rollback()
+        self._db.rollback()
         metrics.JOURNAL_PENDING.set(pending)
         metrics.JOURNAL_LAG.set(age or 0.0)
 
     def pending(self) -> tuple[int, float | None]:
         """(events without a move, age of the oldest in seconds)."""
-        with self._cursor() as cur:
+        with self._db.cursor() as cur:
             result = sql.pending_event_stats(cur)
-        self._connection.rollback()
+        self._db.rollback()
         return result
 
     def run_once(self) -> int:
         """Materialise one batch of pending events; returns how many events it took."""
-        cur = self._cursor()
+        cur = self._db.cursor()
         try:
             events = sql.claim_pending_events(cur, self.batch_events)
             if events:
                 self._materialise(cur, events)
-            self._connection.commit()
+            self._db.commit()
         except BaseException:
-            self._connection.rollback()
+            self._db.rollback()
             raise
         finally:
             cur.close()

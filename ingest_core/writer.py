@@ -29,7 +29,6 @@ block the others.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import threading
@@ -42,6 +41,7 @@ import psycopg2
 import psycopg2.errors
 
 from ingest_core import metrics
+from ingest_core.dbconn import Connection
 from ingest_core.odoo import sql
 from ingest_core.operations import count_route
 from ingest_core.pipeline import PreparedBatch, ResolvedRead
@@ -77,8 +77,6 @@ class GroupCommitWriter:
     def __init__(self, dsn: str, reference: ReferenceData, *, batch_max_reads: int = 5000,
                  batch_max_wait_ms: float = 5.0, queue_max_reads: int = 200_000,
                  user_id: int = 1, notify_dsn: str | None = None) -> None:
-        self._dsn = dsn
-        self._notify_dsn = notify_dsn
         self.reference = reference
         self.batch_max_reads = batch_max_reads
         self.batch_max_wait = batch_max_wait_ms / 1000.0
@@ -89,9 +87,8 @@ class GroupCommitWriter:
         self._cond = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self._connection = None
-        self._notify_connection = None
-        self._dbname = None
+        self._db = Connection(dsn)
+        self._notify_db = Connection(notify_dsn or dsn, autocommit=True)
         self._seen_devices: set[int] = set()
         self._last_seen_flush = 0.0
 
@@ -135,9 +132,8 @@ class GroupCommitWriter:
             self._cond.notify_all()
         if self._thread:
             self._thread.join(timeout)
-        for connection in (self._connection, self._notify_connection):
-            if connection is not None:
-                connection.close()
+        self._db.reset()
+        self._notify_db.reset()
 
     # ------------------------------------------------------------------ loop
     def _run(self) -> None:
@@ -151,7 +147,7 @@ class GroupCommitWriter:
                 backoff = 0.05
             except Exception as exc:
                 _logger.exception("group commit failed; retrying its requests one by one")
-                self._reset_connection()
+                self._db.reset()
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
                 self._commit_alone(group, exc)
@@ -184,31 +180,20 @@ class GroupCommitWriter:
             except Exception as exc:  # noqa: BLE001 - reported to that request alone
                 _logger.error("request of device %s failed to commit: %s",
                               pending.batch.device.id, exc)
-                self._reset_connection()
+                self._db.reset()
                 pending.done(exc)
 
-    def _reset_connection(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(psycopg2.Error):
-                self._connection.close()
-        self._connection = None
-
-    def _cursor(self):
-        if self._connection is None or self._connection.closed:
-            self._connection = psycopg2.connect(self._dsn)
-            self._dbname = self._connection.get_dsn_parameters().get("dbname")
-        return self._connection.cursor()
 
     def _commit_group(self, group: list[_Pending]) -> None:
         started = time.perf_counter()
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            cur = self._cursor()
+            cur = self._db.cursor()
             try:
                 fates, channels = self._gated_transaction(cur, group)
-                self._connection.commit()
+                self._db.commit()
                 break
             except RETRYABLE as exc:
-                self._connection.rollback()
+                self._db.rollback()
                 metrics.RETRIES.labels(type(exc).__name__).inc()
                 time.sleep(min(0.002 * attempt * attempt, 0.5))
             finally:
@@ -239,26 +224,23 @@ class GroupCommitWriter:
             return
         self._last_seen_flush = now
         try:
-            with self._cursor() as cur:
+            with self._db.cursor() as cur:
                 sql.touch_devices(cur, sorted(self._seen_devices))
-            self._connection.commit()
+            self._db.commit()
             self._seen_devices.clear()
         except psycopg2.Error as exc:
             _logger.warning("could not record last_seen: %s", exc)
-            self._connection.rollback()
+            self._db.rollback()
 
     def _notify(self, channels: list[str]) -> None:
         if not channels:
             return
         try:
-            if self._notify_connection is None or self._notify_connection.closed:
-                self._notify_connection = psycopg2.connect(self._notify_dsn or self._dsn)
-                self._notify_connection.autocommit = True
-            with self._notify_connection.cursor() as cur:
+            with self._notify_db.cursor() as cur:
                 sql.notify_bus(cur, channels)
         except psycopg2.Error as exc:  # a lost wake-up only delays the UI until its next poll
             _logger.warning("bus notify failed: %s", exc)
-            self._notify_connection = None
+            self._notify_db.reset()
 
     # ------------------------------------------------------------------ transaction
     def _transaction(self, cur, group: list[_Pending]):
@@ -295,7 +277,7 @@ class GroupCommitWriter:
                        rejection.reason_code, rejection.reason)
                       for pending in group for rejection in pending.batch.rejections]
         sql.insert_quarantine(cur, quarantine, user)
-        channels = sql.insert_bus_messages(cur, self._dbname or "",
+        channels = sql.insert_bus_messages(cur, self._db.dbname,
                                            self._bus_messages(new_quantities), user)
         return [self._request_fates(pending.batch, fates[n]) for n, pending in
                 enumerate(group)], channels

@@ -53,7 +53,6 @@ def per_read_transactions(dsn: str, device_id: int, reads: int, seconds: float) 
             batch = PreparedBatch(device, 1, reads=[read])
             begin = time.monotonic()
             with connection.cursor() as cur:
-                writer._dbname = "bench"
                 writer._transaction(cur, [_Pending(batch, lambda _r: None)])
                 journal._materialise(cur, sql.claim_pending_events(cur, 10))
             connection.commit()

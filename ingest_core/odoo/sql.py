@@ -317,6 +317,24 @@ def quant_totals(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, float]:
     return {(p, loc, lot): float(total) for p, loc, lot, total in cur.fetchall()}
 
 
+def _lock_key_quants(cur, products: str, locations: str, lots: str) -> list[int]:
+    """Row-lock the quant each (product, location, lot) key writes to, in id order.
+
+    The key's quant is its oldest (``in_date``, then id), as Odoo's ``_gather``
+    prefers; arguments are ``pg_array`` texts of the three key columns.
+    """
+    cur.execute("""
+        SELECT q.id FROM stock_quant q WHERE q.id IN (
+            SELECT DISTINCT ON (k.p, k.l, k.t) q2.id
+              FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
+              JOIN stock_quant q2 ON q2.product_id = k.p AND q2.location_id = k.l
+                   AND q2.lot_id IS NOT DISTINCT FROM k.t
+                   AND q2.package_id IS NULL AND q2.owner_id IS NULL
+             ORDER BY k.p, k.l, k.t, q2.in_date, q2.id)
+         ORDER BY q.id FOR NO KEY UPDATE""", (products, locations, lots))
+    return [row[0] for row in cur.fetchall()]
+
+
 def apply_quant_deltas(cur, deltas: dict[QuantKey, float], company_of: dict[int, int],
                        inventory_date_of: dict[int, date], user_id: int
                        ) -> dict[QuantKey, float]:
@@ -334,16 +352,7 @@ def apply_quant_deltas(cur, deltas: dict[QuantKey, float], company_of: dict[int,
     products = pg_array(k[0] for k in keys)
     locations = pg_array(k[1] for k in keys)
     lots = pg_array(k[2] for k in keys)
-    cur.execute("""
-        SELECT q.id FROM stock_quant q WHERE q.id IN (
-            SELECT DISTINCT ON (k.p, k.l, k.t) q2.id
-              FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
-              JOIN stock_quant q2 ON q2.product_id = k.p AND q2.location_id = k.l
-                   AND q2.lot_id IS NOT DISTINCT FROM k.t
-                   AND q2.package_id IS NULL AND q2.owner_id IS NULL
-             ORDER BY k.p, k.l, k.t, q2.in_date, q2.id)
-         ORDER BY q.id FOR NO KEY UPDATE""", (products, locations, lots))
-    quant_ids = [row[0] for row in cur.fetchall()]
+    quant_ids = _lock_key_quants(cur, products, locations, lots)
     result: dict[QuantKey, float] = {}
     if quant_ids:
         cur.execute(f"""
@@ -813,16 +822,7 @@ def set_inventory_counts(cur, counts: Sequence[tuple[QuantKey, float]],
     keys = [key for key, _counted in ordered]
     columns = ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
                [counted for _key, counted in ordered])
-    cur.execute("""
-        SELECT q.id FROM stock_quant q WHERE q.id IN (
-            SELECT DISTINCT ON (k.p, k.l, k.t) q2.id
-              FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
-              JOIN stock_quant q2 ON q2.product_id = k.p AND q2.location_id = k.l
-                   AND q2.lot_id IS NOT DISTINCT FROM k.t
-                   AND q2.package_id IS NULL AND q2.owner_id IS NULL
-             ORDER BY k.p, k.l, k.t, q2.in_date, q2.id)
-         ORDER BY q.id FOR NO KEY UPDATE""", columns[:3])
-    quant_ids = [row[0] for row in cur.fetchall()]
+    quant_ids = _lock_key_quants(cur, *(pg_array(column) for column in columns[:3]))
     cur.execute(f"""
         UPDATE stock_quant q
            SET inventory_quantity = k.c,
