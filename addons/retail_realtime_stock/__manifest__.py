@@ -21,6 +21,19 @@
         "views/rrs_event_views.xml",
         "views/rrs_quarantine_views.xml",
         "views/res_users_views.xml",
+        "views/rrs_live_stock_views.xml",
         "views/rrs_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "retail_realtime_stock/static/src/live_stock/**/*",
+        ],
+        "point_of_sale._assets_pos": [
+            "retail_realtime_stock/static/src/live_stock/live_stock_model.js",
+            "retail_realtime_stock/static/src/pos/**/*",
+        ],
+        "web.assets_tests": [
+            "retail_realtime_stock/static/tests/tours/**/*",
+        ],
+    },
 }

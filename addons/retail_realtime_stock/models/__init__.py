@@ -2,4 +2,8 @@ from . import res_users
 from . import rrs_device
 from . import rrs_event
 from . import rrs_quarantine
+from . import stock_quant
 from . import stock_move
+from . import ir_websocket
+from . import rrs_live_stock
+from . import pos_session

@@ -34,6 +34,18 @@ class StockMove(models.Model):
         comodel_name="rrs.event", inverse_name="move_id", string="Device events"
     )
 
+    def _action_done(self, cancel_backorder=False):
+        moves = super()._action_done(cancel_backorder=cancel_backorder)
+        # Tills and dashboards follow Odoo's own stock moves (POS orders,
+        # receipts, adjustments) on the same bus channel as the ingest's.
+        keys = set()
+        for line in moves.move_line_ids:
+            for location in line.location_id | line.location_dest_id:
+                keys.add((line.product_id.id, location.id, line.lot_id.id or None))
+        if keys:
+            self.env["stock.quant"]._rrs_notify_live_stock(keys)
+        return moves
+
     @api.model
     def _rrs_unvalued_fast_path_domain(self):
         # Only moves that cross the company's valued stock (one side internal or

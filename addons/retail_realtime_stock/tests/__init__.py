@@ -4,3 +4,6 @@ from . import test_rrs_quarantine
 from . import test_rrs_security
 from . import test_valuation_cron
 from . import test_valuation_equivalence
+from . import test_live_stock
+from . import test_live_stock_tour
+from . import test_pos_live_stock_tour

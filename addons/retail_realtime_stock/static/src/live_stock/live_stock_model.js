@@ -1,0 +1,57 @@
+/** @odoo-module **/
+/**
+ * Live stock of one store, kept in step with the store's bus channel.
+ *
+ * Quantities are held per quant key (product, location, lot), exactly as the
+ * ingest (and the add-on's ORM hook) publish them on `rrs_stock_<warehouse>`:
+ * a message carries the new on-hand quantity of each key it touched, so
+ * applying it is an assignment, never an addition (a message received twice
+ * changes nothing).
+ */
+export const LIVE_STOCK_NOTIFICATION = "rrs_stock/quants";
+
+export function liveStockChannel(warehouseId) {
+    return `rrs_stock_${warehouseId}`;
+}
+
+export function quantKey(productId, locationId, lotId) {
+    return `${productId}/${locationId}/${lotId || 0}`;
+}
+
+export function formatQuantity(quantity) {
+    const rounded = Math.round(quantity * 1000) / 1000;
+    return Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(2);
+}
+
+/**
+ * Apply the rows of a `rrs_stock/quants` payload to `quants` (key -> row).
+ *
+ * @param {Object} quants: key -> {productId, locationId, lotId, quantity}
+ * @param {Set<number>} locationIds: the locations that count for the view
+ * @param {Array} rows: [[product_id, location_id, lot_id|null, quantity], ...]
+ * @returns {number[]} the ids of the products whose quantity changed
+ */
+export function applyQuantRows(quants, locationIds, rows) {
+    const changed = new Set();
+    for (const [productId, locationId, lotId, quantity] of rows) {
+        if (!locationIds.has(locationId)) {
+            continue;
+        }
+        const key = quantKey(productId, locationId, lotId);
+        const previous = quants[key];
+        if (!previous || previous.quantity !== quantity) {
+            quants[key] = { productId, locationId, lotId: lotId || false, quantity };
+            changed.add(productId);
+        }
+    }
+    return [...changed];
+}
+
+/** Sum of the quantities of `quants` per product id. */
+export function totalsByProduct(quants) {
+    const totals = {};
+    for (const quant of Object.values(quants)) {
+        totals[quant.productId] = (totals[quant.productId] || 0) + quant.quantity;
+    }
+    return totals;
+}

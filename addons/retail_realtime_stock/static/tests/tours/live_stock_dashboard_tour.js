@@ -1,0 +1,46 @@
+/** @odoo-module **/
+import { registry } from "@web/core/registry";
+import { rpc } from "@web/core/network/rpc";
+
+const PRODUCT_QTY = (quantity) =>
+    `.o_rrs_product_row:has(.o_rrs_product_name:contains("RRS Live Soap")) .o_rrs_qty[data-qty="${quantity}"]`;
+
+registry.category("web_tour.tours").add("rrs_live_stock_dashboard", {
+    steps: () => [
+        {
+            content: "Choose the tour's store",
+            trigger: ".o_rrs_store_select",
+            run() {
+                const select = document.querySelector(".o_rrs_store_select");
+                const option = [...select.options].find((o) => o.text === "RRS Tour Store");
+                select.value = option.value;
+                select.dispatchEvent(new Event("change"));
+            },
+        },
+        {
+            content: "The store's stock is shown",
+            trigger: PRODUCT_QTY(10),
+        },
+        {
+            content: "The ingest sells 3 (fast path: SQL, bus_bus row, NOTIFY imbus)",
+            trigger: PRODUCT_QTY(10),
+            async run() {
+                await rpc("/web/dataset/call_kw/rrs.live.stock/rrs_test_fast_path_sale", {
+                    model: "rrs.live.stock",
+                    method: "rrs_test_fast_path_sale",
+                    args: [],
+                    kwargs: {},
+                });
+            },
+        },
+        {
+            content: "The quantity changes without reload",
+            trigger: PRODUCT_QTY(7),
+            timeout: 5000,
+        },
+        {
+            content: "The sale is listed in the recent movements",
+            trigger: ".o_rrs_event_row:contains('RRS Live Soap')",
+        },
+    ],
+});

@@ -1,0 +1,36 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo.tests import HttpCase, tagged
+
+from .live_stock_common import LiveStockTourMixin
+
+
+@tagged("post_install", "-at_install")
+class TestLiveStockTour(LiveStockTourMixin, HttpCase):
+    """The back-office Live stock action follows the store's bus channel."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.warehouse = cls.env["stock.warehouse"].create({"name": "RRS Tour Store", "code": "RTS"})
+        cls.product = cls.env["product.product"].create(
+            {"name": "RRS Live Soap", "barcode": "4012345000016", "is_storable": True}
+        )
+        cls.env["stock.quant"]._update_available_quantity(
+            cls.product, cls.warehouse.lot_stock_id, 10
+        )
+        cls.device = cls.env["rrs.device"].create(
+            {"name": "RTS checkout scanner", "warehouse_id": cls.warehouse.id}
+        )
+        cls._start_live_stock_patchers(cls.device, cls.product, 3)
+
+    def test_dashboard_quantity_follows_fast_path(self):
+        """The dashboard shows 10, then 7 after a fast-path sale of 3, without reload."""
+        self.start_tour("/qplexity/rrs-live-stock", "rrs_live_stock_dashboard", login="admin")
+        self.assertEqual(
+            self.env["stock.quant"]._get_available_quantity(
+                self.product, self.warehouse.lot_stock_id
+            ),
+            7,
+            "the emulated ingest should have sold 3",
+        )
