@@ -13,11 +13,12 @@ progress bar) or, with ``out``, writes one JSON line per payload so that a
 run can be inspected and diffed: same seed, same bytes. HTTP senders behave
 as devices should: resend a batch until 200, honouring ``Retry-After``.
 
-Caveats: timestamps are on a fixed simulated day (2026-11-25 from 08:00 UTC)
-so that output is reproducible; keys are ``<device>:<n>`` from 0 on each run,
+Caveats: timestamps are on a simulated day from 08:00 UTC (today, or
+``RTSTOCK_SIM_DAY``), so output is reproducible within a day, or exactly with
+that variable set; keys are ``<device>:<n>`` from 0 on each run,
 so re-running a simulation against the same ingest yields ``duplicate``
-answers unless ``device`` or ``key_offset`` changes. Vendor envelope routes
-are not in contract v1 yet: ``path`` defaults to ``/v1/vendor/<kind>``.
+answers unless ``device`` or ``key_offset`` changes. Readers post to
+``/v1/rfid/impinj`` and ``/v1/rfid/zebra`` (a POS gate posts Impinj events).
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ from hardware.simulators.runner import paced, progress
 KINDS = ("serial", "http", "pos_gate", "impinj", "zebra")
 DEFAULT_PATHS = {
     "http": "/v1/reads",
-    "pos_gate": "/v1/reads",
-    "impinj": "/v1/vendor/impinj",
-    "zebra": "/v1/vendor/zebra",
+    "pos_gate": "/v1/rfid/impinj",
+    "impinj": "/v1/rfid/impinj",
+    "zebra": "/v1/rfid/zebra",
 }
 
 
@@ -131,7 +132,7 @@ def payloads(options: SimulationOptions) -> Iterator[tuple[float, int, Any]]:
 
 
 def _envelope(options, rng, batch: list[profiles.SimRead], first_key: int) -> Any:
-    if options.kind == "impinj":
+    if options.kind in ("impinj", "pos_gate"):  # a POS gate is an RFID reader at the exit
         return [vendor.impinj_r700_event(rng, r.code, r.at_s, options.device) for r in batch]
     if options.kind == "zebra":
         return [

@@ -20,11 +20,24 @@ the vendors' optional fields (TID, phase, user memory) are left out.
 from __future__ import annotations
 
 import base64
+import os
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-_BASE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+def _base() -> datetime:
+    """Start of the simulated day: 08:00 UTC today, or ``RTSTOCK_SIM_DAY`` (YYYY-MM-DD).
+
+    Today by default, because the ingest rejects reads older than its event-log
+    retention (30 days); a fixed day makes runs byte-identical across days.
+    """
+    day = os.environ.get("RTSTOCK_SIM_DAY")
+    start = datetime.fromisoformat(day) if day else datetime.now(UTC)
+    return datetime(start.year, start.month, start.day, 8, 0, tzinfo=UTC)
+
+
+_BASE = _base()
 
 
 def _stamp(at_s: float, zebra: bool = False) -> str:

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--speed", type=float, default=0.0, help="x real time; 0 = as fast as possible"
     )
     parser.add_argument("--device", default="SIM-1", help="device name (key prefix, hostname)")
-    parser.add_argument("--url", default="http://127.0.0.1:8080", help="ingest base URL")
+    parser.add_argument("--url", default="http://127.0.0.1:8700", help="ingest base URL")
     parser.add_argument("--token", default="", help="device Bearer token")
     parser.add_argument("--path", default="", help="override the POST path")
     parser.add_argument("--out", default="", help="write payloads as JSON lines here ('-': stdout)")
