@@ -105,6 +105,8 @@ class PreparedBatch:
     #: RFID movements: one transition per read, in ``reads`` order; the writer applies a
     #: read only when its EPC's current state allows it (exactly once per EPC).
     epc_transitions: list[EpcTransition] | None = None
+    #: False for replays from the quarantine: their rejections update the row itself.
+    quarantine: bool = True
 
 
 _decoder = msgspec.json.Decoder(BatchIn)

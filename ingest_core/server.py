@@ -36,10 +36,12 @@ import ingest_core
 from ingest_core import metrics
 from ingest_core.config import Settings
 from ingest_core.counts import CountStore
+from ingest_core.dbconn import Connection
 from ingest_core.journal import Journal
 from ingest_core.odoo import sql
 from ingest_core.pipeline import Preparer, RequestError, decode_body
 from ingest_core.reference import ReferenceData
+from ingest_core.replay import QuarantineReplayer
 from ingest_core.rfid import RfidStage
 from ingest_core.rfid_http import (
     RFID_PATHS,
@@ -72,7 +74,8 @@ class Ingest:
     journal: Journal | None
     rfid: RfidStage | None = None
     counts: CountStore | None = None
-    _health: object = None
+    replayer: QuarantineReplayer | None = None
+    _health: Connection | None = None
 
     @classmethod
     def start(cls, settings: Settings, journal: bool = True) -> Ingest:
@@ -92,23 +95,24 @@ class Ingest:
         stores = frozenset(int(part) for part in settings.rfid_auto_apply_stores.split(",")
                            if part.strip())
         counts = CountStore(settings.dsn, reference, settings.odoo_user_id, stores)
-        return cls(settings, reference, preparer, writer, runner, rfid, counts)
+        replayer = QuarantineReplayer(settings.dsn, reference, preparer, writer,
+                                      user_id=settings.odoo_user_id).start()
+        return cls(settings, reference, preparer, writer, runner, rfid, counts, replayer,
+                   Connection(settings.dsn, autocommit=True))
 
     def journal_pending(self) -> tuple[int, float | None]:
         """(events without a move, age of the oldest): the journal's lag, wherever it runs."""
-        if self._health is None or self._health.closed:
-            self._health = psycopg2.connect(self.settings.dsn)
-            self._health.autocommit = True
         try:
             with self._health.cursor() as cur:
                 return sql.pending_event_stats(cur)
         except psycopg2.Error:
-            self._health.close()
+            self._health.reset()
             raise
 
     def stop(self) -> None:
-        if self._health is not None:
-            self._health.close()
+        self._health.reset()
+        if self.replayer is not None:
+            self.replayer.stop()
         if self.counts is not None:
             self.counts.close_connection()
         self.writer.stop()

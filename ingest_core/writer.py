@@ -275,7 +275,8 @@ class GroupCommitWriter:
                                                      fates, company_of, inventory_dates))
         quarantine = [(pending.batch.device.id, rejection.key, rejection.raw,
                        rejection.reason_code, rejection.reason)
-                      for pending in group for rejection in pending.batch.rejections]
+                      for pending in group if pending.batch.quarantine
+                      for rejection in pending.batch.rejections]
         sql.insert_quarantine(cur, quarantine, user)
         channels = sql.insert_bus_messages(cur, self._db.dbname,
                                            self._bus_messages(new_quantities), user)

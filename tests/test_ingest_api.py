@@ -315,3 +315,32 @@ def test_health_metrics_and_docs(ingest):
     assert "rtstock_reads_total" in metrics and "rtstock_commit_seconds" in metrics
     assert httpx.get(f"{ingest.url}/openapi.json").json()["paths"]["/v1/reads"]
     assert "openapi.json" in httpx.get(f"{ingest.url}/docs").text
+
+
+def test_quarantine_replay_applies_fixed_reads_once(ingest, device, module_db):
+    """A read quarantined for an unknown barcode is applied once the barcode exists and it is
+    marked for replay; a read still bad goes back to 'new' with its reason."""
+    device_id, token = device
+    code = "2000000000015"
+    bad = post(ingest.url, token, [{"key": "rq-1", "code": code, "op": "sale", "qty": 2},
+                                   {"key": "rq-2", "code": "4012345000010", "op": "sale"}])
+    assert [r["reason_code"] for r in bad.json()["results"]] == ["unknown_barcode",
+                                                                 "bad_check_digit"]
+    before = on_hand(module_db, product(95), S01_STOCK)
+    query(module_db, "UPDATE product_product SET barcode = %s, write_date = now() "
+                     "WHERE id = %s", (code, product(95)))
+    time.sleep(1.5)  # the catalog refresh picks the new barcode up
+    query(module_db, "UPDATE rrs_quarantine SET state = 'replay' WHERE device_id = %s "
+                     "AND read_key IN ('rq-1', 'rq-2')", (device_id,))
+    assert _eventually(lambda: query(module_db, "SELECT count(*) FROM rrs_quarantine WHERE "
+                                                "state = 'replay'")[0][0] == 0, 10)
+    rows = dict(((key, (state, event)) for key, state, event in query(
+        module_db, "SELECT read_key, state, event_id FROM rrs_quarantine WHERE device_id = %s "
+                   "AND read_key IN ('rq-1', 'rq-2')", (device_id,))))
+    assert rows["rq-1"][0] == "replayed" and rows["rq-1"][1], rows
+    assert rows["rq-2"] == ("new", None), rows
+    assert on_hand(module_db, product(95), S01_STOCK) == before - 2
+    again = post(ingest.url, token, [{"key": "rq-1", "code": code, "op": "sale", "qty": 2}])
+    assert again.json()["duplicate"] == 1, "the replayed read is in the event log once"
+    quarantined = query(module_db, "SELECT count(*) FROM rrs_quarantine WHERE read_key = 'rq-2'")
+    assert quarantined[0][0] == 1, "a rejected replay is not quarantined a second time"

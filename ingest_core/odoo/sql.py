@@ -483,7 +483,10 @@ def insert_pickings(cur, rows: Sequence[dict], user_id: int) -> None:
 
 
 def insert_scraps(cur, rows: Sequence[dict], user_id: int) -> None:
-    """Done ``stock.scrap`` records, as Odoo's scrap action leaves them."""
+    """Done ``stock.scrap`` records, as Odoo's scrap action leaves them.
+
+    ``should_replenish`` stays NULL, as the ORM leaves it (equivalence test).
+    """
     if not rows:
         return
     fields = ("id", "name", "product_id", "product_uom_id", "lot_id", "location_id",
@@ -491,9 +494,9 @@ def insert_scraps(cur, rows: Sequence[dict], user_id: int) -> None:
     kinds = ("int", "varchar", "int", "int", "int", "int", "int", "numeric", "int")
     arrays = [[row[f] for row in rows] for f in fields]
     cur.execute(f"""
-        INSERT INTO stock_scrap ({', '.join(fields)}, state, date_done, should_replenish,
+        INSERT INTO stock_scrap ({', '.join(fields)}, state, date_done,
                                  create_uid, create_date, write_uid, write_date)
-        SELECT *, 'done', date_trunc('second', {UTC_NOW}), false, %s, {UTC_NOW}, %s, {UTC_NOW}
+        SELECT *, 'done', date_trunc('second', {UTC_NOW}), %s, {UTC_NOW}, %s, {UTC_NOW}
           FROM unnest({', '.join(f'%s::{k}[]' for k in kinds)})""", (user_id, user_id, *arrays))
 
 
@@ -855,3 +858,40 @@ def set_inventory_counts(cur, counts: Sequence[tuple[QuantKey, float]],
 def lot_names(cur, lot_ids: Sequence[int]) -> dict[int, str]:
     cur.execute("SELECT id, name FROM stock_lot WHERE id = ANY(%s)", (list(lot_ids),))
     return dict(cur.fetchall())
+
+
+# --------------------------------------------------------------------------- quarantine replay
+
+def claim_replays(cur, limit: int) -> list[tuple[int, int, dict]]:
+    """(quarantine id, device id, raw read) the back office asked to replay (state ``replay``).
+
+    Rows another ingest holds are skipped; call inside the transaction that
+    settles them (``settle_replays``).
+    """
+    cur.execute("""
+        SELECT id, device_id, raw FROM rrs_quarantine
+         WHERE state = 'replay' AND device_id IS NOT NULL
+         ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""", (limit,))
+    return cur.fetchall()
+
+
+def settle_replays(cur, outcomes: Sequence[tuple[int, str, int | None, str | None, str | None]],
+                   user_id: int) -> None:
+    """(quarantine id, status, event id, reason code, reason) after a replay.
+
+    Applied or duplicate reads are ``replayed`` (with their event); reads
+    rejected again go back to ``new`` with the new reason.
+    """
+    if not outcomes:
+        return
+    cur.execute(f"""
+        UPDATE rrs_quarantine q
+           SET state = CASE WHEN o.s = 'rejected' THEN 'new' ELSE 'replayed' END,
+               event_id = o.e, reason_code = coalesce(o.c, q.reason_code),
+               reason = coalesce(o.r, q.reason), write_uid = %s, write_date = {UTC_NOW}
+          FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::varchar[], %s::varchar[])
+               AS o(i, s, e, c, r)
+         WHERE q.id = o.i""",
+                (user_id, pg_array(o[0] for o in outcomes), pg_array((o[1] for o in outcomes),
+                 "text"), pg_array(o[2] for o in outcomes), pg_array((o[3] for o in outcomes),
+                 "text"), pg_array((o[4] for o in outcomes), "text")))

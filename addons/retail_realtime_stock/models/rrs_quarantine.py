@@ -34,6 +34,7 @@ class RrsQuarantine(models.Model):
     state = fields.Selection(
         selection=[
             ("new", "New"),
+            ("replay", "Waiting for replay"),
             ("replayed", "Replayed"),
             ("discarded", "Discarded"),
         ],
@@ -67,9 +68,9 @@ class RrsQuarantine(models.Model):
             )
 
     def action_replay(self):
-        """Mark the reads for replay and log who asked for it."""
+        """Hand the reads back to the ingest, which applies them (or says why not)."""
         self._check_new()
-        self.write({"state": "replayed"})
+        self.write({"state": "replay"})
         for record in self:
             record.message_post(body=_("Replay requested."))
         _logger.info("Quarantined reads %s marked for replay by uid %s", self.ids, self.env.uid)

@@ -10,9 +10,9 @@ class TestRrsQuarantine(RrsCommon):
         return str(record.message_ids.sorted("id")[-1:].body)
 
     def test_replay_marks_and_logs(self):
-        """Replay marks the read replayed and logs a message."""
+        """Replay hands the read to the ingest (state replay) and logs a message."""
         self.quarantine_s01.with_user(self.manager).action_replay()
-        self.assertEqual(self.quarantine_s01.state, "replayed", "state should be replayed")
+        self.assertEqual(self.quarantine_s01.state, "replay", "state should be replay")
         self.assertIn("Replay requested", self._last_message_body(self.quarantine_s01), "logged")
 
     def test_discard_marks_and_logs(self):
