@@ -4,7 +4,9 @@ What it is: one run that measures (1) the fast path over real HTTP with many
 simulated devices against the genuine Odoo 18 database (``shared/odoo18``,
 2000 products) or ``--dsn``; (2) ack latency at half the measured maximum;
 (3) the same rows written one transaction per read; (4) where a live Odoo
-is configured, XML-RPC per scan; and the ratios between them.
+is configured (``docs/live-odoo.md``), XML-RPC per scan against ``odoo-bin``
+on loopback and batched ORM moves in ``odoo-bin shell``
+(``baseline.live_odoo_baselines``); and the ratios between them.
 
 How it works: PostgreSQL runs durable (fsync on). The ingest is a separate
 ``rtstock serve`` process (its RSS is sampled from /proc); the load
@@ -46,6 +48,7 @@ class ScanBenchOptions:
     preload_events: int = 0
     baseline_seconds: float = 5.0
     xmlrpc_scans: int = 200
+    orm_events: int = 1000
 
 
 def _load(url, tokens, batch, seconds, rate=None) -> dict:
@@ -137,12 +140,8 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
     progress(f"baseline: same rows, one transaction per read, {options.baseline_seconds} s...")
     baselines = {"per_read_transaction": baseline.per_read_transactions(
         dsn, devices[1][0], 10**9, options.baseline_seconds)}
-    if baseline.odoo_xmlrpc_configured():
-        progress("baseline: XML-RPC per scan against the live Odoo...")
-        baselines["odoo_xmlrpc_per_scan"] = baseline.xmlrpc_per_scan(options.xmlrpc_scans)
-    else:
-        baselines["odoo_xmlrpc_per_scan"] = {
-            "skipped": "no live Odoo configured (RTSTOCK_ODOO_URL, RTSTOCK_ODOO_DB)"}
+    baselines.update(baseline.live_odoo_baselines(options.xmlrpc_scans, options.orm_events,
+                                                  progress))
     result["baselines"] = baselines
     fast = result["fast_path"]["events_per_s"]
     result["ratio"] = {name: round(fast / value["events_per_s"], 1)

@@ -1,0 +1,209 @@
+"""A live Odoo 18 on this machine, driven from outside: databases, ``odoo-bin shell``, server.
+
+What it is: the helpers the live-Odoo benchmark baselines and the equivalence
+test share. ``LiveOdoo.from_env()`` reads ``RTSTOCK_ODOO_BIN``,
+``RTSTOCK_ODOO_PYTHON``, ``RTSTOCK_ODOO_CONF`` (and optionally
+``RTSTOCK_ODOO_DSN``, else the ``db_*`` options of the config file), as
+``docs/live-odoo.md`` describes; ``shell()`` feeds Python to ``odoo-bin shell``
+on stdin and returns what the code printed after a marker as JSON;
+``server()`` runs ``odoo-bin`` on a free loopback port for XML-RPC.
+
+How it works: databases are made with ``CREATE DATABASE … TEMPLATE …`` on the
+Odoo database server; the shell code runs as the superuser (uid 1) and must
+call ``env.cr.commit()`` itself (the shell rolls back on exit).
+
+Caveats: only a database server on a loopback address or a unix socket is
+accepted; nothing here connects anywhere else. Odoo itself is not part of
+this project: it is found, never built or shipped.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import re
+import subprocess
+import time
+import xmlrpc.client
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+
+ENV_VARS = ("RTSTOCK_ODOO_BIN", "RTSTOCK_ODOO_PYTHON", "RTSTOCK_ODOO_CONF")
+LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+RESULT_MARKER = "@@RTSTOCK-RESULT@@"
+
+
+class LiveOdooUnavailable(RuntimeError):
+    """No usable live Odoo: the message says why and which variables to set."""
+
+
+def _dsn_from_conf(conf_path: str) -> str:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(conf_path)
+    options = parser["options"] if parser.has_section("options") else {}
+    parts = {}
+    for key, option in (("host", "db_host"), ("port", "db_port"), ("user", "db_user"),
+                        ("password", "db_password")):
+        value = options.get(option, "") or ""
+        if value not in ("", "False", "None"):
+            parts[key] = value
+    return " ".join(f"{key}={value}" for key, value in parts.items())
+
+
+def _dsn_param(dsn: str, name: str) -> str:
+    match = re.search(rf"(?:^|\s){name}=(\S+)", dsn)
+    return match.group(1) if match else ""
+
+
+def dsn_with_db(dsn: str, dbname: str) -> str:
+    """``dsn`` pointing at database ``dbname``."""
+    rest = re.sub(r"(?:^|\s)dbname=\S+", "", dsn).strip()
+    return f"{rest} dbname={dbname}".strip()
+
+
+@dataclass(frozen=True)
+class LiveOdoo:
+    odoo_bin: str
+    python: str
+    conf: str
+    dsn: str  # server DSN without (or with any) dbname
+
+    @classmethod
+    def from_env(cls) -> LiveOdoo:
+        """The configured live Odoo; raises ``LiveOdooUnavailable`` with the reason."""
+        missing = [name for name in ENV_VARS if not os.environ.get(name)]
+        if missing:
+            raise LiveOdooUnavailable(f"{', '.join(missing)} not set")
+        odoo_bin, python, conf = (os.environ[name] for name in ENV_VARS)
+        for name, path in zip(ENV_VARS, (odoo_bin, python, conf), strict=True):
+            if not Path(path).exists():
+                raise LiveOdooUnavailable(f"{name}={path} does not exist")
+        dsn = os.environ.get("RTSTOCK_ODOO_DSN") or _dsn_from_conf(conf)
+        host = _dsn_param(dsn, "host")
+        if host not in LOOPBACK_HOSTS and not host.startswith("/"):
+            raise LiveOdooUnavailable(f"the database server {host!r} is not on this machine")
+        live = cls(odoo_bin, python, conf, dsn)
+        try:
+            psycopg2.connect(live.db_dsn("postgres"), connect_timeout=5).close()
+        except psycopg2.OperationalError as error:
+            raise LiveOdooUnavailable(
+                f"the Odoo database server ({dsn}) does not answer: {error}".strip()) from error
+        return live
+
+    # ------------------------------------------------------------------ databases
+    def db_dsn(self, dbname: str) -> str:
+        return dsn_with_db(self.dsn, dbname)
+
+    def _admin(self, statement: str) -> None:
+        connection = psycopg2.connect(self.db_dsn("postgres"), connect_timeout=5)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cur:
+                cur.execute(statement)
+        finally:
+            connection.close()
+
+    def create_db(self, name: str, template: str) -> str:
+        self.drop_db(name)
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return self.db_dsn(name)
+
+    def drop_db(self, name: str) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def db_exists(self, name: str) -> bool:
+        connection = psycopg2.connect(self.db_dsn("postgres"), connect_timeout=5)
+        try:
+            with connection.cursor() as cur:
+                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+                return cur.fetchone() is not None
+        finally:
+            connection.close()
+
+    # ------------------------------------------------------------------ odoo-bin
+    def odoo(self, *args: str, stdin: str | None = None,
+             timeout: float = 1800) -> subprocess.CompletedProcess:
+        return subprocess.run([self.python, self.odoo_bin, *args], input=stdin,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+
+    def install(self, dbname: str, modules: str) -> None:
+        result = self.odoo("-c", self.conf, "-d", dbname, "-i", modules, "--stop-after-init",
+                           "--no-http", "--log-level=warn")
+        bad = [line for line in result.stdout.splitlines() + result.stderr.splitlines()
+               if " ERROR " in line or " CRITICAL " in line]
+        if result.returncode != 0 or bad:
+            raise RuntimeError(f"installing {modules} on {dbname} failed (exit "
+                               f"{result.returncode}):\n" + "\n".join(bad[-20:])
+                               + result.stderr[-3000:])
+
+    def shell(self, dbname: str, code: str, timeout: float = 1800):
+        """Run ``code`` in ``odoo-bin shell`` on ``dbname``; returns the JSON it printed.
+
+        The code prints its result as ``print(RESULT_MARKER + json.dumps(...))``
+        (``RESULT_MARKER`` and ``json`` are defined for it); anything else it
+        prints is ignored. Raises with the output when it fails or prints no result.
+        """
+        prelude = f"import json\nRESULT_MARKER = {RESULT_MARKER!r}\n"
+        result = self.odoo("shell", "-c", self.conf, "-d", dbname, "--no-http",
+                           "--log-level=warn", stdin=prelude + code, timeout=timeout)
+        for line in reversed(result.stdout.splitlines()):
+            if line.startswith(RESULT_MARKER):
+                return json.loads(line[len(RESULT_MARKER):])
+        raise RuntimeError(f"odoo-bin shell on {dbname} printed no result (exit "
+                           f"{result.returncode}):\n{result.stdout[-3000:]}\n"
+                           f"{result.stderr[-6000:]}")
+
+    def server(self, dbname: str, port: int) -> OdooServer:
+        return OdooServer(self, dbname, port)
+
+
+class OdooServer:
+    """``odoo-bin`` serving one database on 127.0.0.1:``port`` (XML-RPC); a context manager."""
+
+    def __init__(self, live: LiveOdoo, dbname: str, port: int) -> None:
+        self.live, self.dbname, self.port = live, dbname, port
+        self.process: subprocess.Popen | None = None
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"rtstock-odoo-{port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120.0) -> OdooServer:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.process = subprocess.Popen(
+            [self.live.python, self.live.odoo_bin, "-c", self.live.conf, "-d", self.dbname,
+             "--db-filter", f"^{re.escape(self.dbname)}$", "--http-interface", "127.0.0.1",
+             "--http-port", str(self.port), "--gevent-port", "0", "--max-cron-threads", "0",
+             "--workers", "0", "--log-level=warn"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"odoo-bin exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common").version()
+                return self
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"odoo-bin did not answer: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+    def __enter__(self) -> OdooServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
