@@ -139,6 +139,13 @@ class CountStore:
 
         return self._run(work)
 
+    def touch(self, device: Device, items: list[TaggedItem]) -> None:
+        """Sightings by a reader that moves nothing: ``last_seen`` of the EPCs already known."""
+        if items:
+            seen = datetime.fromtimestamp(max(i.seen_at for i in items), UTC).replace(tzinfo=None)
+            self._run(lambda cur: sql.touch_epcs(cur, sorted(i.epc for i in items), device.id,
+                                                 seen.isoformat()))
+
     def add_unknown_tags(self, counts: dict[int, int]) -> None:
         if counts:
             self._run(lambda cur: sql.add_unknown_tags(cur, counts))

@@ -86,6 +86,8 @@ async def commit_tags(ingest: Ingest, result: RfidReads) -> dict:
                  if item.problem is None or item.problem[0] in ("unknown_product", "lot_required")]
         body["session_id"], body["counted"] = (
             await asyncio.to_thread(ingest.counts.add, device, items) if items else (None, 0))
+    else:
+        await asyncio.to_thread(ingest.counts.touch, device, result.items)
     return body
 
 

@@ -311,3 +311,18 @@ def test_open_session_report_and_access(ingest, module_db):
                      headers=headers).status_code == 404
     assert httpx.post(f"{ingest.url}/v1/count-sessions", json={"location_id": S02_STOCK},
                       headers=headers).status_code == 403, "a location of another store"
+
+
+def test_reader_without_movement_role_only_records_sightings(ingest, module_db):
+    """A reader of role none updates last_seen of known EPCs and moves no stock."""
+    device_id, token = rfid_device(module_db, "S01-AISLE-1", "none")
+    _g, gate = rfid_device(module_db, "S01-EXIT-4", "exit")
+    product = 150
+    epcs = [epc_of(product, 70_000 + n) for n in range(2)]
+    post_rfid(ingest.url, gate, "impinj", impinj(epcs[:1]))
+    before = on_hand(module_db, product, S01_STOCK)
+    answer = post_rfid(ingest.url, token, "zebra", zebra(epcs))
+    assert answer["role"] == "none" and "applied" not in answer, answer
+    assert on_hand(module_db, product, S01_STOCK) == before
+    assert query(module_db, "SELECT epc, last_device_id FROM rrs_epc WHERE epc = ANY(%s)",
+                 (epcs,)) == [(epcs[0], device_id)], "only known EPCs are touched"

@@ -649,8 +649,10 @@ def upsert_epc_states(cur, rows: Sequence[EpcStateRow], user_id: int) -> None:
 
 def touch_epcs(cur, epcs: Sequence[str], device_id: int, seen_at: str) -> None:
     """Record a sighting (no movement) of EPCs that already have a row."""
-    cur.execute("UPDATE rrs_epc SET last_seen = greatest(last_seen, %s::timestamp), "
-                "last_device_id = %s WHERE epc = ANY(%s)", (seen_at, device_id, list(epcs)))
+    cur.execute("""
+        UPDATE rrs_epc SET last_seen = greatest(last_seen, %s::timestamp), last_device_id = %s
+         WHERE id IN (SELECT id FROM rrs_epc WHERE epc = ANY(%s) ORDER BY id FOR NO KEY UPDATE)""",
+                (seen_at, device_id, list(epcs)))
 
 
 # --------------------------------------------------------------------------- RFID: count sessions
