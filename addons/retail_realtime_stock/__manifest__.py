@@ -22,6 +22,7 @@
         "views/rrs_quarantine_views.xml",
         "views/res_users_views.xml",
         "views/rrs_live_stock_views.xml",
+        "views/rrs_count_session_views.xml",
         "views/rrs_menus.xml",
     ],
     "assets": {

@@ -2,17 +2,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Install and uninstall hooks.
 
-``rrs_event`` is created by the add-on's own DDL (``rrs.event`` is
-``_auto = False``), so the add-on drops it itself on uninstall rather than
-rely on Odoo's clean-up of the tables it created.
+``rrs_event`` and the RFID tables are created by the add-on's own DDL
+(``_auto = False`` models, see ``models/own_table.py``), so the add-on drops
+them itself on uninstall rather than rely on Odoo's clean-up.
 """
 
 import logging
+
+from .models.own_table import OWN_TABLES
 
 _logger = logging.getLogger(__name__)
 
 
 def uninstall_hook(env):
-    """Drop the event log table (with the quarantine's foreign key to it)."""
-    env.cr.execute("DROP TABLE IF EXISTS rrs_event CASCADE")
-    _logger.info("Dropped table rrs_event")
+    """Drop the add-on's own tables (with the foreign keys of Odoo tables to them)."""
+    for table in OWN_TABLES:
+        env.cr.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+        _logger.info("Dropped table %s", table)

@@ -2,6 +2,10 @@ from . import res_users
 from . import rrs_device
 from . import rrs_event
 from . import rrs_quarantine
+from . import rrs_count_session
+from . import rrs_count_epc
+from . import rrs_epc
+from . import rrs_count_line
 from . import stock_quant
 from . import stock_move
 from . import ir_websocket

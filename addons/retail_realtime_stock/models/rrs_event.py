@@ -1,7 +1,8 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields, models
-from odoo.tools import SQL
+
+from .own_table import ensure_table
 
 OPERATIONS = [
     ("sale", "Sale"),
@@ -15,13 +16,12 @@ OPERATIONS = [
 
 
 # ingest_core/odoo/tables.py, ADDON_TABLES["rrs_event"]: same columns, types,
-# NOT NULL flags, the device foreign key and the two named objects.
+# NOT NULL flags, no foreign key, and the two named objects.
 TABLE_DDL = (
     """
     CREATE TABLE IF NOT EXISTS rrs_event (
         id serial PRIMARY KEY,
-        device_id integer NOT NULL
-            CONSTRAINT rrs_event_device_id_fkey REFERENCES rrs_device (id) ON DELETE RESTRICT,
+        device_id integer NOT NULL,
         read_key varchar NOT NULL,
         read_at timestamp,
         received_at timestamp,
@@ -60,10 +60,11 @@ class RrsEvent(models.Model):
     columns in step with ``ingest_core/odoo/tables.py``.
 
     The table is not Odoo's (``_auto = False``): it is created by ``init``
-    with exactly the ingest's declaration, where only ``device_id`` is an
-    enforced foreign key (``docs/decisions/event-log.md``). The other
-    references stay ``Many2one`` fields for search, group by and links,
-    without a constraint that Odoo would otherwise add back on every upgrade.
+    with exactly the ingest's declaration, where no reference is an enforced
+    foreign key (``docs/decisions/event-log.md``). The references stay
+    ``Many2one`` fields for search, group by and links, without the
+    constraints Odoo would otherwise add back on every upgrade; a device that
+    has events cannot be deleted (``rrs.device``), only archived.
     """
 
     _name = "rrs.event"
@@ -129,25 +130,10 @@ class RrsEvent(models.Model):
     def init(self):
         # The whole table, as ingest_core/odoo/tables.py declares it. Idempotent:
         # every statement is a no-op on a database that already has the object.
-        self._drop_objects_not_declared()
-        for statement in TABLE_DDL:
-            self.env.cr.execute(SQL(statement))
-
-    def _drop_objects_not_declared(self):
-        """Bring a table created by an earlier version (Odoo's own DDL) to the declaration.
-
-        That version let Odoo add a foreign key on every Many2one and indexed
-        the journal's events without the ``quantity <> 0`` predicate.
-        """
-        cr = self.env.cr
-        cr.execute(
-            """SELECT conname FROM pg_constraint
-                WHERE contype = 'f' AND conrelid = to_regclass('rrs_event')
-                  AND conname <> 'rrs_event_device_id_fkey'"""
-        )
-        for (name,) in cr.fetchall():
-            cr.execute(SQL("ALTER TABLE rrs_event DROP CONSTRAINT %s", SQL.identifier(name)))
-        cr.execute("SELECT pg_get_indexdef(to_regclass('rrs_event_move_id_null_idx'))")
-        definition = cr.fetchone()[0]
+        ensure_table(self.env.cr, self._table, TABLE_DDL)
+        # An earlier version indexed the journal's events without the quantity.
+        self.env.cr.execute("SELECT pg_get_indexdef(to_regclass('rrs_event_move_id_null_idx'))")
+        definition = self.env.cr.fetchone()[0]
         if definition and "quantity" not in definition:
-            cr.execute("DROP INDEX rrs_event_move_id_null_idx")
+            self.env.cr.execute("DROP INDEX rrs_event_move_id_null_idx")
+            self.env.cr.execute(TABLE_DDL[-1])

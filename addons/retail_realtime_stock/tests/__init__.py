@@ -7,3 +7,4 @@ from . import test_valuation_equivalence
 from . import test_live_stock
 from . import test_live_stock_tour
 from . import test_pos_live_stock_tour
+from . import test_rrs_count_session

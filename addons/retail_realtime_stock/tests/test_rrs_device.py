@@ -4,6 +4,7 @@ import hashlib
 
 from psycopg2 import IntegrityError
 
+from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
 from .common import RrsCommon
@@ -79,3 +80,11 @@ class TestRrsDevice(RrsCommon):
         self.assertEqual(
             self.env["rrs.event"].search(action["domain"]), self.event_s01, "action lists it"
         )
+
+    def test_device_with_events_cannot_be_deleted(self):
+        """Without a foreign key on rrs_event, the ORM refuses to delete a used device."""
+        with self.assertRaises(UserError):
+            self.device_s01.unlink()
+        unused = self._create_device("S01 spare scanner", self.store_s01)
+        unused.unlink()
+        self.assertFalse(unused.exists(), "a device without events can be deleted")

@@ -1,0 +1,46 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+
+from .own_table import MAGIC_COLUMNS, ensure_table
+
+TABLE_DDL = (
+    f"""
+    CREATE TABLE IF NOT EXISTS rrs_count_line (
+        id serial PRIMARY KEY,
+        session_id integer NOT NULL,
+        product_id integer NOT NULL,
+        lot_id integer,
+        location_id integer NOT NULL,
+        expected numeric,
+        counted numeric,{MAGIC_COLUMNS}
+    )
+    """,
+    "COMMENT ON TABLE rrs_count_line IS 'Retail Stock Count Line'",
+    "CREATE INDEX IF NOT EXISTS rrs_count_line_session_idx ON rrs_count_line (session_id)",
+)
+
+
+class RrsCountLine(models.Model):
+    """Expected (Odoo) vs counted (distinct EPCs) per product and lot of a stopped count."""
+
+    _name = "rrs.count.line"
+    _description = "Retail Stock Count Line"
+    _auto = False
+    _order = "session_id, product_id, lot_id, id"
+
+    session_id = fields.Many2one(comodel_name="rrs.count.session", required=True, readonly=True)
+    product_id = fields.Many2one(comodel_name="product.product", required=True, readonly=True)
+    lot_id = fields.Many2one(comodel_name="stock.lot", readonly=True)
+    location_id = fields.Many2one(comodel_name="stock.location", required=True, readonly=True)
+    expected = fields.Float(digits="Product Unit of Measure", readonly=True)
+    counted = fields.Float(digits="Product Unit of Measure", readonly=True)
+    difference = fields.Float(compute="_compute_difference", digits="Product Unit of Measure")
+
+    @api.depends("expected", "counted")
+    def _compute_difference(self):
+        for line in self:
+            line.difference = line.counted - line.expected
+
+    def init(self):
+        ensure_table(self.env.cr, self._table, TABLE_DDL)

@@ -1,0 +1,61 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+from .own_table import MAGIC_COLUMNS, ensure_table
+
+TABLE_DDL = (
+    f"""
+    CREATE TABLE IF NOT EXISTS rrs_epc (
+        id serial PRIMARY KEY,
+        epc varchar NOT NULL,
+        product_id integer,
+        lot_id integer,
+        state varchar NOT NULL,
+        location_id integer,
+        last_seen timestamp,
+        last_device_id integer
+            CONSTRAINT rrs_epc_last_device_id_fkey REFERENCES rrs_device (id)
+            ON DELETE SET NULL,{MAGIC_COLUMNS},
+        CONSTRAINT rrs_epc_epc_uniq UNIQUE (epc)
+    )
+    """,
+    "COMMENT ON TABLE rrs_epc IS 'Retail Stock RFID Tag'",
+    "CREATE INDEX IF NOT EXISTS rrs_epc_location_state_idx ON rrs_epc (location_id, state)",
+)
+
+
+class RrsEpc(models.Model):
+    """An RFID tag (EPC) and where it is: the ingest moves each tag exactly once by state."""
+
+    _name = "rrs.epc"
+    _description = "Retail Stock RFID Tag"
+    _auto = False
+    _order = "last_seen desc, id desc"
+    _rec_name = "epc"
+
+    epc = fields.Char(string="EPC", required=True, readonly=True)
+    product_id = fields.Many2one(comodel_name="product.product", readonly=True)
+    lot_id = fields.Many2one(comodel_name="stock.lot", readonly=True)
+    state = fields.Selection(
+        selection=[
+            ("in_stock", "In stock"),
+            ("received", "Received"),
+            ("sold", "Sold"),
+            ("shrink", "Written off"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    location_id = fields.Many2one(comodel_name="stock.location", readonly=True)
+    last_seen = fields.Datetime(readonly=True)
+    last_device_id = fields.Many2one(
+        comodel_name="rrs.device", string="Last reader", ondelete="set null", readonly=True
+    )
+
+    _sql_constraints = [
+        ("epc_uniq", "unique(epc)", "An EPC is known once."),
+    ]
+
+    def init(self):
+        ensure_table(self.env.cr, self._table, TABLE_DDL, keep=["rrs_epc_last_device_id_fkey"])
