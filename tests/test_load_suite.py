@@ -1,4 +1,4 @@
-"""The locust suite runs headless against a real ingest with zero failures and writes its reports."""
+"""The locust suite runs headless on a real ingest with zero failures and writes its reports."""
 
 from __future__ import annotations
 
