@@ -120,7 +120,7 @@ def build_chain_database(live: LiveOdoo, name: str) -> dict:
             time.sleep(1 + attempt)
     live.install(name, modules)
     _add_missing_addon_schema(live.db_dsn(name))
-    params = odoo_chain.setup_params()
+    params = odoo_chain.setup_params(price_change=1.5)
     return live.shell(name, f"PARAMS = {json.dumps(json.dumps(params))}\n"
                       + odoo_chain.SETUP_CODE)
 
@@ -168,7 +168,16 @@ def apply_through_orm(live: LiveOdoo, dbname: str, chain: dict, chunks: list) ->
     return live.shell(dbname, f"PARAMS = {json.dumps(payload)}\n" + odoo_chain.APPLY_CODE)
 
 
-def apply_through_fast_path(dsn: str, chain: dict, chunks: list) -> None:
+def _wait_drained(dsn: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _rows(dsn, "SELECT count(*) AS n FROM rrs_event WHERE move_id IS NULL "
+                     "AND quantity <> 0")[0]["n"]:
+        assert time.monotonic() < deadline, "journal did not drain"
+        time.sleep(0.1)
+
+
+def apply_through_fast_path(dsn: str, chain: dict, chunks: list,
+                            drain_each_chunk: bool = False) -> None:
     tokens = {}
     for store, wh in chain["warehouses"].items():
         _id, tokens[store] = create_device(dsn, name=f"eq-{store}", warehouse_id=wh["id"],
@@ -185,11 +194,9 @@ def apply_through_fast_path(dsn: str, chain: dict, chunks: list) -> None:
                     assert response.status_code == 200, response.text
                     body = response.json()
                     assert body["applied"] == len(reads), body
-        deadline = time.monotonic() + 60
-        while _rows(dsn, "SELECT count(*) AS n FROM rrs_event WHERE move_id IS NULL "
-                         "AND quantity <> 0")[0]["n"]:
-            assert time.monotonic() < deadline, "journal did not drain"
-            time.sleep(0.1)
+            if drain_each_chunk:  # diagnosis: journal batches = the ORM's chunks
+                _wait_drained(dsn)
+        _wait_drained(dsn)
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -307,7 +314,9 @@ def twins(live: LiveOdoo):
         before = _max_ids(live.db_dsn(orm_db))
         chunks = odoo_chain.generate_movements(chain, MOVEMENTS)
         orm = apply_through_orm(live, orm_db, chain, chunks)
-        apply_through_fast_path(live.db_dsn(fast_db), chain, chunks)
+        apply_through_fast_path(live.db_dsn(fast_db), chain, chunks,
+                                drain_each_chunk=bool(os.environ.get(
+                                    "RTSTOCK_EQUIVALENCE_DRAIN_EACH_CHUNK")))
         live.shell(fast_db, odoo_chain.VALUE_CODE)
         yield {"orm": live.db_dsn(orm_db), "fast": live.db_dsn(fast_db), "before": before,
                "chain": chain, "orm_run": orm}
@@ -361,6 +370,15 @@ def test_fast_path_move_lines_hold_what_the_orm_writes(twins):
 
 
 def test_valuation_of_fast_path_moves_equals_the_orm(twins):
+    """KNOWN FAILURE (a real difference, reported): FIFO products whose receipts
+    come in at ``standard_price`` get other values than the ORM's when one
+    journal run holds both a receipt and an earlier-read sale of the product.
+    The journal orders a run's moves by (product, lot, source, ...), all with
+    the same ``date``, so the cron values the receipt first, before the sale
+    resets FIFO's ``standard_price``; the ORM valued the sale first.
+    ``RTSTOCK_EQUIVALENCE_DRAIN_EACH_CHUNK=1`` (journal batches = the ORM's
+    chunks) shows the valuation step itself matching the ORM.
+    """
     after = twins["before"]["svl"]
     orm, fast = valuation(twins["orm"], after), valuation(twins["fast"], after)
     differ = {k: (orm.get(k), fast.get(k)) for k in orm.keys() | fast.keys()

@@ -71,6 +71,13 @@ for spec in params["products"]:
                 "lot_id": lot_name and lots[(spec["code"], lot_name)].id,
                 "inventory_quantity": params["opening"]})
 quants.action_apply_inventory()
+if params.get("price_change"):
+    # Later receipts come in at another cost than the opening stock (FIFO layers
+    # of two costs; AVCO revalued): valuation then depends on the order of moves.
+    for spec in params["products"]:
+        if spec["cost"] in ("average", "fifo"):
+            product = products[spec["code"]]
+            product.standard_price = product.standard_price + params["price_change"]
 env.cr.commit()
 Location = env["stock.location"]
 result = {
@@ -212,8 +219,10 @@ def product_specs(count: int = 20, lot_tracked: int = 4, first_index: int = 9000
     return specs
 
 
-def setup_params(products: int = 20, lot_tracked: int = 4, opening: float = 200.0) -> dict:
-    return {"products": product_specs(products, lot_tracked), "opening": opening}
+def setup_params(products: int = 20, lot_tracked: int = 4, opening: float = 200.0,
+                 price_change: float = 0.0) -> dict:
+    return {"products": product_specs(products, lot_tracked), "opening": opening,
+            "price_change": price_change}
 
 
 def generate_movements(chain: dict, count: int = 1000, chunk_size: int = 50, seed: int = 18,
