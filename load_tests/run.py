@@ -28,10 +28,10 @@ from ingest_core.odoo import templates
 from ingest_core.pgembed import EmbeddedPostgres
 
 HERE = Path(__file__).resolve().parent
-DEVICE_KINDS = {  # kind -> (device kind in the add-on, allowed operations)
-    "scanner": ("scanner", ("sale", "return")),
-    "impinj": ("rfid_fixed", ("sale", "receipt", "count")),
-    "zebra": ("rfid_fixed", ("sale", "receipt", "count")),
+DEVICE_KINDS = {  # kind -> (device kind in the add-on, allowed operations, RFID role)
+    "scanner": ("scanner", ("sale", "return"), None),
+    "impinj": ("rfid_fixed", ("sale",), "exit"),  # exit readers: each new tag is one sale
+    "zebra": ("rfid_fixed", ("sale",), "exit"),
 }
 
 
@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             templates.build_own(server, "load")
         dsn = server.dsn("load")
         tokens = {kind: [provision(dsn, name=f"load-{kind}-{n}", kind=device_kind,
-                                   allowed=allowed)[1] for n in range(4)]
-                  for kind, (device_kind, allowed) in DEVICE_KINDS.items()}
+                                   allowed=allowed, rfid_role=role)[1] for n in range(4)]
+                  for kind, (device_kind, allowed, role) in DEVICE_KINDS.items()}
         with IngestProcess(dsn) as ingest:
             paths = httpx.get(f"{ingest.url}/openapi.json").json()["paths"]
             users = ["ScannerAgentUser", "BackOfficeReader"]
