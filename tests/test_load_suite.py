@@ -25,6 +25,6 @@ def test_headless_locust_run_writes_reports_without_failures(tmp_path):
         assert (tmp_path / f"ci{suffix}").stat().st_size > 0, suffix
     with (tmp_path / "ci_stats.csv").open() as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    assert int(rows["Aggregated"]["Request Count"]) > 50, rows["Aggregated"]
+    assert int(rows["Aggregated"]["Request Count"]) >= 10, rows["Aggregated"]
     assert int(rows["Aggregated"]["Failure Count"]) == 0
     assert "scanner batch" in rows
