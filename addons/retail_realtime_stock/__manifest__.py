@@ -10,7 +10,7 @@
     "application": False,
     "installable": True,
     "uninstall_hook": "uninstall_hook",
-    "depends": ["stock", "point_of_sale", "stock_account", "bus"],
+    "depends": ["stock", "point_of_sale", "stock_account", "bus", "web_tour"],
     "data": [
         "security/rrs_security.xml",
         "security/ir.model.access.csv",
@@ -23,11 +23,13 @@
         "views/res_users_views.xml",
         "views/rrs_live_stock_views.xml",
         "views/rrs_count_session_views.xml",
+        "data/web_tour_tour.xml",
         "views/rrs_menus.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "retail_realtime_stock/static/src/live_stock/**/*",
+            "retail_realtime_stock/static/src/tours/**/*",
         ],
         "point_of_sale._assets_pos": [
             "retail_realtime_stock/static/src/live_stock/live_stock_model.js",

@@ -97,7 +97,8 @@ class RrsCountSession(models.Model):
     started_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     closed_at = fields.Datetime(readonly=True)
     auto_apply = fields.Boolean(
-        help="Apply the differences to the stock as soon as the count is stopped."
+        string="Apply at once",
+        help="Apply the differences to the stock as soon as the count is stopped.",
     )
     user_id = fields.Many2one(
         comodel_name="res.users", string="Counted by", default=lambda self: self.env.user

@@ -1,0 +1,124 @@
+/** @odoo-module **/
+/**
+ * Guided tours for store staff, started from Inventory > Real-time Stock >
+ * Guided tours (or with ?tour=<name> in the address). Their records
+ * (data/web_tour_tour.xml) are "custom" so that they do not join the
+ * administrator's onboarding; the steps are these ones.
+ */
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+
+registry.category("web_tour.tours").add("rrs_tour_device_setup", {
+    url: "/qplexity/action-retail_realtime_stock.rrs_device_action",
+    steps: () => [
+        {
+            trigger: ".o_list_button_add",
+            content: _t("Register each barcode scanner or RFID reader of the store here."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='name'] input",
+            content: _t("Give it a name the staff recognise, for example the till it sits on."),
+            tooltipPosition: "bottom",
+            run: "edit Tour checkout scanner",
+        },
+        {
+            trigger: ".o_field_widget[name='kind'] select",
+            content: _t("What kind of device it is: checkout scanner, fixed or handheld RFID reader, POS gate."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='warehouse_id'] input",
+            content: _t("Its store. The stock location it sells from or counts follows the store."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            isActive: ["auto"],
+            trigger: ".o-autocomplete--dropdown-menu .dropdown-item:first",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_button_save",
+            content: _t("Choose the operations it may post below, then save the device."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_saved button[name='action_generate_token']",
+            content: _t(
+                "Generate its token and type it into the device or its store agent: it is shown only once."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".modal .modal-footer .btn",
+            content: _t("Copy the token now, then close: Odoo keeps only its fingerprint."),
+            tooltipPosition: "top",
+            run: "click",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("rrs_tour_quarantine", {
+    url: "/qplexity/action-retail_realtime_stock.rrs_quarantine_action",
+    steps: () => [
+        {
+            trigger: ".o_list_view .o_data_row .o_data_cell",
+            content: _t(
+                "Reads the ingest refused wait here with their reason: unknown barcode, bad check digit, operation not allowed for the device..."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='raw_display']",
+            content: _t("The read exactly as the device sent it: the code, quantity and operation."),
+            tooltipPosition: "top",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name='reason']",
+            content: _t(
+                "Fix the cause first (add the barcode to the product, allow the operation on the device), then Replay it; Discard what should never count."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("rrs_tour_live_stock", {
+    url: "/qplexity/rrs-live-stock",
+    steps: () => [
+        {
+            trigger: ".o_rrs_store_select",
+            content: _t("Choose the store: you see the stores set on your user."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_rrs_search",
+            content: _t("Search by product name, internal reference or barcode."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_rrs_stock_table",
+            content: _t(
+                "On-hand quantities change here as scanners, RFID gates and tills move stock, without reloading. Click a product to see its device reads."
+            ),
+            tooltipPosition: "top",
+            run: "click",
+        },
+        {
+            trigger: ".o_rrs_events_table",
+            content: _t("The store's latest device reads. Negative stock is shown in red above the table."),
+            tooltipPosition: "left",
+            run: "click",
+        },
+    ],
+});
