@@ -18,6 +18,12 @@ if [ -z "${RTSTOCK_ODOO_BIN:-}" ] && [ -f "$odoo_env" ]; then
   start=${RTSTOCK_ODOO_START:-/opt/odoo-pg-start.sh}
   [ -x "$start" ] && "$start" >/dev/null 2>&1
 fi
+# Odoo's test browser (the add-on's tours) needs websocket-client in Odoo's Python.
+if [ -n "${RTSTOCK_ODOO_PYTHON:-}" ] && [ -x "$RTSTOCK_ODOO_PYTHON" ] \
+    && ! "$RTSTOCK_ODOO_PYTHON" -c 'import websocket' 2>/dev/null; then
+  "$RTSTOCK_ODOO_PYTHON" -m pip install -q websocket-client \
+    || echo "== could not install websocket-client for Odoo: its browser tours will fail"
+fi
 
 run_pytest() {  # label, extra environment..., -- pytest args
   local label=$1; shift

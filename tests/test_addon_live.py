@@ -189,6 +189,11 @@ def test_addon_installs_and_its_tests_pass(installed_db):
     failed, errors, total = map(int, counts[-1])
     assert (failed, errors) == (0, 0), f"{failed} failed, {errors} errors of {total}"
     assert total > 0, "the add-on's tests did not run"
+    # Odoo skips its browser tests (the add-on's tours) without this package.
+    assert "websocket-client module is not installed" not in log, (
+        "the add-on's browser tours were skipped: install websocket-client in "
+        "RTSTOCK_ODOO_PYTHON (docs/live-odoo.md)"
+    )
     assert seconds < INSTALL_TIMEOUT_S
 
 
