@@ -54,9 +54,15 @@ def sequence_name(prefix: str, suffix: str, padding: int, number: int,
         suffix % legend if "%(" in suffix else suffix)
 
 
-def _group_order(key: tuple) -> tuple:
-    """Deterministic order of move groups (None sorts first), so ids follow a stable order."""
-    return (*(-1 if value is None else value for value in key[:5]), key[5], key[6])
+def _direction(source, destination) -> str | None:
+    """'in' or 'out' of the company's internal stock (what valuation sees), else None."""
+    inside_from = source is not None and source.usage == "internal"
+    inside_to = destination is not None and destination.usage == "internal"
+    if inside_to and not inside_from:
+        return "in"
+    if inside_from and not inside_to:
+        return "out"
+    return None
 
 
 class Journal:
@@ -134,18 +140,15 @@ class Journal:
 
     # ------------------------------------------------------------------ materialise
     def _materialise(self, cur, events: list[sql.PendingEvent]) -> None:
-        groups: dict[tuple, list[sql.PendingEvent]] = defaultdict(list)
-        for event in events:
-            groups[(event.product_id, event.lot_id, event.location_id, event.location_dest_id,
-                    event.picking_type_id, event.operation, event.company_id)].append(event)
-        keys = sorted(groups, key=_group_order)
+        groups = self._group(events)
+        keys = list(groups)
         move_ids = sql.reserve_ids(cur, "stock_move", len(keys))
         pickings = self._pickings(cur, keys)
         scraps = self._scraps(cur, keys, groups)
         products = self.reference.products
         moves, lines, event_ids, event_moves = [], [], [], []
         for key, move_id in zip(keys, move_ids, strict=True):
-            product_id, lot_id, source, destination, picking_type, operation, company = key
+            product_id, lot_id, source, destination, picking_type, operation, company, _n = key
             quantity = sum(event.quantity for event in groups[key])
             product = products.get(product_id)
             picking = pickings.get((picking_type, source, destination))
@@ -183,6 +186,35 @@ class Journal:
         sql.link_events_to_moves(cur, event_ids, event_moves)
         metrics.JOURNAL_MOVES.inc(len(moves))
 
+    def _group(self, events: list[sql.PendingEvent]) -> dict[tuple, list[sql.PendingEvent]]:
+        """Aggregate events into moves, keeping each product's value flow in read order.
+
+        Events of one (product, lot, route, picking type, operation) become one
+        move, except that a product's events are cut into segments wherever its
+        stock changes direction (into the company's internal locations, or out
+        of them): FIFO and average cost depend on whether a receipt is valued
+        before or after a sale, so the moves of segment n get smaller ids than
+        those of segment n + 1, and the valuation step, which goes by id, sees
+        them in the order they were read. Groups come out in the order of their
+        first event (events are claimed in id order).
+        """
+        locations = self.reference.locations
+        groups: dict[tuple, list[sql.PendingEvent]] = defaultdict(list)
+        direction_of: dict[int, str] = {}
+        segment_of: dict[int, int] = {}
+        for event in events:
+            direction = _direction(locations.get(event.location_id),
+                                   locations.get(event.location_dest_id))
+            product = event.product_id
+            if direction and direction_of.get(product, direction) != direction:
+                segment_of[product] = segment_of.get(product, 0) + 1
+            if direction:
+                direction_of[product] = direction
+            groups[(event.product_id, event.lot_id, event.location_id, event.location_dest_id,
+                    event.picking_type_id, event.operation, event.company_id,
+                    segment_of.get(product, 0))].append(event)
+        return groups
+
     def _pickings(self, cur, keys) -> dict[tuple, tuple[int, str]]:
         routes = sorted({(k[4], k[2], k[3], k[6]) for k in keys if k[4] is not None})
         if not routes:
@@ -214,7 +246,7 @@ class Journal:
         ids = sql.reserve_ids(cur, "stock_scrap", len(wanted))
         rows, result = [], {}
         for key, scrap_id in zip(wanted, ids, strict=True):
-            product_id, lot_id, source, destination, _type, _op, company = key
+            product_id, lot_id, source, destination, _type, _op, company, _n = key
             sequence = sql.sequence_by_code(cur, "stock.scrap", company)
             if sequence is None:
                 name = f"SP/RRS{scrap_id}"

@@ -344,3 +344,20 @@ def test_quarantine_replay_applies_fixed_reads_once(ingest, device, module_db):
     assert again.json()["duplicate"] == 1, "the replayed read is in the event log once"
     quarantined = query(module_db, "SELECT count(*) FROM rrs_quarantine WHERE read_key = 'rq-2'")
     assert quarantined[0][0] == 1, "a rejected replay is not quarantined a second time"
+
+
+def test_journal_keeps_each_products_value_flow_in_read_order(ingest, device, module_db):
+    """Sales and receipts of one product become moves in the order they were read (FIFO and
+    average cost depend on it); reads of one direction in a row still aggregate."""
+    _id, token = device
+    code = ean13(97)
+    reads = [{"key": f"flow-{n}", "code": code, "op": op}
+             for n, op in enumerate(["sale", "sale", "receipt", "sale"])]
+    assert post(ingest.url, token, reads).json()["applied"] == 4
+    wait_journal(module_db)
+    moves = query(module_db, """
+        SELECT m.location_id, m.location_dest_id, m.product_qty FROM stock_move m
+         WHERE m.id IN (SELECT move_id FROM rrs_event WHERE read_key LIKE 'flow-%%')
+         ORDER BY m.id""")
+    assert [(src, dst, float(qty)) for src, dst, qty in moves] == [
+        (S01_STOCK, CUSTOMERS, 2.0), (VENDORS, S01_STOCK, 1.0), (S01_STOCK, CUSTOMERS, 1.0)], moves
