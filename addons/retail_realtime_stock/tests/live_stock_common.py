@@ -96,8 +96,8 @@ class LiveStockTourMixin:
         )
 
         @api.model
-        def rrs_test_fast_path_sale(model):
-            return emulate_fast_path_sale(model.env(su=True), device, product, quantity)
+        def rrs_test_fast_path_sale(model, sold=None):
+            return emulate_fast_path_sale(model.env(su=True), device, product, sold or quantity)
 
         cls.startClassPatcher(
             patch.object(

@@ -120,6 +120,14 @@ export class LiveStockAction extends Component {
         for (const productId of changed) {
             this.state.updated[productId] = now;
         }
+        // Drop the highlight after its animation so that the next change flashes again.
+        setTimeout(() => {
+            for (const productId of changed) {
+                if (this.state.updated[productId] === now) {
+                    delete this.state.updated[productId];
+                }
+            }
+        }, 1600);
         this.state.lastUpdate = luxon.DateTime.now().toLocaleString(
             luxon.DateTime.TIME_WITH_SECONDS
         );

@@ -42,5 +42,26 @@ registry.category("web_tour.tours").add("rrs_live_stock_dashboard", {
             content: "The sale is listed in the recent movements",
             trigger: ".o_rrs_event_row:contains('RRS Live Soap')",
         },
+        {
+            content: "The ingest sells 9 more: the store goes negative",
+            trigger: PRODUCT_QTY(7),
+            async run() {
+                await rpc("/web/dataset/call_kw/rrs.live.stock/rrs_test_fast_path_sale", {
+                    model: "rrs.live.stock",
+                    method: "rrs_test_fast_path_sale",
+                    args: [9],
+                    kwargs: {},
+                });
+            },
+        },
+        {
+            content: "Negative stock is flagged without reload",
+            trigger: ".o_rrs_negative_alerts li:contains('RRS Live Soap'):contains('-2')",
+            timeout: 5000,
+        },
+        {
+            content: "The product row is red",
+            trigger: `.o_rrs_product_row.table-danger ${".o_rrs_qty[data-qty='-2']"}`,
+        },
     ],
 });
