@@ -370,14 +370,11 @@ def test_fast_path_move_lines_hold_what_the_orm_writes(twins):
 
 
 def test_valuation_of_fast_path_moves_equals_the_orm(twins):
-    """KNOWN FAILURE (a real difference, reported): FIFO products whose receipts
-    come in at ``standard_price`` get other values than the ORM's when one
-    journal run holds both a receipt and an earlier-read sale of the product.
-    The journal orders a run's moves by (product, lot, source, ...), all with
-    the same ``date``, so the cron values the receipt first, before the sale
-    resets FIFO's ``standard_price``; the ORM valued the sale first.
-    ``RTSTOCK_EQUIVALENCE_DRAIN_EACH_CHUNK=1`` (journal batches = the ORM's
-    chunks) shows the valuation step itself matching the ORM.
+    """Valuation layers, product costs and account balances equal the ORM's.
+
+    FIFO and average cost depend on the order receipts and sales are valued
+    in: the journal keeps each product's moves in read order (it once did
+    not, and this test caught it).
     """
     after = twins["before"]["svl"]
     orm, fast = valuation(twins["orm"], after), valuation(twins["fast"], after)
