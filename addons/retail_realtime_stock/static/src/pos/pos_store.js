@@ -25,14 +25,15 @@ patch(PosStore.prototype, {
 
     rrsSetupLiveStock() {
         const data = this.session._rrs_live_stock || {};
-        this.rrsLiveStock = { warehouseId: data.warehouse_id || false, byTemplate: {} };
+        // byProduct is reactive: a card re-renders when its product's total changes.
+        this.rrsLiveStock = { warehouseId: data.warehouse_id || false, byProduct: {} };
         this.rrsQuants = markRaw({});
         this.rrsLocationIds = markRaw(new Set(data.location_ids || []));
         if (!data.warehouse_id) {
             return;
         }
         applyQuantRows(this.rrsQuants, this.rrsLocationIds, data.quants || []);
-        this.rrsComputeTemplateTotals();
+        this.rrsComputeTotals();
         this.bus.subscribe(LIVE_STOCK_NOTIFICATION, (payload) => this.rrsOnQuants(payload));
         this.bus.addChannel(liveStockChannel(data.warehouse_id));
     },
@@ -43,33 +44,36 @@ patch(PosStore.prototype, {
         }
         const changed = applyQuantRows(this.rrsQuants, this.rrsLocationIds, payload.quants);
         if (changed.length) {
-            this.rrsComputeTemplateTotals();
+            this.rrsComputeTotals();
         }
     },
 
-    /** The product screen shows templates: sum the variants of each. */
-    rrsComputeTemplateTotals() {
+    rrsComputeTotals() {
         const byProduct = totalsByProduct(this.rrsQuants);
-        const byTemplate = {};
-        for (const [productId, quantity] of Object.entries(byProduct)) {
-            const product = this.models["product.product"].get(Number(productId));
-            const key = product ? `t${product.raw.product_tmpl_id}` : `p${productId}`;
-            byTemplate[key] = (byTemplate[key] || 0) + quantity;
-        }
-        const totals = this.rrsLiveStock.byTemplate;
-        for (const key of new Set([...Object.keys(totals), ...Object.keys(byTemplate)])) {
-            const quantity = byTemplate[key] || 0;
-            if (totals[key] !== quantity) {
-                totals[key] = quantity; // only changed keys re-render their cards
+        const totals = this.rrsLiveStock.byProduct;
+        for (const id of new Set([...Object.keys(totals), ...Object.keys(byProduct)])) {
+            const quantity = byProduct[id] || 0;
+            if (totals[id] !== quantity) {
+                totals[id] = quantity; // only changed products re-render their cards
             }
         }
     },
 
-    /** On-hand quantity of `product` (all its variants) in the shop's warehouse. */
+    /**
+     * On-hand quantity of `product` in the shop's warehouse. The product screen
+     * shows one card per template: a product with variants shows their sum.
+     */
     rrsLiveQuantity(product) {
         if (!this.rrsLiveStock?.warehouseId || !product?.is_storable) {
             return undefined;
         }
-        return this.rrsLiveStock.byTemplate[`t${product.raw.product_tmpl_id}`] || 0;
+        const totals = this.rrsLiveStock.byProduct;
+        if (!product.attribute_line_ids?.length) {
+            return totals[product.id] || 0;
+        }
+        const templateId = product.raw.product_tmpl_id;
+        return this.models["product.product"]
+            .filter((variant) => variant.raw.product_tmpl_id === templateId)
+            .reduce((sum, variant) => sum + (totals[variant.id] || 0), 0);
     },
 });
