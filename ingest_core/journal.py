@@ -190,21 +190,24 @@ class Journal:
         """Aggregate events into moves, keeping each product's value flow in read order.
 
         Events of one (product, lot, route, picking type, operation) become one
-        move, except that a product's events are cut into segments wherever its
-        stock changes direction (into the company's internal locations, or out
-        of them): FIFO and average cost depend on whether a receipt is valued
-        before or after a sale, so the moves of segment n get smaller ids than
-        those of segment n + 1, and the valuation step, which goes by id, sees
-        them in the order they were read. Groups come out in the order of their
-        first event (events are claimed in id order).
+        move, except that the events of a FIFO or average-cost product are cut
+        into segments wherever its stock changes direction (into the company's
+        internal locations, or out of them): its value depends on whether a
+        receipt is valued before or after a sale, so the moves of segment n get
+        smaller ids than those of segment n + 1, and the valuation step, which
+        goes by id, sees them in the order they were read. Standard-cost
+        products aggregate freely. Groups come out in the order of their first
+        event (events are claimed in id order).
         """
         locations = self.reference.locations
+        order_sensitive = self.reference.order_sensitive
         groups: dict[tuple, list[sql.PendingEvent]] = defaultdict(list)
         direction_of: dict[int, str] = {}
         segment_of: dict[int, int] = {}
         for event in events:
             direction = _direction(locations.get(event.location_id),
-                                   locations.get(event.location_dest_id))
+                                   locations.get(event.location_dest_id)) if (
+                event.product_id, event.company_id) in order_sensitive else None
             product = event.product_id
             if direction and direction_of.get(product, direction) != direction:
                 segment_of[product] = segment_of.get(product, 0) + 1

@@ -121,6 +121,7 @@ class ReferenceData:
         self.locations: dict[int, Location] = {}
         self.places: dict[int, CompanyLocations] = {}
         self.inventory_dates: dict[int, date] = {}
+        self.order_sensitive: set[tuple[int, int]] = set()
         self.company_of_location: dict[int, int | None] = {}
         self.inventory_date_of_location: dict[int, date | None] = {}
         self.load_all()
@@ -172,6 +173,9 @@ class ReferenceData:
             if barcode:
                 for form in _gtin_forms(barcode):
                     barcodes.setdefault(form, (pid, 1.0))
+        # Products whose value depends on the order of receipts and sales (FIFO, AVCO).
+        self.order_sensitive = {(pid, company) for pid, company, _method
+                                in sql.load_cost_methods(cur)}
         for barcode, pid, qty in sql.load_packagings(cur):
             if pid in products:
                 for form in _gtin_forms(barcode):

@@ -347,17 +347,30 @@ def test_quarantine_replay_applies_fixed_reads_once(ingest, device, module_db):
 
 
 def test_journal_keeps_each_products_value_flow_in_read_order(ingest, device, module_db):
-    """Sales and receipts of one product become moves in the order they were read (FIFO and
-    average cost depend on it); reads of one direction in a row still aggregate."""
+    """For a FIFO product, sales and receipts become moves in the order they were read (its
+    value depends on it); reads of one direction in a row, and any standard-cost product's
+    reads, still aggregate."""
     _id, token = device
-    code = ean13(97)
-    reads = [{"key": f"flow-{n}", "code": code, "op": op}
-             for n, op in enumerate(["sale", "sale", "receipt", "sale"])]
-    assert post(ingest.url, token, reads).json()["applied"] == 4
+    query(module_db, "INSERT INTO product_category (name, property_cost_method) "
+                     "VALUES ('FIFO goods', '{\"1\": \"fifo\"}') RETURNING id")
+    query(module_db, "UPDATE product_template SET write_date = now(), categ_id = "
+                     "(SELECT id FROM product_category WHERE name = 'FIFO goods') "
+                     "WHERE id = (SELECT product_tmpl_id FROM product_product WHERE id = %s)",
+          (product(97),))
+    time.sleep(1.5)  # the catalog refresh sees the template change
+    ops = ["sale", "sale", "receipt", "sale"]
+    reads = [{"key": f"flow-{n}", "code": ean13(97), "op": op} for n, op in enumerate(ops)]
+    reads += [{"key": f"flow-std-{n}", "code": ean13(98), "op": op} for n, op in enumerate(ops)]
+    assert post(ingest.url, token, reads).json()["applied"] == 8
     wait_journal(module_db)
-    moves = query(module_db, """
-        SELECT m.location_id, m.location_dest_id, m.product_qty FROM stock_move m
-         WHERE m.id IN (SELECT move_id FROM rrs_event WHERE read_key LIKE 'flow-%%')
-         ORDER BY m.id""")
-    assert [(src, dst, float(qty)) for src, dst, qty in moves] == [
-        (S01_STOCK, CUSTOMERS, 2.0), (VENDORS, S01_STOCK, 1.0), (S01_STOCK, CUSTOMERS, 1.0)], moves
+
+    def moves(prefix):
+        return [(src, dst, float(qty)) for src, dst, qty in query(module_db, """
+            SELECT m.location_id, m.location_dest_id, m.product_qty FROM stock_move m
+             WHERE m.id IN (SELECT move_id FROM rrs_event WHERE read_key LIKE %s)
+             ORDER BY m.id""", (prefix,))]
+
+    assert moves("flow-_") == [(S01_STOCK, CUSTOMERS, 2.0), (VENDORS, S01_STOCK, 1.0),
+                               (S01_STOCK, CUSTOMERS, 1.0)]
+    assert sorted(moves("flow-std-%")) == sorted([(S01_STOCK, CUSTOMERS, 3.0),
+                                                  (VENDORS, S01_STOCK, 1.0)])

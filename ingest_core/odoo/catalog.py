@@ -104,14 +104,16 @@ def seed(connection, products: int = 2000, stock: dict[int, int] | None = None) 
         execute_values(cur, "INSERT INTO stock_picking_type (id, name, code, sequence_code, "
                        "warehouse_id, company_id, default_location_src_id, "
                        "default_location_dest_id, sequence_id, active) VALUES %s", types)
+        cur.execute("INSERT INTO product_category (id, name) VALUES (5, 'Retail')")
         templates, variants = [], []
         for index in range(products):
             pid = index + 2
             tracking = "lot" if index >= products - LOT_TRACKED_TAIL else "none"
-            templates.append((pid, json.dumps({"en_US": f"Item {index:05d}"}), 1, "consu",
+            templates.append((pid, json.dumps({"en_US": f"Item {index:05d}"}), 5, 1, "consu",
                               tracking, True, True))
             variants.append((pid, pid, f"SKU{index:05d}", ean13(index), True, 1, 1))
-        execute_values(cur, "INSERT INTO product_template (id, name, uom_id, type, tracking, "
+        execute_values(cur, "INSERT INTO product_template (id, name, categ_id, uom_id, type, "
+                       "tracking, "
                        "is_storable, active) VALUES %s", templates, page_size=1000)
         execute_values(cur, "INSERT INTO product_product (id, product_tmpl_id, default_code, "
                        "barcode, active, create_uid, write_uid) VALUES %s", variants,
@@ -121,7 +123,8 @@ def seed(connection, products: int = 2000, stock: dict[int, int] | None = None) 
         execute_values(cur, "INSERT INTO stock_quant (product_id, company_id, location_id, "
                        "quantity, reserved_quantity, in_date) VALUES %s", quants, page_size=2000)
         for table in ("res_users", "res_company", "uom_uom", "stock_location", "stock_warehouse",
-                      "ir_sequence", "stock_picking_type", "product_template", "product_product"):
+                      "ir_sequence", "stock_picking_type", "product_category", "product_template",
+                      "product_product"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT max(id) FROM {table}))")
     connection.commit()

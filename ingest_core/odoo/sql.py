@@ -127,6 +127,29 @@ def load_products(cur) -> list[tuple]:
     return cur.fetchall()
 
 
+def load_cost_methods(cur) -> list[tuple[int, int, str]]:
+    """(product id, company id, cost method) where it is not Odoo's default ``standard``.
+
+    ``property_cost_method`` is company-dependent: Odoo 18 keeps it as JSON on
+    the category ({company id: method}), falling back to ``ir.default``.
+    """
+    cur.execute("""
+        SELECT p.id, co.id, coalesce(c.property_cost_method->>co.id::text,
+                                    d.json_value #>> '{}', 'standard')
+          FROM product_product p
+          JOIN product_template t ON t.id = p.product_tmpl_id
+          JOIN product_category c ON c.id = t.categ_id
+          CROSS JOIN res_company co
+          LEFT JOIN LATERAL (
+                SELECT d.json_value::jsonb AS json_value FROM ir_default d
+                  JOIN ir_model_fields f ON f.id = d.field_id
+                 WHERE f.model = 'product.category' AND f.name = 'property_cost_method'
+                   AND d.user_id IS NULL AND d.condition IS NULL
+                   AND (d.company_id = co.id OR d.company_id IS NULL)
+                 ORDER BY d.company_id NULLS LAST LIMIT 1) d ON true""")
+    return [row for row in cur.fetchall() if row[2] != "standard"]
+
+
 def load_packagings(cur) -> list[tuple]:
     """(barcode, product id, quantity) of packagings that have a barcode."""
     cur.execute("SELECT barcode, product_id, qty FROM product_packaging "

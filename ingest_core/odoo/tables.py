@@ -96,8 +96,14 @@ ODOO_TABLES: tuple[Table, ...] = (
            "id:int! name:varchar! internal_transit_location_id:int>stock_location "
            "annual_inventory_day:int annual_inventory_month:varchar"),
     _table("uom_uom", "odoo", "id:int! name:jsonb! factor:num! rounding:num! uom_type:varchar!"),
+    _table("ir_model_fields", "odoo", "id:int! model:varchar! name:varchar!"),
+    _table("ir_default", "odoo",
+           "id:int! field_id:int!>ir_model_fields company_id:int>res_company "
+           "user_id:int>res_users condition:varchar json_value:varchar!"),
+    _table("product_category", "odoo", "id:int! name:varchar! property_cost_method:jsonb"),
     _table("product_template", "odoo",
-           "id:int! name:jsonb! uom_id:int!>uom_uom type:varchar! tracking:varchar! "
+           "id:int! name:jsonb! categ_id:int!>product_category uom_id:int!>uom_uom "
+           "type:varchar! tracking:varchar! "
            "is_storable:bool active:bool company_id:int>res_company " + MAGIC),
     _table("product_product", "odoo",
            "id:int! product_tmpl_id:int!>product_template default_code:varchar "
