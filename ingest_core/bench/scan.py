@@ -122,6 +122,8 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
         stop.set()
         sampler.join()
         half_rate = peak["events_per_s"] / 2
+        progress("waiting for the journal to catch up (steady state before the next phase)...")
+        result["journal_catch_up_s"] = _wait_drained(dsn)
         progress(f"fast path at half load ({half_rate:,.0f} reads/s)...")
         half = _load(ingest.url, tokens, options.batch, max(options.seconds / 2, 5), half_rate)
     finally:
@@ -147,6 +149,24 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
     result["ratio"] = {name: round(fast / value["events_per_s"], 1)
                        for name, value in baselines.items() if value.get("events_per_s")}
     return result
+
+
+def _wait_drained(dsn: str, timeout: float = 120.0) -> float:
+    """Seconds until no committed event waits for the journal (``timeout`` at most)."""
+    from ingest_core.odoo import sql
+
+    started = time.monotonic()
+    connection = psycopg2.connect(dsn)
+    connection.autocommit = True
+    try:
+        while time.monotonic() - started < timeout:
+            with connection.cursor() as cur:
+                if sql.pending_event_stats(cur)[0] == 0:
+                    break
+            time.sleep(0.2)
+    finally:
+        connection.close()
+    return round(time.monotonic() - started, 1)
 
 
 def _drain(dsn: str) -> bool:
