@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import statistics
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
