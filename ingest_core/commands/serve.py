@@ -53,7 +53,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _start_journal_process(args: argparse.Namespace, settings) -> subprocess.Popen:
+    """The journal as a child that gets SIGTERM (and drains) when this process dies.
+
+    uvicorn re-raises the SIGTERM it handled after shutting down, so this
+    process may end before any ``finally`` runs; the kernel's parent-death
+    signal makes sure the journal never outlives it.
+    """
     command = [sys.executable, "-m", "ingest_core.cli", "journal"]
     if args.config:
         command += ["--config", args.config]
-    return subprocess.Popen(command, env={**os.environ, "RTSTOCK_DSN": settings.dsn})
+    return subprocess.Popen(command, env={**os.environ, "RTSTOCK_DSN": settings.dsn},
+                            preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent exits (Linux prctl)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
