@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 
@@ -38,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
     ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} \
         if settings.tls_cert else {}
     journal = _start_journal_process(args, settings) if args.journal == "process" else None
+    # uvicorn handles SIGTERM, shuts down, then re-raises it to the handler it found:
+    # make that handler an orderly exit, so the journal below is stopped and drained
+    # before this process ends (callers that wait for serve then see a drained journal).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run(create_app(settings, journal=args.journal == "thread"), host=settings.host,
                     port=settings.port, log_level=settings.log_level, access_log=False,
@@ -69,7 +74,6 @@ def _start_journal_process(args: argparse.Namespace, settings) -> subprocess.Pop
 def _die_with_parent() -> None:
     """In the child, before exec: SIGTERM when the parent exits (Linux prctl)."""
     import ctypes
-    import signal
 
     pr_set_pdeathsig = 1
     libc = ctypes.CDLL(None, use_errno=True)
