@@ -73,10 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     server = EmbeddedPostgres().start()
     try:
-        if templates.shared_odoo18_dir():
-            templates.build_real(server, "load", addon=True)
-        else:
-            templates.build_own(server, "load")
+        templates.build_best(server, "load")
         dsn = server.dsn("load")
         tokens = {kind: [provision(dsn, name=f"load-{kind}-{n}", kind=device_kind,
                                    allowed=allowed, rfid_role=role)[1] for n in range(4)]

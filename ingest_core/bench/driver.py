@@ -52,22 +52,24 @@ def main() -> int:
 
     server = EmbeddedPostgres(durable=True).start()
     try:
-        (templates.build_real if templates.shared_odoo18_dir() else templates.build_own)(
-            server, "driver", **({"addon": True} if templates.shared_odoo18_dir() else {}))
+        templates.build_best(server, "driver")
         dsn = server.dsn("driver")
         device, _token = provision(dsn)
         text_sql = STATEMENT.format(arrays=", ".join(f"%s::{t}[]" for t in TYPES))
         v2 = psycopg2.connect(dsn)
         v3 = psycopg.connect(dsn)
 
-        def psycopg2_text(n):
-            with v2.cursor() as cur:
-                cur.execute(text_sql, [sql.pg_array(c, "num" if t in ("int", "numeric")
-                                                    else "text")
-                                       for c, t in zip(_columns(device, f"a{n}"), TYPES,
-                                                       strict=True)])
-                cur.fetchall()
-            v2.commit()
+        def text_arrays(connection, tag):
+            """The ingest's way: each column sent as one array-text value."""
+            def run(n):
+                with connection.cursor() as cur:
+                    cur.execute(text_sql, [
+                        sql.pg_array(column, "num" if kind in ("int", "numeric") else "text")
+                        for column, kind in zip(_columns(device, f"{tag}{n}"), TYPES,
+                                                strict=True)])
+                    cur.fetchall()
+                connection.commit()
+            return run
 
         def psycopg3_native(n):
             with v3.cursor() as cur:
@@ -75,19 +77,10 @@ def main() -> int:
                 cur.fetchall()
             v3.commit()
 
-        def psycopg3_text(n):
-            with v3.cursor() as cur:
-                cur.execute(text_sql, [sql.pg_array(c, "num" if t in ("int", "numeric")
-                                                    else "text")
-                                       for c, t in zip(_columns(device, f"c{n}"), TYPES,
-                                                       strict=True)])
-                cur.fetchall()
-            v3.commit()
-
         result = {"rows_per_statement": ROWS, "us_per_row": {
-            "psycopg2, arrays as text (the ingest's way)": _best(psycopg2_text),
+            "psycopg2, arrays as text (the ingest's way)": _best(text_arrays(v2, "a")),
             "psycopg 3, native list adaptation": _best(psycopg3_native),
-            "psycopg 3, arrays as text": _best(psycopg3_text)}}
+            "psycopg 3, arrays as text": _best(text_arrays(v3, "c"))}}
         print(json.dumps(result, indent=2))
         v2.close()
         v3.close()

@@ -146,12 +146,7 @@ def run(args, progress=print) -> dict:
     result["database"] = "dsn"
     if not dsn:
         server = EmbeddedPostgres(durable=True).start()
-        if templates.shared_odoo18_dir() is not None:
-            templates.build_real(server, "bench_rfid", addon=True)
-            result["database"] = "shared/odoo18 (genuine Odoo 18 database, 2000 products)"
-        else:
-            templates.build_own(server, "bench_rfid")
-            result["database"] = "own schema (shared/odoo18 absent)"
+        result["database"] = templates.build_best(server, "bench_rfid")
         dsn = server.dsn("bench_rfid")
     try:
         result["ingest"] = _cycle_count(dsn, progress)

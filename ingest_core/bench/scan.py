@@ -86,12 +86,7 @@ def run(options: ScanBenchOptions, progress=print) -> dict:
         dsn = options.dsn
     else:
         server = EmbeddedPostgres(durable=True).start()
-        if templates.shared_odoo18_dir() is not None:
-            templates.build_real(server, "bench_scan", addon=True)
-            source = "shared/odoo18 (genuine Odoo 18 database, 2000 products)"
-        else:
-            templates.build_own(server, "bench_scan")
-            source = "own schema (shared/odoo18 absent)"
+        source = templates.build_best(server, "bench_scan")
         dsn = server.dsn("bench_scan")
     try:
         return _run(dsn, source, options, progress)

@@ -54,10 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = EmbeddedPostgres(durable=True).start()
     try:
-        if templates.shared_odoo18_dir():
-            templates.build_real(server, "steps", addon=True)
-        else:
-            templates.build_own(server, "steps")
+        templates.build_best(server, "steps")
         dsn = server.dsn("steps")
         tokens = [provision(dsn, name=f"steps-{n}", allowed=("sale", "receipt"))[1]
                   for n in range(args.devices)]

@@ -105,3 +105,13 @@ def build_own(server: EmbeddedPostgres, name: str = "tmpl_own", products: int = 
     finally:
         connection.close()
     return name
+
+
+def build_best(server: EmbeddedPostgres, name: str) -> str:
+    """The genuine Odoo 18 database (+ add-on tables) where ``shared/odoo18`` is
+    present, else the own schema; returns a label saying which (benchmarks print it)."""
+    if shared_odoo18_dir() is not None:
+        build_real(server, name, addon=True)
+        return "shared/odoo18 (genuine Odoo 18 database, 2000 products)"
+    build_own(server, name)
+    return "own schema (shared/odoo18 absent)"
