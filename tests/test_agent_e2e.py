@@ -8,13 +8,13 @@ import pytest
 from support.agent_env import fake_ingest, ingest_token, ingest_url  # noqa: F401 - fixtures
 from support.agent_process import AgentProcess, PtyScanner, wait_for
 
+from ingest_core.odoo.catalog import ean13
+
 GS = "\x1d"
 
 
 def _ean(index: int) -> str:
-    body = f"40123450{index:04d}"
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
-    return body + str((10 - total % 10) % 10)
+    return ean13(index)
 
 
 @pytest.fixture

@@ -43,7 +43,10 @@ def test_catalogue_codes_are_valid():
     for index in (1, 999, 1999):
         code = catalog.ean13(index)
         assert code[:8] == "40123450" and catalog.gs1_check_digit(code[:-1]) == code[-1]
-    assert catalog.sgtin96(0, 1) == catalog._local_sgtin96("4012345", "000000", 1, 1)
+    from ingest_core.epc import decode_hex
+
+    tag = decode_hex(catalog.sgtin96(0, 1))
+    assert (tag.ok, tag.gtin, tag.serial, tag.filter) == (True, "04012345000009", "1", 1), tag
 
 
 def test_cycle_count_shares_and_repeats():

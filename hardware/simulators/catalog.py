@@ -6,10 +6,9 @@ What it is: products of GS1 company prefix 4012345 with EAN-13
 (our prefix, item never created) and "foreign" (another company's prefix)
 tags an RFID count meets in a real store.
 
-How it works: EPCs come from ``ingest_core.epc_encode.encode_sgtin96`` (the
-project's encoder, the inverse of its decoder) when importable; otherwise a
-twelve-line local SGTIN-96 encoder (partition 5: 7-digit prefix, 6-digit item
-reference) keeps the simulators usable in a store-side install.
+How it works: check digits and EPCs come from the ingest's own GS1 code
+(``ingest_core.gs1.gtin_check_digit``, ``ingest_core.epc_encode.encode_sgtin96``,
+the inverse of its decoder), which ships in the same distribution.
 
 Caveats: indicator digit 0 everywhere (each unit); filter value 1 (point of
 sale item) as a store's tags carry, unless the caller says otherwise.
@@ -17,21 +16,19 @@ sale item) as a store's tags carry, unless the caller says otherwise.
 
 from __future__ import annotations
 
+from ingest_core.epc_encode import encode_sgtin96
+from ingest_core.gs1 import gtin_check_digit
+
 COMPANY_PREFIX = "4012345"
 FOREIGN_PREFIX = "0614141"
 PRODUCT_COUNT = 2000
 GS = "\x1d"
 
-try:
-    from ingest_core.epc_encode import encode_sgtin96 as _project_encoder
-except ImportError:  # store-side install without the ingest package
-    _project_encoder = None
 
 
 def gs1_check_digit(body: str) -> str:
-    """Mod-10 check digit of a GS1 key body (weights 3,1 from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
+    """Mod-10 check digit of a GS1 key body."""
+    return str(gtin_check_digit(body))
 
 
 def ean13(index: int, prefix: str = COMPANY_PREFIX) -> str:
@@ -50,24 +47,7 @@ def gs1_with_lot(index: int, lot: str, expiry: str = "271231") -> str:
     return f"01{gtin14(index)}10{lot}{GS}17{expiry}"
 
 
-def _local_sgtin96(company_prefix: str, item_ref: str, serial: int, filter_value: int) -> str:
-    if len(company_prefix) != 7 or len(item_ref) != 6:
-        raise ValueError("local encoder supports partition 5 only (7-digit prefix)")
-    value = 0x30
-    for field, bits in (
-        (filter_value, 3),
-        (5, 3),
-        (int(company_prefix), 24),
-        (int(item_ref), 20),
-        (serial, 38),
-    ):
-        value = (value << bits) | field
-    return f"{value:024X}"
-
-
 def sgtin96(index: int, serial: int, prefix: str = COMPANY_PREFIX, filter_value: int = 1) -> str:
     """SGTIN-96 EPC hex for unit ``serial`` of product ``index``."""
     item_ref = f"00{index:04d}"  # indicator digit 0 + the 5-digit item reference
-    if _project_encoder is not None:
-        return _project_encoder(prefix, item_ref, serial, filter_value).upper()
-    return _local_sgtin96(prefix, item_ref, serial, filter_value)
+    return encode_sgtin96(prefix, item_ref, serial, filter_value).upper()

@@ -20,6 +20,8 @@ import json
 
 from psycopg2.extras import execute_values
 
+from ingest_core.gs1 import gtin_check_digit
+
 COMPANY_PREFIX = "4012345"
 LOT_TRACKED_TAIL = 50
 
@@ -58,8 +60,7 @@ PICKING_TYPES = [  # offset, code, sequence_code, name
 def ean13(index: int) -> str:
     """EAN-13 of catalog item ``index`` (GS1 mod-10 check digit)."""
     body = f"{COMPANY_PREFIX}0{index:04d}"
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
-    return body + str((10 - total % 10) % 10)
+    return body + str(gtin_check_digit(body))
 
 
 def seed(connection, products: int = 2000, stock: dict[int, int] | None = None) -> None:
