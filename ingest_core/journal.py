@@ -6,9 +6,10 @@ committed events that have no move yet and writes, in one transaction, one
 done move + move line per (product, lot, source, destination, picking type,
 operation), and links each event to its move.
 
-How it works: events are claimed with ``FOR UPDATE SKIP LOCKED`` (several
-ingest instances can run journals), aggregated, and written with the
-columns and values Odoo 18's ORM writes for the same movement:
+How it works: a journal takes its turn with a transaction-level advisory lock
+(several ingest instances can run journals; one works at a time), takes the
+oldest pending events, aggregates them and writes them with the columns
+and values Odoo 18's ORM writes for the same movement:
 moves with a picking type go into one done picking per (type, source,
 destination) named from the type's own ``ir.sequence`` (``S01/OUT/00042``);
 scraps get a done ``stock.scrap`` each (``SP/00007``); count differences are
@@ -127,7 +128,8 @@ class Journal:
         """Materialise one batch of pending events; returns how many events it took."""
         cur = self._db.cursor()
         try:
-            events = sql.claim_pending_events(cur, self.batch_events)
+            events = (sql.claim_pending_events(cur, self.batch_events)
+                      if sql.begin_journal_run(cur) else [])
             if events:
                 self._materialise(cur, events)
             self._db.commit()

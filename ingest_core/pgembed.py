@@ -95,7 +95,11 @@ class EmbeddedPostgres:
             "-c shared_buffers=256MB",
             "-c max_locks_per_transaction=256",
         ]
-        if not self.durable:
+        if self.durable:
+            # Sustained ingest writes GBs of WAL: with the 1 GB default, checkpoints come
+            # every few seconds and stall commits; a database server for Odoo is tuned so.
+            options += ["-c max_wal_size=8GB", "-c checkpoint_timeout=15min"]
+        else:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         result = self._run(
             str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-w", "-t", "60",

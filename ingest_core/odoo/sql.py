@@ -424,13 +424,31 @@ class PendingEvent:
     company_id: int
 
 
+JOURNAL_LOCK = 0x7274_7374_6F63_6B  # "rtstock": one journal at a time per database
+
+
+def begin_journal_run(cur) -> bool:
+    """Take the journal's turn for this transaction (False: another journal has it).
+
+    One advisory lock instead of a row lock on every claimed event: journals
+    of several ingest instances take turns. The journal's commit need not
+    wait for the disk: if it is lost in a crash, its events are simply still
+    pending and are materialised again, all or nothing.
+    """
+    cur.execute("SELECT pg_try_advisory_xact_lock(%s)", (JOURNAL_LOCK,))
+    if not cur.fetchone()[0]:
+        return False
+    cur.execute("SET LOCAL synchronous_commit = off")
+    return True
+
+
 def claim_pending_events(cur, limit: int) -> list[PendingEvent]:
-    """Committed events without a move, oldest first; rows another journal holds are skipped."""
+    """Committed events without a move, oldest first (call after ``begin_journal_run``)."""
     cur.execute("""
         SELECT id, product_id, lot_id, quantity, location_id, location_dest_id,
                picking_type_id, operation, company_id
           FROM rrs_event WHERE move_id IS NULL AND quantity <> 0
-         ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""", (limit,))
+         ORDER BY id LIMIT %s""", (limit,))
     return [PendingEvent(i, p, lot, float(q), src, dst, pt, op, c)
             for i, p, lot, q, src, dst, pt, op, c in cur.fetchall()]
 
