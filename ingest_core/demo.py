@@ -234,6 +234,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         if server_pg is not None:
             server_pg.stop(remove=not options.keep)
     applied = stats.fates["applied"]
+    console.print()
     console.print(f"Done: {applied:,} reads applied, {stats.fates['duplicate']:,} duplicates, "
                   f"{stats.fates['rejected']:,} rejected.")
     return 0 if applied else 1
