@@ -181,7 +181,11 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body, status_code=status)
 
 
-async def metrics_endpoint(_request: Request) -> Response:
+async def metrics_endpoint(request: Request) -> Response:
+    # The journal usually runs in its own process: read its lag from the database.
+    pending, age = request.app.state.ingest.journal_pending()
+    metrics.JOURNAL_PENDING.set(pending)
+    metrics.JOURNAL_LAG.set(age or 0.0)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
