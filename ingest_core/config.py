@@ -31,6 +31,7 @@ class Settings:
     batch_max_wait_ms: float = 5.0
     request_max_reads: int = 10000
     queue_max_reads: int = 200000
+    writer_threads: int = 1
     journal_interval_ms: float = 500.0
     journal_batch_events: int = 50000
     max_read_age_days: int = 30
@@ -55,6 +56,8 @@ SETTINGS_DOC: dict[str, str] = {
     "batch_max_wait_ms": "group commit: longest wait for more reads before committing",
     "request_max_reads": "largest batch one request may carry (413 above)",
     "queue_max_reads": "reads waiting for commit before the service answers 503 + Retry-After",
+    "writer_threads": "group-commit workers, each with its own connection (2 measured no "
+                      "better than 1 on a 2-core host: hot quants serialize them)",
     "journal_interval_ms": "how often the journal turns committed events into done moves",
     "journal_batch_events": "most events the journal materialises in one transaction",
     "max_read_age_days": "reads older than this are rejected (the event log is kept this long)",

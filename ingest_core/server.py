@@ -85,7 +85,7 @@ class Ingest:
             settings.dsn, reference, batch_max_reads=settings.batch_max_reads,
             batch_max_wait_ms=settings.batch_max_wait_ms,
             queue_max_reads=settings.queue_max_reads, user_id=settings.odoo_user_id,
-            notify_dsn=_postgres_dsn(settings.dsn)).start()
+            notify_dsn=_postgres_dsn(settings.dsn), threads=settings.writer_threads).start()
         runner = Journal(settings.dsn, reference, interval_ms=settings.journal_interval_ms,
                          batch_events=settings.journal_batch_events,
                          user_id=settings.odoo_user_id).start() if journal else None

@@ -1,10 +1,13 @@
 """Group-commit writer: many requests' reads, one transaction, answered after commit.
 
 What it is: the commit stage. Requests hand ``PreparedBatch``es to
-``GroupCommitWriter.submit``; a single thread takes everything waiting (bounded
-by ``batch_max_reads`` and ``batch_max_wait_ms``), commits it in one
+``GroupCommitWriter.submit``; a worker thread takes everything waiting
+(bounded by ``batch_max_reads`` and ``batch_max_wait_ms``), commits it in one
 transaction and then completes each request's future with per-read fates.
-While one transaction commits, the next group accumulates.
+While one transaction commits, the next group accumulates, and with
+``threads`` > 1 another worker writes it on its own connection meanwhile
+(their locks are taken in the same global order, so they wait for each other
+on hot quants but never deadlock; a lost race is retried).
 
 How it works, in one transaction per group:
 1. lots named by reads are found or created (advisory lock per lot);
@@ -76,8 +79,9 @@ class Overloaded(RuntimeError):
 class GroupCommitWriter:
     def __init__(self, dsn: str, reference: ReferenceData, *, batch_max_reads: int = 5000,
                  batch_max_wait_ms: float = 5.0, queue_max_reads: int = 200_000,
-                 user_id: int = 1, notify_dsn: str | None = None) -> None:
+                 user_id: int = 1, notify_dsn: str | None = None, threads: int = 1) -> None:
         self.reference = reference
+        self.threads = max(1, threads)
         self.batch_max_reads = batch_max_reads
         self.batch_max_wait = batch_max_wait_ms / 1000.0
         self.queue_max_reads = queue_max_reads
@@ -86,13 +90,33 @@ class GroupCommitWriter:
         self._queued_reads = 0
         self._cond = threading.Condition()
         self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._db = Connection(dsn)
-        self._notify_db = Connection(notify_dsn or dsn, autocommit=True)
+        self._workers: list[threading.Thread] = []
+        self._dsn, self._notify_dsn = dsn, notify_dsn or dsn
+        self._local = threading.local()  # each worker thread has its own connections
+        self._connections: list[Connection] = []
+        self._seen_lock = threading.Lock()
         self._seen_devices: set[int] = set()
         self._last_seen_flush = 0.0
 
     # ------------------------------------------------------------------ API
+    @property
+    def _db(self) -> Connection:
+        """This thread's connection for the group transactions."""
+        return self._thread_connection("db", self._dsn, autocommit=False)
+
+    @property
+    def _notify_db(self) -> Connection:
+        """This thread's connection to the ``postgres`` database, for Odoo's bus wake-up."""
+        return self._thread_connection("notify", self._notify_dsn, autocommit=True)
+
+    def _thread_connection(self, name: str, dsn: str, autocommit: bool) -> Connection:
+        connection = getattr(self._local, name, None)
+        if connection is None:
+            connection = Connection(dsn, autocommit=autocommit)
+            setattr(self._local, name, connection)
+            self._connections.append(connection)
+        return connection
+
     @property
     def queued_reads(self) -> int:
         return self._queued_reads
@@ -121,8 +145,12 @@ class GroupCommitWriter:
         return await future
 
     def start(self) -> GroupCommitWriter:
-        self._thread = threading.Thread(target=self._run, name="rtstock-writer", daemon=True)
-        self._thread.start()
+        """Start the worker threads: while one group commits (and waits for the disk), the
+        next is already being written on another connection."""
+        self._workers = [threading.Thread(target=self._run, name=f"rtstock-writer-{n}",
+                                          daemon=True) for n in range(self.threads)]
+        for worker in self._workers:
+            worker.start()
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -130,10 +158,10 @@ class GroupCommitWriter:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        if self._thread:
-            self._thread.join(timeout)
-        self._db.reset()
-        self._notify_db.reset()
+        for worker in self._workers:
+            worker.join(timeout)
+        for connection in self._connections:
+            connection.reset()
 
     # ------------------------------------------------------------------ loop
     def _run(self) -> None:
@@ -214,20 +242,22 @@ class GroupCommitWriter:
                 if fate.reason_code:
                     metrics.REJECTS.labels(fate.reason_code).inc()
             pending.done(request_fates)
-            self._seen_devices.add(pending.batch.device.id)
+        with self._seen_lock:
+            self._seen_devices.update(pending.batch.device.id for pending in group)
         self._flush_last_seen()
 
     def _flush_last_seen(self) -> None:
         """``last_seen`` in its own short transaction every few seconds, not in the hot one."""
-        now = time.monotonic()
-        if now - self._last_seen_flush < 5 or not self._seen_devices:
-            return
-        self._last_seen_flush = now
+        with self._seen_lock:
+            now = time.monotonic()
+            if now - self._last_seen_flush < 5 or not self._seen_devices:
+                return
+            self._last_seen_flush = now
+            seen, self._seen_devices = sorted(self._seen_devices), set()
         try:
             with self._db.cursor() as cur:
-                sql.touch_devices(cur, sorted(self._seen_devices))
+                sql.touch_devices(cur, seen)
             self._db.commit()
-            self._seen_devices.clear()
         except psycopg2.Error as exc:
             _logger.warning("could not record last_seen: %s", exc)
             self._db.rollback()

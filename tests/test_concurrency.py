@@ -6,6 +6,8 @@ import random
 import threading
 import time
 
+import pytest
+
 from ingest_core.odoo.catalog import ean13
 from tests.support import odoo_orm_like
 from tests.support.ingest import IngestProcess, create_device, post, quants_by_key, query
@@ -14,7 +16,8 @@ S01_STOCK, CUSTOMERS, VENDORS = 18, 5, 4
 HOT = [0, 1, 2, 3]  # catalog indexes: product id = index + 2
 
 
-def test_fast_path_and_orm_writers_lose_no_update(fast_db):
+@pytest.mark.parametrize("writer_threads", [1, 2])
+def test_fast_path_and_orm_writers_lose_no_update(fast_db, writer_threads):
     """Concurrent fast-path batches, ORM-style moves and quant merges: sums stay exact."""
     opening = quants_by_key(fast_db)
     expected: dict[tuple[int, int], float] = {}
@@ -71,7 +74,7 @@ def test_fast_path_and_orm_writers_lose_no_update(fast_db):
             time.sleep(0.05)
         connection.close()
 
-    with IngestProcess(fast_db) as ingest:
+    with IngestProcess(fast_db, writer_threads=writer_threads) as ingest:
         tokens = [create_device(fast_db, name=f"conc-{n}")[1] for n in range(2)]
         fast = [threading.Thread(target=fast_client, args=(token, n))
                 for n, token in enumerate(tokens)]
