@@ -93,8 +93,8 @@ class FrameDecoder:
         return text
 
 
-class SerialScannerReader:
-    """One serial scanner: opens its port, decodes frames, emits reads until stopped."""
+class DeviceReader:
+    """What every scanner reader shares: its device, where reads go, its status fields."""
 
     def __init__(
         self,
@@ -111,6 +111,10 @@ class SerialScannerReader:
         self.reads = 0
         self.connected = False
         self.last_error: str | None = None
+
+
+class SerialScannerReader(DeviceReader):
+    """One serial scanner: opens its port, decodes frames, emits reads until stopped."""
 
     def run(self) -> None:
         """Outer loop: (re)open the port until stopped; errors are logged, never raised."""

@@ -24,12 +24,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import select
-import threading
-from collections.abc import Callable
 
-from hardware.config import DeviceConfig
 from hardware.reads import Read, utc_now_rfc3339
-from hardware.serial_scanner import FrameDecoder
+from hardware.serial_scanner import DeviceReader, FrameDecoder
 
 _logger = logging.getLogger(__name__)
 
@@ -54,23 +51,8 @@ _US_KEYS = {
 _SHIFTS = {"KEY_LEFTSHIFT", "KEY_RIGHTSHIFT"}
 
 
-class WedgeScannerReader:
+class WedgeScannerReader(DeviceReader):
     """One keyboard-wedge scanner (evdev device path in ``device.port``)."""
-
-    def __init__(
-        self,
-        device: DeviceConfig,
-        emit: Callable[[Read], None],
-        stop: threading.Event,
-        reopen_delay_s: float = 2.0,
-    ) -> None:
-        self.device = device
-        self._emit = emit
-        self._stop = stop
-        self._reopen_delay_s = reopen_delay_s
-        self.reads = 0
-        self.connected = False
-        self.last_error: str | None = None
 
     def run(self) -> None:
         """Outer loop: (re)open and grab the input device until stopped."""
