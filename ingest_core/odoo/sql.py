@@ -340,34 +340,22 @@ def quant_totals(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, float]:
     return {(p, loc, lot): float(total) for p, loc, lot, total in cur.fetchall()}
 
 
-def _lock_target_quants(cur, keys: Sequence[QuantKey]) -> dict[int, QuantKey]:
-    """Row-lock the quant each (product, location, lot) key writes to; returns id -> key.
+def _lock_key_quants(cur, products: str, locations: str, lots: str) -> list[int]:
+    """Row-lock the quant each (product, location, lot) key writes to, in id order.
 
     The key's quant is its oldest (``in_date``, then id), as Odoo's ``_gather``
-    prefers. It is found per key through the ``product_id`` index (a LATERAL
-    probe, so the cost follows the keys, not the size of ``stock_quant``), then
-    locked in id order. A quant that vanished in between (Odoo merges and
-    deletes quants) is simply not returned: its key gets a new quant.
+    prefers; arguments are ``pg_array`` texts of the three key columns.
     """
-    if not keys:
-        return {}
     cur.execute("""
-        SELECT k.p, k.l, k.t, q.id
-          FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
-          CROSS JOIN LATERAL (
-                SELECT q2.id FROM stock_quant q2
-                 WHERE q2.product_id = k.p AND q2.location_id = k.l
+        SELECT q.id FROM stock_quant q WHERE q.id IN (
+            SELECT DISTINCT ON (k.p, k.l, k.t) q2.id
+              FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
+              JOIN stock_quant q2 ON q2.product_id = k.p AND q2.location_id = k.l
                    AND q2.lot_id IS NOT DISTINCT FROM k.t
                    AND q2.package_id IS NULL AND q2.owner_id IS NULL
-                 ORDER BY q2.in_date, q2.id LIMIT 1) q""",
-                (pg_array(k[0] for k in keys), pg_array(k[1] for k in keys),
-                 pg_array(k[2] for k in keys)))
-    target = {quant_id: (p, loc, lot) for p, loc, lot, quant_id in cur.fetchall()}
-    if not target:
-        return {}
-    cur.execute("SELECT id FROM stock_quant WHERE id = ANY(%s::int[]) ORDER BY id "
-                "FOR NO KEY UPDATE", (pg_array(sorted(target)),))
-    return {row[0]: target[row[0]] for row in cur.fetchall()}
+             ORDER BY k.p, k.l, k.t, q2.in_date, q2.id)
+         ORDER BY q.id FOR NO KEY UPDATE""", (products, locations, lots))
+    return [row[0] for row in cur.fetchall()]
 
 
 def apply_quant_deltas(cur, deltas: dict[QuantKey, float], company_of: dict[int, int],
@@ -384,19 +372,23 @@ def apply_quant_deltas(cur, deltas: dict[QuantKey, float], company_of: dict[int,
     keys = sorted((key for key, qty in deltas.items() if qty), key=sort_key)
     if not keys:
         return {}
-    locked = _lock_target_quants(cur, keys)
+    products = pg_array(k[0] for k in keys)
+    locations = pg_array(k[1] for k in keys)
+    lots = pg_array(k[2] for k in keys)
+    quant_ids = _lock_key_quants(cur, products, locations, lots)
     result: dict[QuantKey, float] = {}
-    if locked:
-        ids = sorted(locked)
+    if quant_ids:
         cur.execute(f"""
             UPDATE stock_quant q
-               SET quantity = coalesce(q.quantity, 0) + v.d, write_uid = %s,
+               SET quantity = coalesce(q.quantity, 0) + k.d, write_uid = %s,
                    write_date = {UTC_NOW}
-              FROM unnest(%s::int[], %s::numeric[]) AS v(id, d)
-             WHERE q.id = v.id
-            RETURNING q.id, q.quantity""",
-                    (user_id, pg_array(ids), pg_array(deltas[locked[i]] for i in ids)))
-        result = {locked[quant_id]: float(qty) for quant_id, qty in cur.fetchall()}
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::numeric[]) AS k(p, l, t, d)
+             WHERE q.id = ANY(%s::int[]) AND q.product_id = k.p AND q.location_id = k.l
+               AND q.lot_id IS NOT DISTINCT FROM k.t
+            RETURNING q.product_id, q.location_id, q.lot_id, q.quantity""",
+                    (user_id, products, locations, lots, pg_array(deltas[k] for k in keys),
+                     pg_array(quant_ids)))
+        result = {(p, loc, lot): float(qty) for p, loc, lot, qty in cur.fetchall()}
     missing = [k for k in keys if k not in result]
     if missing:
         cur.execute(f"""
@@ -876,7 +868,7 @@ def set_inventory_counts(cur, counts: Sequence[tuple[QuantKey, float]],
     keys = [key for key, _counted in ordered]
     columns = ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
                [counted for _key, counted in ordered])
-    quant_ids = sorted(_lock_target_quants(cur, keys))
+    quant_ids = _lock_key_quants(cur, *(pg_array(column) for column in columns[:3]))
     cur.execute(f"""
         UPDATE stock_quant q
            SET inventory_quantity = k.c,
