@@ -112,6 +112,17 @@ class DeviceReader:
         self.connected = False
         self.last_error: str | None = None
 
+    def _emit_code(self, code: str) -> None:
+        """One decoded code becomes a read of this device, stamped now."""
+        self.reads += 1
+        self._emit(Read(device=self.device.name, code=code, ts=utc_now_rfc3339(),
+                        op=self.device.op, qty=self.device.qty, location=self.device.location))
+
+    def _note_error(self, message: str) -> None:
+        if message != self.last_error:  # one line per new problem, not one per retry
+            _logger.error("scanner %s: %s; retrying", self.device.name, message)
+        self.last_error = message
+
 
 class SerialScannerReader(DeviceReader):
     """One serial scanner: opens its port, decodes frames, emits reads until stopped."""
@@ -152,19 +163,4 @@ class SerialScannerReader(DeviceReader):
             if not data:
                 continue
             for code in decoder.feed(data):
-                self.reads += 1
-                self._emit(
-                    Read(
-                        device=self.device.name,
-                        code=code,
-                        ts=utc_now_rfc3339(),
-                        op=self.device.op,
-                        qty=self.device.qty,
-                        location=self.device.location,
-                    )
-                )
-
-    def _note_error(self, message: str) -> None:
-        if message != self.last_error:  # one line per new problem, not one per retry
-            _logger.error("scanner %s: %s; retrying", self.device.name, message)
-        self.last_error = message
+                self._emit_code(code)

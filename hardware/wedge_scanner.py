@@ -25,7 +25,6 @@ import contextlib
 import logging
 import select
 
-from hardware.reads import Read, utc_now_rfc3339
 from hardware.serial_scanner import DeviceReader, FrameDecoder
 
 _logger = logging.getLogger(__name__)
@@ -107,19 +106,4 @@ class WedgeScannerReader(DeviceReader):
                     continue
                 char = _US_KEYS[name][1 if shifted else 0]
                 for code in decoder.feed(char.encode("latin-1")):
-                    self.reads += 1
-                    self._emit(
-                        Read(
-                            device=self.device.name,
-                            code=code,
-                            ts=utc_now_rfc3339(),
-                            op=self.device.op,
-                            qty=self.device.qty,
-                            location=self.device.location,
-                        )
-                    )
-
-    def _note_error(self, message: str) -> None:
-        if message != self.last_error:
-            _logger.error("scanner %s: %s; retrying", self.device.name, message)
-        self.last_error = message
+                    self._emit_code(code)
