@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
@@ -268,12 +267,3 @@ class Journal:
             result[key] = (scrap_id, name)
         sql.insert_scraps(cur, rows, self.user_id)
         return result
-
-    def wait_drained(self, timeout: float = 30.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self._wake.set()
-            if self.pending()[0] == 0:
-                return True
-            time.sleep(0.05)
-        return False

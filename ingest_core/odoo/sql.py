@@ -90,14 +90,8 @@ def insert_device(cur, *, name: str, kind: str, warehouse_id: int, location_id: 
     return cur.fetchone()[0]
 
 
-def set_device_active(cur, device_id: int, active: bool) -> None:
-    cur.execute(f"UPDATE rrs_device SET active = %s, write_date = {UTC_NOW} WHERE id = %s",
-                (active, device_id))
 
 
-def revoke_device_token(cur, device_id: int) -> None:
-    cur.execute(f"UPDATE rrs_device SET token_hash = NULL, write_date = {UTC_NOW} WHERE id = %s",
-                (device_id,))
 
 
 def touch_devices(cur, device_ids: Sequence[int]) -> None:
@@ -282,10 +276,6 @@ def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | Non
     return [applied.pop((row.device_id, row.read_key), None) for row in rows]
 
 
-def existing_event_keys(cur, device_id: int, keys: Sequence[str]) -> set[str]:
-    cur.execute("SELECT read_key FROM rrs_event WHERE device_id = %s AND read_key = ANY(%s)",
-                (device_id, list(keys)))
-    return {row[0] for row in cur.fetchall()}
 
 
 def insert_quarantine(cur, rows: Sequence[tuple[int | None, str | None, dict, str, str]],
