@@ -15,7 +15,8 @@ How it works, in one transaction per group:
    NOTHING``: a row comes back only for a read applied now, so a replayed
    read is a ``duplicate`` and moves nothing;
 3. quant deltas of the applied reads are aggregated per (product, location,
-   lot), both sides of each movement, locked in one global order and applied;
+   lot), both sides of each movement, locked in one global order and applied
+   (``quants``: the quant of each key is remembered, so this is by id);
 4. ``count`` reads are resolved under the same locks: the difference between
    the counted and the on-hand quantity becomes the event's movement;
 5. rejected reads go to the quarantine; a ``bus.bus`` message per store
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field
 import psycopg2
 import psycopg2.errors
 
-from ingest_core import metrics
+from ingest_core import metrics, quants
 from ingest_core.dbconn import Connection
 from ingest_core.odoo import sql
 from ingest_core.operations import count_route
@@ -53,7 +54,7 @@ from ingest_core.reference import ReferenceData
 _logger = logging.getLogger(__name__)
 
 RETRYABLE = (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected,
-             psycopg2.errors.LockNotAvailable)
+             psycopg2.errors.LockNotAvailable, quants.StaleQuant)
 MAX_ATTEMPTS = 20
 
 
@@ -94,6 +95,7 @@ class GroupCommitWriter:
         self._dsn, self._notify_dsn = dsn, notify_dsn or dsn
         self._local = threading.local()  # each worker thread has its own connections
         self._connections: list[Connection] = []
+        self._quant_ids = quants.QuantIds()
         self._seen_lock = threading.Lock()
         self._seen_devices: set[int] = set()
         self._last_seen_flush = 0.0
@@ -296,13 +298,20 @@ class GroupCommitWriter:
             if event_id is not None:
                 deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
                 deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
-        sql.lock_quant_keys(cur, list(deltas) + counted_keys)
+        inventory_keys = [
+            (read.product_id, reference.places[group[n].batch.device.company_id].inventory,
+             _lot(read, lot_ids)) for n, read in counting]
+        locked = quants.lock(cur, self._quant_ids,
+                             [*(key for key, delta in deltas.items() if delta), *inventory_keys],
+                             also_advisory=counted_keys)
         company_of = reference.company_of_location
         inventory_dates = reference.inventory_date_of_location
-        new_quantities = sql.apply_quant_deltas(cur, deltas, company_of, inventory_dates, user)
+        new_quantities = quants.apply(cur, locked, self._quant_ids, deltas, company_of,
+                                      inventory_dates, user)
         if counting:
             new_quantities.update(self._apply_counts(cur, group, counting, counted_keys, lot_ids,
-                                                     fates, company_of, inventory_dates))
+                                                     fates, locked, company_of,
+                                                     inventory_dates))
         quarantine = [(pending.batch.device.id, rejection.key, rejection.raw,
                        rejection.reason_code, rejection.reason)
                       for pending in group if pending.batch.quarantine
@@ -358,8 +367,8 @@ class GroupCommitWriter:
         sql.upsert_epc_states(cur, list(rows.values()), self.user_id)
         return fates, channels
 
-    def _apply_counts(self, cur, group, counting, counted_keys, lot_ids, fates, company_of,
-                      inventory_dates) -> dict[sql.QuantKey, float]:
+    def _apply_counts(self, cur, group, counting, counted_keys, lot_ids, fates, locked,
+                      company_of, inventory_dates) -> dict[sql.QuantKey, float]:
         on_hand = sql.quant_totals(cur, counted_keys)
         rows = []
         for (number, read), key in zip(counting, counted_keys, strict=True):
@@ -377,7 +386,8 @@ class GroupCommitWriter:
             if event_id is not None and row.quantity:
                 deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
                 deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
-        return sql.apply_quant_deltas(cur, deltas, company_of, inventory_dates, self.user_id)
+        return quants.apply(cur, locked, self._quant_ids, deltas, company_of, inventory_dates,
+                            self.user_id)
 
     def _event_row(self, batch: PreparedBatch, read: ResolvedRead, movement, quantity: float,
                    lot_ids) -> sql.EventRow:

@@ -57,16 +57,18 @@ class LoadResult:
                 "p99_ms": round(self.percentile(0.99), 2)}
 
 
-async def _device(url: str, token: str, name: str, batch: int, products: int, seed: int,
-                  stop_at: float, interval: float | None, result: LoadResult) -> None:
+async def _device(client: httpx.AsyncClient, url: str, name: str, batch: int, products: int,
+                  seed: int, started: float, stop_at: float, interval: float | None,
+                  result: LoadResult) -> None:
     rng = random.Random(seed)
     codes = [ean13(index) for index in range(products)]
     # Store sales follow a long tail: product of popularity rank r sells ~ 1/r (Zipf, s=1).
     cumulative = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(products)))
     counter = 0
-    next_at = time.monotonic()
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"},
-                                 timeout=60) as client:
+    # Open loop: each device keeps its own phase, as independent scanners do; all devices
+    # posting at the same instant would be one fleet-wide burst per interval, not a rate.
+    next_at = started + (rng.random() * interval - interval if interval is not None else 0.0)
+    async with client:
         while time.monotonic() < stop_at:
             if interval is not None:
                 next_at += interval
@@ -79,7 +81,7 @@ async def _device(url: str, token: str, name: str, batch: int, products: int, se
                 reads.append({"key": f"{name}:{counter}", "code": code,
                               "op": "sale" if rng.random() < 0.9 else "receipt"})
             body = encode({"reads": reads})
-            started = time.monotonic()
+            sent = time.monotonic()
             try:
                 response = await client.post(f"{url}/v1/reads", content=body,
                                              headers=JSON)
@@ -90,7 +92,7 @@ async def _device(url: str, token: str, name: str, batch: int, products: int, se
                 result.failures += 1
                 await asyncio.sleep(float(response.headers.get("retry-after", "0.2")))
                 continue
-            result.latencies.append(time.monotonic() - started)
+            result.latencies.append(time.monotonic() - sent)
             body = msgspec.json.decode(response.content)
             result.requests += 1
             result.reads += batch
@@ -100,12 +102,16 @@ async def _device(url: str, token: str, name: str, batch: int, products: int, se
 
 async def _run(url, tokens, batch, products, seconds, rate) -> LoadResult:
     result = LoadResult()
-    stop_at = time.monotonic() + seconds
+    # Clients first (each builds an SSL context, ~10 ms of blocked loop): created while
+    # devices already post, they would delay those devices' posts into one burst.
+    clients = [httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
+               for token in tokens]
     interval = None if rate is None else len(tokens) * batch / rate
     started = time.monotonic()
+    stop_at = started + seconds
     await asyncio.gather(*(
-        _device(url, token, f"bench{n}-{int(started * 1000)}", batch, products, n, stop_at,
-                interval, result) for n, token in enumerate(tokens)))
+        _device(client, url, f"bench{n}-{int(started * 1000)}", batch, products, n, started,
+                stop_at, interval, result) for n, client in enumerate(clients)))
     result.seconds = time.monotonic() - started
     return result
 

@@ -27,7 +27,8 @@ from ingest_core.pipeline import Preparer, decode_body
 from ingest_core.reference import ReferenceData
 from ingest_core.writer import GroupCommitWriter, _Pending
 
-TIMED = ("find_or_create_lots", "insert_events", "lock_quant_keys", "apply_quant_deltas",
+TIMED = ("find_or_create_lots", "insert_events", "find_quant_ids", "lock_quant_keys",
+         "lock_quants", "add_to_quants", "insert_quants",
          "insert_quarantine", "insert_bus_messages", "claim_pending_events", "reserve_ids",
          "insert_pickings", "insert_done_moves", "link_events_to_moves")
 

@@ -8,8 +8,9 @@ How it works: statements are set-based (``unnest`` of arrays), so one round
 trip serves a whole batch. Column lists for the rows Odoo's ORM would write
 come from ``tables.py``; the values mirror what Odoo 18's ``stock`` module
 writes for a done move (see ``shared/odoo18/orm_reference.json``). Quants are
-locked in a fixed order (advisory lock per key, then rows by id), so writers
-never deadlock each other; the ORM's own ``FOR NO KEY UPDATE`` is respected.
+locked in a fixed order (advisory locks per key where a quant may be created,
+then rows by id), so writers never deadlock each other; the ORM's own
+``FOR NO KEY UPDATE`` is respected (``ingest_core.quants``).
 
 Caveats: timestamps are naive UTC like Odoo's; ``now()`` is the transaction
 start, as the ORM's ``fields.Datetime.now()`` within one request.
@@ -348,55 +349,86 @@ def _lock_key_quants(cur, products: str, locations: str, lots: str) -> list[int]
     return [row[0] for row in cur.fetchall()]
 
 
-def apply_quant_deltas(cur, deltas: dict[QuantKey, float], company_of: dict[int, int],
-                       inventory_date_of: dict[int, date], user_id: int
-                       ) -> dict[QuantKey, float]:
-    """Add ``deltas`` to the quants of their keys; returns each key's new quantity.
+def find_quant_ids(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, int]:
+    """The quant each key writes to, for the keys that have one (no lock taken).
 
-    One quant per key receives the delta (the oldest, as Odoo's ``_gather``
-    prefers); keys without a quant get a new one shaped like the ORM's
-    (``inventory_diff_quantity = -quantity``, ``inventory_date_of`` the next
-    annual inventory date of internal locations), which Odoo's quant merging
-    treats like its own. Call ``lock_quant_keys`` first, in the same transaction.
+    The key's quant is its oldest (``in_date``, then id) without package or
+    owner, as Odoo's ``_gather`` prefers. One index probe per key (through
+    ``product_id``): the cost follows the keys, not the size of ``stock_quant``.
     """
-    keys = sorted((key for key, qty in deltas.items() if qty), key=sort_key)
     if not keys:
         return {}
-    products = pg_array(k[0] for k in keys)
-    locations = pg_array(k[1] for k in keys)
-    lots = pg_array(k[2] for k in keys)
-    quant_ids = _lock_key_quants(cur, products, locations, lots)
-    result: dict[QuantKey, float] = {}
-    if quant_ids:
-        cur.execute(f"""
-            UPDATE stock_quant q
-               SET quantity = coalesce(q.quantity, 0) + k.d, write_uid = %s,
-                   write_date = {UTC_NOW}
-              FROM unnest(%s::int[], %s::int[], %s::int[], %s::numeric[]) AS k(p, l, t, d)
-             WHERE q.id = ANY(%s::int[]) AND q.product_id = k.p AND q.location_id = k.l
-               AND q.lot_id IS NOT DISTINCT FROM k.t
-            RETURNING q.product_id, q.location_id, q.lot_id, q.quantity""",
-                    (user_id, products, locations, lots, pg_array(deltas[k] for k in keys),
-                     pg_array(quant_ids)))
-        result = {(p, loc, lot): float(qty) for p, loc, lot, qty in cur.fetchall()}
-    missing = [k for k in keys if k not in result]
-    if missing:
-        cur.execute(f"""
-            INSERT INTO stock_quant (product_id, location_id, lot_id, company_id, quantity,
-                                     reserved_quantity, inventory_diff_quantity, inventory_date,
-                                     in_date, create_uid, create_date, write_uid, write_date)
-            SELECT k.p, k.l, k.t, k.c, k.d, 0, -k.d, k.i,
-                   {UTC_NOW}, %s, {UTC_NOW}, %s, {UTC_NOW}
-              FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::numeric[],
-                          %s::date[]) AS k(p, l, t, c, d, i)
-            RETURNING product_id, location_id, lot_id, quantity""",
-                    (user_id, user_id, pg_array(k[0] for k in missing),
-                     pg_array(k[1] for k in missing), pg_array(k[2] for k in missing),
-                     pg_array(company_of[k[1]] for k in missing),
-                     pg_array(deltas[k] for k in missing),
-                     pg_array((inventory_date_of.get(k[1]) for k in missing), "text")))
-        result.update({(p, loc, lot): float(qty) for p, loc, lot, qty in cur.fetchall()})
-    return result
+    cur.execute("""
+        SELECT k.p, k.l, k.t, q.id
+          FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
+          CROSS JOIN LATERAL (
+                SELECT q.id FROM stock_quant q
+                 WHERE q.product_id = k.p AND q.location_id = k.l
+                   AND q.lot_id IS NOT DISTINCT FROM k.t
+                   AND q.package_id IS NULL AND q.owner_id IS NULL
+                 ORDER BY q.in_date, q.id LIMIT 1) q""",
+                (pg_array(k[0] for k in keys), pg_array(k[1] for k in keys),
+                 pg_array(k[2] for k in keys)))
+    return {(p, loc, lot): quant for p, loc, lot, quant in cur.fetchall()}
+
+
+def lock_quants(cur, quant_ids: Iterable[int]) -> dict[int, QuantKey]:
+    """Row-lock quants by id, in id order (Odoo's ``FOR NO KEY UPDATE``); returns each
+    locked quant's key. A quant deleted or moved into a package meanwhile is absent."""
+    ids = sorted(set(quant_ids))
+    if not ids:
+        return {}
+    cur.execute("""
+        SELECT id, product_id, location_id, lot_id FROM stock_quant
+         WHERE id = ANY(%s::int[]) AND package_id IS NULL AND owner_id IS NULL
+         ORDER BY id FOR NO KEY UPDATE""", (pg_array(ids),))
+    return {quant: (p, loc, lot) for quant, p, loc, lot in cur.fetchall()}
+
+
+def add_to_quants(cur, deltas: dict[int, float], user_id: int) -> dict[int, float]:
+    """Add each delta to the quant of that id (locked by ``lock_quants``); new quantities."""
+    if not deltas:
+        return {}
+    ids = sorted(deltas)
+    cur.execute(f"""
+        UPDATE stock_quant q
+           SET quantity = coalesce(q.quantity, 0) + k.d, write_uid = %s,
+               write_date = {UTC_NOW}
+          FROM unnest(%s::int[], %s::numeric[]) AS k(id, d)
+         WHERE q.id = k.id
+        RETURNING q.id, q.quantity""",
+                (user_id, pg_array(ids), pg_array(deltas[i] for i in ids)))
+    return {quant: float(quantity) for quant, quantity in cur.fetchall()}
+
+
+def insert_quants(cur, deltas: dict[QuantKey, float], company_of: dict[int, int],
+                  inventory_date_of: dict[int, date], user_id: int
+                  ) -> dict[QuantKey, tuple[int, float]]:
+    """New quants for keys that have none, shaped like the ORM's; (id, quantity) per key.
+
+    ``inventory_diff_quantity = -quantity`` and ``inventory_date`` the next
+    annual inventory date of internal locations, as Odoo writes them, so its
+    quant merging treats them like its own. Hold the keys' advisory locks
+    (``lock_quant_keys``) so that two writers do not both create one.
+    """
+    keys = sorted(deltas, key=sort_key)
+    if not keys:
+        return {}
+    cur.execute(f"""
+        INSERT INTO stock_quant (product_id, location_id, lot_id, company_id, quantity,
+                                 reserved_quantity, inventory_diff_quantity, inventory_date,
+                                 in_date, create_uid, create_date, write_uid, write_date)
+        SELECT k.p, k.l, k.t, k.c, k.d, 0, -k.d, k.i,
+               {UTC_NOW}, %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::numeric[],
+                      %s::date[]) AS k(p, l, t, c, d, i)
+        RETURNING product_id, location_id, lot_id, id, quantity""",
+                (user_id, user_id, pg_array(k[0] for k in keys),
+                 pg_array(k[1] for k in keys), pg_array(k[2] for k in keys),
+                 pg_array(company_of[k[1]] for k in keys),
+                 pg_array(deltas[k] for k in keys),
+                 pg_array((inventory_date_of.get(k[1]) for k in keys), "text")))
+    return {(p, loc, lot): (quant, float(qty)) for p, loc, lot, quant, qty in cur.fetchall()}
 
 
 # --------------------------------------------------------------------------- journal
@@ -846,7 +878,7 @@ def set_inventory_counts(cur, counts: Sequence[tuple[QuantKey, float]],
                          user_id: int) -> None:
     """Write counted quantities as Odoo's own count, for Odoo's *Apply* to use.
 
-    Per key, the quant that ``apply_quant_deltas`` would move (oldest, no package or
+    Per key, the quant the writer moves (``find_quant_ids``: oldest, no package or
     owner) gets ``inventory_quantity`` = counted, ``inventory_diff_quantity`` =
     counted - quantity, ``inventory_quantity_set``, ``inventory_date`` = the count
     date and ``user_id`` = who counted, as Odoo's inventory mode writes them; a key

@@ -92,6 +92,7 @@ def build_real(server: EmbeddedPostgres, name: str = "tmpl_real", source: Path |
     server.psql(name, "-o", os.devnull, stdin=data)
     if addon:
         with_addon(server, name)
+    _analyze(server, name)
     return name
 
 
@@ -104,7 +105,18 @@ def build_own(server: EmbeddedPostgres, name: str = "tmpl_own", products: int = 
         catalog.seed(connection, products=products)
     finally:
         connection.close()
+    _analyze(server, name)
     return name
+
+
+def _analyze(server: EmbeddedPostgres, name: str) -> None:
+    """Planner statistics, as after any restore (pg_restore's advice; copies keep them).
+
+    Without them the planner guesses a handful of rows per table and picks
+    plans for that (a hash of all of ``stock_quant`` per group, for one); a
+    production database has had autovacuum's ANALYZE long ago.
+    """
+    server.psql(name, "-c", "ANALYZE")
 
 
 def build_best(server: EmbeddedPostgres, name: str) -> str:

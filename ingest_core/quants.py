@@ -1,0 +1,126 @@
+"""How a group's quant deltas reach ``stock_quant``: which quant, in which lock order.
+
+What it is: ``QuantIds``, the writer's memory of which quant each (product,
+location, lot) key writes to, and ``lock``/``apply``, the two steps of a
+group's quant update.
+
+Why: finding a key's quant by its columns costs an index probe per key (or a
+scan of ``stock_quant``) in every group, and a store's hot products are in
+every group; a key keeps its quant for months. Remembering the id turns the
+lookup into a primary-key lock and update. Nothing trusts the memory blindly:
+the row lock reads each quant's key back, and a quant that Odoo deleted
+(``_unlink_zero_quants``, ``_merge_quants``), moved into a package or that a
+rolled-back group created is forgotten and the group retried (``StaleQuant``).
+
+How it works, in one transaction: (1) ids come from memory, then from
+``find_quant_ids`` for the rest; (2) advisory locks, sorted, on the keys that
+may get a new quant (those without one) and on ``also_advisory`` (counted
+keys: their total is read, not just one quant); keys without a quant are
+looked up again under that lock, since another writer may just have created
+one; (3) the quants are row-locked in id order (Odoo's ``FOR NO KEY
+UPDATE``). Every writer takes advisory locks before row locks, each set in
+one sorted statement, so writers never wait for each other in a cycle.
+``apply`` then adds deltas by id and creates the missing quants.
+
+Caveats: Odoo's own writers lock quants with ``SKIP LOCKED`` (they create a
+second quant rather than wait), but a back-office write that does wait can
+still meet ours in a deadlock; PostgreSQL breaks it and the group is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from ingest_core.odoo import sql
+from ingest_core.odoo.sql import QuantKey
+
+
+class StaleQuant(Exception):
+    """A remembered quant is gone or changed: forget it and retry the group."""
+
+
+class QuantIds:
+    """Key → quant id, shared by a process's writer threads (plain dict operations)."""
+
+    def __init__(self, capacity: int = 500_000) -> None:
+        self.capacity = capacity
+        self._ids: dict[QuantKey, int] = {}
+
+    def get(self, key: QuantKey) -> int | None:
+        return self._ids.get(key)
+
+    def remember(self, found: dict[QuantKey, int]) -> None:
+        if len(self._ids) + len(found) > self.capacity:
+            self._ids = {}  # rebuilt from the next groups' lookups
+        self._ids.update(found)
+
+    def forget(self, keys: Iterable[QuantKey]) -> None:
+        for key in keys:
+            self._ids.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+@dataclass
+class LockedQuants:
+    """The quants a group may change, locked; ``ids`` grows as ``apply`` creates quants."""
+
+    ids: dict[QuantKey, int] = field(default_factory=dict)
+    creatable: frozenset[QuantKey] = frozenset()
+
+
+def lock(cur, known: QuantIds, keys: Iterable[QuantKey],
+         also_advisory: Iterable[QuantKey] = ()) -> LockedQuants:
+    """Lock the quants of ``keys`` (and advisory-lock ``also_advisory``) for this transaction."""
+    wanted = set(keys) | set(also_advisory)
+    ids = {key: quant for key in wanted if (quant := known.get(key)) is not None}
+    unknown = [key for key in wanted if key not in ids]
+    if unknown:
+        found = sql.find_quant_ids(cur, unknown)
+        known.remember(found)
+        ids.update(found)
+    creatable = frozenset(key for key in wanted if key not in ids)
+    advisory = creatable | frozenset(also_advisory)
+    if advisory:
+        sql.lock_quant_keys(cur, advisory)
+        if creatable:
+            found = sql.find_quant_ids(cur, list(creatable))
+            known.remember(found)
+            ids.update(found)
+            creatable = creatable - found.keys()
+    locked = sql.lock_quants(cur, ids.values())
+    stale = [key for key, quant in ids.items() if locked.get(quant) != key]
+    if stale:
+        known.forget(stale)
+        raise StaleQuant(f"{len(stale)} remembered quant(s) changed, e.g. {stale[0]}")
+    return LockedQuants(ids, creatable)
+
+
+def apply(cur, locked: LockedQuants, known: QuantIds, deltas: dict[QuantKey, float],
+          company_of: dict[int, int], inventory_date_of: dict[int, date],
+          user_id: int) -> dict[QuantKey, float]:
+    """Add ``deltas`` (keys locked by ``lock``); returns each changed key's new quantity."""
+    by_id: dict[int, float] = {}
+    new: dict[QuantKey, float] = {}
+    for key, delta in deltas.items():
+        if not delta:
+            continue
+        quant = locked.ids.get(key)
+        if quant is not None:
+            by_id[quant] = delta
+        elif key in locked.creatable:
+            new[key] = delta
+        else:
+            raise ValueError(f"quant key {key} was not locked")
+    quantities = sql.add_to_quants(cur, by_id, user_id)
+    result = {key: quantities[locked.ids[key]] for key in deltas
+              if locked.ids.get(key) in quantities}
+    created = sql.insert_quants(cur, new, company_of, inventory_date_of, user_id)
+    for key, (quant, quantity) in created.items():
+        locked.ids[key] = quant
+        result[key] = quantity
+    known.remember({key: quant for key, (quant, _q) in created.items()})
+    return result
