@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
@@ -95,8 +96,12 @@ class Journal:
         self._db.reset()
 
     def _run(self) -> None:
+        """Runs start every ``interval`` (start to start), not ``interval`` after the last
+        one ended: an event waits at most one interval plus one run."""
         backoff = self.interval
+        next_start = time.monotonic()
         while not self._stop.is_set():
+            next_start = max(next_start + self.interval, time.monotonic())
             try:
                 while self.run_once() >= self.batch_events and not self._stop.is_set():
                     pass
@@ -106,7 +111,8 @@ class Journal:
                 _logger.exception("journal run failed; events stay pending and are retried")
                 self._db.reset()
                 backoff = min(backoff * 2, 5.0)
-            self._wake.wait(backoff)
+                next_start = time.monotonic() + backoff
+            self._wake.wait(max(next_start - time.monotonic(), 0.0))
             self._wake.clear()
 
     def _update_lag(self) -> None:

@@ -17,10 +17,11 @@ How it works, in one transaction: (1) ids come from memory, then from
 may get a new quant (those without one) and on ``also_advisory`` (counted
 keys: their total is read, not just one quant); keys without a quant are
 looked up again under that lock, since another writer may just have created
-one; (3) the quants are row-locked in id order (Odoo's ``FOR NO KEY
-UPDATE``). Every writer takes advisory locks before row locks, each set in
-one sorted statement, so writers never wait for each other in a cycle.
-``apply`` then adds deltas by id and creates the missing quants.
+one; (3) ``apply`` row-locks the quants in id order (Odoo's ``FOR NO KEY
+UPDATE``) and adds the deltas in the same statement, then creates the
+missing quants. Every writer takes advisory locks before row locks, each set
+in one sorted statement, so writers never wait for each other in a cycle
+(a group with counts row-locks first, ``rows=True``, and reads on-hand after).
 
 Caveats: Odoo's own writers lock quants with ``SKIP LOCKED`` (they create a
 second quant rather than wait), but a back-office write that does wait can
@@ -73,8 +74,10 @@ class LockedQuants:
 
 
 def lock(cur, known: QuantIds, keys: Iterable[QuantKey],
-         also_advisory: Iterable[QuantKey] = ()) -> LockedQuants:
-    """Lock the quants of ``keys`` (and advisory-lock ``also_advisory``) for this transaction."""
+         also_advisory: Iterable[QuantKey] = (), rows: bool = False) -> LockedQuants:
+    """Find the quants of ``keys`` and take the advisory locks (on keys that may get a new
+    quant, and on ``also_advisory``); with ``rows``, row-lock the quants now, else
+    ``apply`` locks them as it updates them (one statement: lock in id order, update)."""
     wanted = set(keys) | set(also_advisory)
     ids = {key: quant for key in wanted if (quant := known.get(key)) is not None}
     unknown = [key for key in wanted if key not in ids]
@@ -91,36 +94,40 @@ def lock(cur, known: QuantIds, keys: Iterable[QuantKey],
             known.remember(found)
             ids.update(found)
             creatable = creatable - found.keys()
-    locked = sql.lock_quants(cur, ids.values())
-    stale = [key for key, quant in ids.items() if locked.get(quant) != key]
-    if stale:
-        known.forget(stale)
-        raise StaleQuant(f"{len(stale)} remembered quant(s) changed, e.g. {stale[0]}")
+    if rows:
+        locked = sql.lock_quants(cur, ids.values())
+        _check(known, [key for key, quant in ids.items() if locked.get(quant) != key])
     return LockedQuants(ids, creatable)
 
 
 def apply(cur, locked: LockedQuants, known: QuantIds, deltas: dict[QuantKey, float],
           company_of: dict[int, int], inventory_date_of: dict[int, date],
           user_id: int) -> dict[QuantKey, float]:
-    """Add ``deltas`` (keys locked by ``lock``); returns each changed key's new quantity."""
-    by_id: dict[int, float] = {}
+    """Add ``deltas`` (keys prepared by ``lock``); returns each changed key's new quantity."""
+    by_id: dict[int, tuple[QuantKey, float]] = {}
     new: dict[QuantKey, float] = {}
     for key, delta in deltas.items():
         if not delta:
             continue
         quant = locked.ids.get(key)
         if quant is not None:
-            by_id[quant] = delta
+            by_id[quant] = (key, delta)
         elif key in locked.creatable:
             new[key] = delta
         else:
-            raise ValueError(f"quant key {key} was not locked")
+            raise ValueError(f"quant key {key} was not prepared by lock()")
     quantities = sql.add_to_quants(cur, by_id, user_id)
-    result = {key: quantities[locked.ids[key]] for key in deltas
-              if locked.ids.get(key) in quantities}
+    _check(known, [key for quant, (key, _d) in by_id.items() if quant not in quantities])
+    result = {key: quantities[quant] for quant, (key, _d) in by_id.items()}
     created = sql.insert_quants(cur, new, company_of, inventory_date_of, user_id)
     for key, (quant, quantity) in created.items():
         locked.ids[key] = quant
         result[key] = quantity
     known.remember({key: quant for key, (quant, _q) in created.items()})
     return result
+
+
+def _check(known: QuantIds, stale: list[QuantKey]) -> None:
+    if stale:
+        known.forget(stale)
+        raise StaleQuant(f"{len(stale)} remembered quant(s) changed, e.g. {stale[0]}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -255,6 +256,10 @@ def create_app(settings: Settings, ingest: Ingest | None = None, journal: bool =
     @asynccontextmanager
     async def lifespan(app: Starlette):
         app.state.ingest = ingest or Ingest.start(settings, journal=journal)
+        # What exists now (modules, reference data) lives as long as the process: out of
+        # the collector's sight, a full collection no longer walks it while requests wait.
+        gc.collect()
+        gc.freeze()
         bridge = task = None
         if settings.mqtt_host:
             bridge = mqtt_bridge(app.state.ingest)

@@ -233,7 +233,6 @@ class GroupCommitWriter:
         self._after_commit(group, fates, channels, time.perf_counter() - started)
 
     def _after_commit(self, group, fates, channels, elapsed: float) -> None:
-        self._notify(channels)
         reads = sum(p.batch.size for p in group)
         metrics.COMMIT_SECONDS.observe(elapsed)
         metrics.BATCHES.inc()
@@ -244,6 +243,7 @@ class GroupCommitWriter:
                 if fate.reason_code:
                     metrics.REJECTS.labels(fate.reason_code).inc()
             pending.done(request_fates)
+        self._notify(channels)  # after the answers: Odoo's bus need not delay a scanner
         with self._seen_lock:
             self._seen_devices.update(pending.batch.device.id for pending in group)
         self._flush_last_seen()
@@ -303,7 +303,7 @@ class GroupCommitWriter:
              _lot(read, lot_ids)) for n, read in counting]
         locked = quants.lock(cur, self._quant_ids,
                              [*(key for key, delta in deltas.items() if delta), *inventory_keys],
-                             also_advisory=counted_keys)
+                             also_advisory=counted_keys, rows=bool(counting))
         company_of = reference.company_of_location
         inventory_dates = reference.inventory_date_of_location
         new_quantities = quants.apply(cur, locked, self._quant_ids, deltas, company_of,

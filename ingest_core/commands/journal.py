@@ -1,8 +1,8 @@
 """``rtstock journal``: run the journal (committed events -> done moves) as its own process.
 
 ``rtstock serve`` starts one by default; run it by hand with ``serve --journal none``
-on the ingest nodes and this command on one node (several are safe: events are
-claimed with SKIP LOCKED).
+on the ingest nodes and this command on one node (several are safe: they take
+turns through one advisory lock).
 """
 
 from __future__ import annotations

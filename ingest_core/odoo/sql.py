@@ -385,19 +385,36 @@ def lock_quants(cur, quant_ids: Iterable[int]) -> dict[int, QuantKey]:
     return {quant: (p, loc, lot) for quant, p, loc, lot in cur.fetchall()}
 
 
-def add_to_quants(cur, deltas: dict[int, float], user_id: int) -> dict[int, float]:
-    """Add each delta to the quant of that id (locked by ``lock_quants``); new quantities."""
+def add_to_quants(cur, deltas: dict[int, tuple[QuantKey, float]], user_id: int
+                  ) -> dict[int, float]:
+    """Lock quants by id in id order and add each one's delta, in one statement.
+
+    ``deltas`` maps quant id to (the key it is expected to have, delta). A quant
+    whose key no longer matches (deleted, merged, put in a package) is not
+    changed and is missing from the result: the caller retries. Returns the new
+    quantity of each changed quant.
+    """
     if not deltas:
         return {}
     ids = sorted(deltas)
+    keys = [deltas[i][0] for i in ids]
     cur.execute(f"""
+        WITH locked AS MATERIALIZED (
+             SELECT id, product_id, location_id, lot_id FROM stock_quant
+              WHERE id = ANY(%s::int[]) AND package_id IS NULL AND owner_id IS NULL
+              ORDER BY id FOR NO KEY UPDATE)
         UPDATE stock_quant q
            SET quantity = coalesce(q.quantity, 0) + k.d, write_uid = %s,
                write_date = {UTC_NOW}
-          FROM unnest(%s::int[], %s::numeric[]) AS k(id, d)
+          FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::numeric[])
+               AS k(id, p, l, t, d)
+          JOIN locked ON locked.id = k.id AND locked.product_id = k.p
+               AND locked.location_id = k.l AND locked.lot_id IS NOT DISTINCT FROM k.t
          WHERE q.id = k.id
         RETURNING q.id, q.quantity""",
-                (user_id, pg_array(ids), pg_array(deltas[i] for i in ids)))
+                (pg_array(ids), user_id, pg_array(ids), pg_array(k[0] for k in keys),
+                 pg_array(k[1] for k in keys), pg_array(k[2] for k in keys),
+                 pg_array(deltas[i][1] for i in ids)))
     return {quant: float(quantity) for quant, quantity in cur.fetchall()}
 
 
