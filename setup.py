@@ -71,6 +71,7 @@ RUNTIME = [
     "biip==5.2.0",
     "rich==15.0.0",
     "httpx==0.28.1",
+    "aiohttp==3.14.3",
     "pyserial==3.5",
     "aiomqtt==2.5.1",
 ]
