@@ -2,9 +2,11 @@
 
 What it is: the stage that makes Odoo's move history agree with the quants
 the writer already changed. Every ``journal_interval_ms`` it takes the
-committed events that have no move yet and writes, in one transaction, one
+committed events that have no move yet (the writer queues each insert of
+events as one ``rrs_event_batch`` row) and writes, in one transaction, one
 done move + move line per (product, lot, source, destination, picking type,
-operation), and links each event to its move.
+operation), and links each event to its move (the batch row records the
+move of each of its events; the event log itself is never updated).
 
 How it works: a journal takes its turn with a transaction-level advisory lock
 (several ingest instances can run journals; one works at a time), takes the
@@ -13,7 +15,7 @@ and values Odoo 18's ORM writes for the same movement:
 moves with a picking type go into one done picking per (type, source,
 destination) named from the type's own ``ir.sequence`` (``S01/OUT/00042``);
 scraps get a done ``stock.scrap`` each (``SP/00007``); count differences are
-``is_inventory`` moves named "Product Quantity Updated". Linking events and
+``is_inventory`` moves named "Product Quantity Updated". Closing the batches and
 writing moves in one transaction means a crash leaves either both or neither:
 nothing is materialised twice or lost. Quants are not touched here.
 
@@ -64,6 +66,29 @@ def _direction(source, destination) -> str | None:
     if inside_from and not inside_to:
         return "out"
     return None
+
+
+def wait_drained(dsn: str, timeout: float = 120.0) -> float:
+    """Seconds until no committed event waits for the journal; TimeoutError after ``timeout``.
+
+    For benchmarks and tests that watch a running journal from outside.
+    """
+    import psycopg2
+
+    started = time.monotonic()
+    connection = psycopg2.connect(dsn)
+    connection.autocommit = True
+    try:
+        while True:
+            with connection.cursor() as cur:
+                pending, _age = sql.pending_event_stats(cur)
+            if not pending:
+                return round(time.monotonic() - started, 1)
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"journal did not drain: {pending} events without a move")
+            time.sleep(0.05)
+    finally:
+        connection.close()
 
 
 class Journal:
@@ -133,10 +158,10 @@ class Journal:
         """Materialise one batch of pending events; returns how many events it took."""
         cur = self._db.cursor()
         try:
-            events = (sql.claim_pending_events(cur, self.batch_events)
-                      if sql.begin_journal_run(cur) else [])
-            if events:
-                self._materialise(cur, events)
+            events, batches = (sql.claim_pending_events(cur, self.batch_events)
+                               if sql.begin_journal_run(cur) else ([], []))
+            if batches:
+                self._materialise(cur, events, batches)
             self._db.commit()
         except BaseException:
             self._db.rollback()
@@ -146,14 +171,14 @@ class Journal:
         return len(events)
 
     # ------------------------------------------------------------------ materialise
-    def _materialise(self, cur, events: list[sql.PendingEvent]) -> None:
+    def _materialise(self, cur, events: list[sql.PendingEvent], batches: list[int]) -> None:
         groups = self._group(events)
         keys = list(groups)
         move_ids = sql.reserve_ids(cur, "stock_move", len(keys))
         pickings = self._pickings(cur, keys)
         scraps = self._scraps(cur, keys, groups)
         products = self.reference.products
-        moves, lines, event_ids, event_moves = [], [], [], []
+        moves, lines, move_of = [], [], {}
         for key, move_id in zip(keys, move_ids, strict=True):
             product_id, lot_id, source, destination, picking_type, operation, company, _n = key
             quantity = sum(event.quantity for event in groups[key])
@@ -187,10 +212,9 @@ class Journal:
                 "quantity": quantity,
             })
             for event in groups[key]:
-                event_ids.append(event.id)
-                event_moves.append(move_id)
+                move_of[event.id] = move_id
         sql.insert_done_moves(cur, moves, lines, self.user_id)
-        sql.link_events_to_moves(cur, event_ids, event_moves)
+        sql.link_events_to_moves(cur, batches, move_of)
         metrics.JOURNAL_MOVES.inc(len(moves))
 
     def _group(self, events: list[sql.PendingEvent]) -> dict[tuple, list[sql.PendingEvent]]:

@@ -276,7 +276,7 @@ def test_addon_named_constraints_and_indexes(installed_db, live_odoo: LiveOdoo):
     assert set(NAMED_OBJECTS) >= {
         "rrs_device_token_hash_uniq",
         "rrs_event_device_key_uniq",
-        "rrs_event_move_id_null_idx",
+        "rrs_event_batch_pending_idx",
         "rrs_quarantine_device_key_idx",
     }, f"the declaration no longer names the objects the ingest relies on: {NAMED_OBJECTS}"
     connection = live_odoo.connect(dbname)

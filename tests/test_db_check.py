@@ -53,7 +53,7 @@ def test_type_and_not_null_mismatches_are_reported(real_addon_db, capsys):
 
 def test_addon_table_mismatch_is_broken_not_missing(real_addon_db):
     """A present but damaged add-on table is exit 1, not the 'install the add-on' exit 2."""
-    _sql(real_addon_db, "ALTER TABLE rrs_event DROP COLUMN move_id")
+    _sql(real_addon_db, "ALTER TABLE rrs_event DROP COLUMN batch_id")
     assert main(["db", "check", "--dsn", real_addon_db]) == 1
 
 

@@ -39,6 +39,7 @@ import pytest
 
 from ingest_core.bench import odoo_chain
 from ingest_core.bench.odoo_live import LiveOdoo, LiveOdooUnavailable
+from ingest_core.journal import wait_drained
 from ingest_core.odoo import ddl
 from ingest_core.odoo.tables import ADDON_TABLES
 from tests.support.ingest import IngestProcess, create_device, post
@@ -168,14 +169,6 @@ def apply_through_orm(live: LiveOdoo, dbname: str, chain: dict, chunks: list) ->
     return live.shell(dbname, f"PARAMS = {json.dumps(payload)}\n" + odoo_chain.APPLY_CODE)
 
 
-def _wait_drained(dsn: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while _rows(dsn, "SELECT count(*) AS n FROM rrs_event WHERE move_id IS NULL "
-                     "AND quantity <> 0")[0]["n"]:
-        assert time.monotonic() < deadline, "journal did not drain"
-        time.sleep(0.1)
-
-
 def apply_through_fast_path(dsn: str, chain: dict, chunks: list,
                             drain_each_chunk: bool = False) -> None:
     tokens = {}
@@ -195,8 +188,8 @@ def apply_through_fast_path(dsn: str, chain: dict, chunks: list,
                     body = response.json()
                     assert body["applied"] == len(reads), body
             if drain_each_chunk:  # diagnosis: journal batches = the ORM's chunks
-                _wait_drained(dsn)
-        _wait_drained(dsn)
+                wait_drained(dsn, 60)
+        wait_drained(dsn, 60)
 
 
 # --------------------------------------------------------------------------- comparisons

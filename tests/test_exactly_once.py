@@ -9,20 +9,11 @@ import time
 import httpx
 import pytest
 
+from ingest_core.journal import wait_drained
 from ingest_core.odoo.catalog import ean13
 from tests.support.ingest import IngestProcess, create_device, post, quants_by_key, query
 
 S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS = 18, 24, 5, 4
-
-
-def _wait_journal(dsn: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if query(dsn, "SELECT count(*) FROM rrs_event WHERE move_id IS NULL "
-                      "AND quantity <> 0")[0][0] == 0:
-            return
-        time.sleep(0.1)
-    raise AssertionError("journal did not drain")
 
 
 @pytest.mark.timeout(600)
@@ -91,7 +82,7 @@ def test_sigkill_under_load_loses_nothing_and_applies_nothing_twice(fast_db):
     try:
         assert not errors, errors
         assert getattr(killer, "kills", 0) >= 3, "the ingest must really have been killed"
-        _wait_journal(fast_db)
+        wait_drained(fast_db, 60)
     finally:
         ingest.stop()
     stored = query(fast_db, "SELECT device_id, read_key, count(*) FROM rrs_event "
@@ -117,7 +108,7 @@ def test_sigkill_under_load_loses_nothing_and_applies_nothing_twice(fast_db):
         assert final.get(key, 0) == opening.get(key, 0) + delta, key
     moved = query(fast_db, """
         SELECT l.product_id, l.location_id, l.location_dest_id, sum(l.quantity)
-          FROM stock_move_line l WHERE l.move_id IN (SELECT move_id FROM rrs_event)
+          FROM stock_move_line l WHERE l.move_id IN (SELECT move_id FROM rrs_event_move)
          GROUP BY 1, 2, 3""")
     from_moves: dict[tuple[int, int], float] = {}
     for product_id, source, destination, quantity in moved:

@@ -60,7 +60,7 @@ def per_read_transactions(dsn: str, device_id: int, reads: int, seconds: float) 
             begin = time.monotonic()
             with connection.cursor() as cur:
                 writer._transaction(cur, [_Pending(batch, lambda _r: None)])
-                journal._materialise(cur, sql.claim_pending_events(cur, 10))
+                journal._materialise(cur, *sql.claim_pending_events(cur, 10))
             connection.commit()
             latencies.append(time.monotonic() - begin)
             done += 1

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import statistics
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -33,7 +32,7 @@ from ingest_core.bench import baseline
 from ingest_core.bench.loadgen import run_load
 from ingest_core.bench.process import IngestProcess, rss_mb
 from ingest_core.devices import provision
-from ingest_core.journal import Journal
+from ingest_core.journal import Journal, wait_drained
 from ingest_core.odoo import templates
 from ingest_core.odoo.check import check
 from ingest_core.odoo.preload import preload_events, quant_totals_by_key, verify_moves_match
@@ -69,7 +68,7 @@ def _sampler(dsn: str, pid: int, stop: threading.Event, lags: list, rss: list) -
     try:
         from ingest_core.odoo import sql
 
-        while not stop.wait(0.1):
+        while not stop.wait(0.5):
             with connection.cursor() as cur:
                 _pending, age = sql.pending_event_stats(cur)
             lags.append((age or 0.0) * 1000.0)
@@ -120,7 +119,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
         sampler.join()
         half_rate = peak["events_per_s"] / 2
         progress("waiting for the journal to catch up (steady state before the next phase)...")
-        result["journal_catch_up_s"] = _wait_drained(dsn)
+        result["journal_catch_up_s"] = wait_drained(dsn)
         progress(f"fast path at half load ({half_rate:,.0f} reads/s)...")
         stop, half_lags = threading.Event(), []
         sampler = threading.Thread(target=_sampler, args=(dsn, ingest.pid, stop, half_lags, rss))
@@ -152,24 +151,6 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
     result["ratio"] = {name: round(fast / value["events_per_s"], 1)
                        for name, value in baselines.items() if value.get("events_per_s")}
     return result
-
-
-def _wait_drained(dsn: str, timeout: float = 120.0) -> float:
-    """Seconds until no committed event waits for the journal (``timeout`` at most)."""
-    from ingest_core.odoo import sql
-
-    started = time.monotonic()
-    connection = psycopg2.connect(dsn)
-    connection.autocommit = True
-    try:
-        while time.monotonic() - started < timeout:
-            with connection.cursor() as cur:
-                if sql.pending_event_stats(cur)[0] == 0:
-                    break
-            time.sleep(0.2)
-    finally:
-        connection.close()
-    return round(time.monotonic() - started, 1)
 
 
 def _drain(dsn: str) -> bool:

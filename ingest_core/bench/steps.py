@@ -92,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         events = journal.run_once()
         journal_ms = round((time.perf_counter() - started) * 1000, 1)
         with writer._db.cursor() as cur:
-            cur.execute("SELECT count(*) FROM stock_move WHERE id IN "
-                        "(SELECT move_id FROM rrs_event)")
+            cur.execute("SELECT count(DISTINCT m) FROM rrs_event_batch, unnest(move_ids) m")
             moves = cur.fetchone()[0]
         reads = args.groups * args.devices * args.batch
         print(json.dumps({

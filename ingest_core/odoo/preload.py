@@ -20,21 +20,20 @@ def preload_events(dsn: str, count: int, chunk: int = 1_000_000) -> int:
                                         active, create_date, write_date)
                 VALUES ('history', 'scanner', 2, 18, 1, false, now(), now()) RETURNING id""")
             device_id = cur.fetchone()[0]
-            cur.execute("SELECT min(id) FROM stock_move")
-            move_id = cur.fetchone()[0]
             done = 0
             while done < count:
                 size = min(chunk, count - done)
+                # History: events of journaled batches (their batch rows are long gone
+                # from the queue, like those of a pruned event log).
                 cur.execute("""
                     INSERT INTO rrs_event (device_id, read_key, read_at, received_at, operation,
                                            code, product_id, quantity, location_id,
-                                           location_dest_id, warehouse_id, company_id, move_id,
+                                           location_dest_id, warehouse_id, company_id,
                                            create_date, write_date)
                     SELECT %s, 'h' || g, now() - interval '1 day', now() - interval '1 day',
-                           'sale', '4012345000009', 2 + g %% 1900, 1, 18, 5, 2, 1, %s,
+                           'sale', '4012345000009', 2 + g %% 1900, 1, 18, 5, 2, 1,
                            now(), now()
-                      FROM generate_series(%s, %s) g""", (device_id, move_id, done + 1,
-                                                          done + size))
+                      FROM generate_series(%s, %s) g""", (device_id, done + 1, done + size))
                 connection.commit()
                 done += size
             cur.execute("ANALYZE rrs_event")
@@ -64,8 +63,7 @@ def verify_moves_match(dsn: str, opening: dict[tuple[int, int], float]) -> bool:
                 SELECT l.product_id, l.location_id, l.location_dest_id, sum(l.quantity)
                   FROM stock_move_line l
                  WHERE l.state = 'done' AND l.move_id IN (
-                       SELECT DISTINCT move_id FROM rrs_event e JOIN rrs_device d
-                           ON d.id = e.device_id WHERE d.name <> 'history')
+                       SELECT DISTINCT m FROM rrs_event_batch, unnest(move_ids) m)
                  GROUP BY 1, 2, 3""")
             moved: dict[tuple[int, int], float] = {}
             for product, source, destination, quantity in cur.fetchall():

@@ -254,7 +254,11 @@ class EventRow:
 
 
 def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | None]:
-    """Insert events; returns, per row, its new id or None when (device, key) already existed."""
+    """Insert events; returns, per row, its new id or None when (device, key) already existed.
+
+    In the same statement, the applied events that move stock become one
+    ``rrs_event_batch`` row: the journal's queue (``claim_pending_events``).
+    """
     if not rows:
         return []
     columns = ("device_id", "read_key", "read_at", "operation", "code", "product_id", "lot_id",
@@ -267,16 +271,21 @@ def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | Non
               for column, kind in zip(columns, types, strict=True)]
     unnest = ", ".join(f"%s::{kind}[]" for kind in types)
     cur.execute(f"""
-        INSERT INTO rrs_event ({', '.join(columns)}, received_at,
-                               create_uid, create_date, write_uid, write_date)
-        SELECT *, {UTC_NOW}, %s, {UTC_NOW}, %s, {UTC_NOW}
-          FROM unnest({unnest})
-        ON CONFLICT (device_id, read_key) DO NOTHING
-        RETURNING device_id, read_key, id""", (user_id, user_id, *arrays))
+        WITH batch AS (SELECT nextval(pg_get_serial_sequence('rrs_event_batch', 'id')) AS id),
+        applied AS (
+            INSERT INTO rrs_event ({', '.join(columns)}, batch_id, received_at,
+                                   create_uid, create_date, write_uid, write_date)
+            SELECT u.*, (SELECT id FROM batch), {UTC_NOW}, %s, {UTC_NOW}, %s, {UTC_NOW}
+              FROM unnest({unnest}) AS u
+            ON CONFLICT (device_id, read_key) DO NOTHING
+            RETURNING device_id, read_key, id, quantity, batch_id),
+        queued AS (
+            INSERT INTO rrs_event_batch (id, event_ids, received_at)
+            SELECT min(batch_id), array_agg(id ORDER BY id), {UTC_NOW}
+              FROM applied WHERE quantity <> 0 HAVING count(*) > 0)
+        SELECT device_id, read_key, id FROM applied""", (user_id, user_id, *arrays))
     applied = {(device, key): event_id for device, key, event_id in cur.fetchall()}
     return [applied.pop((row.device_id, row.read_key), None) for row in rows]
-
-
 
 
 def insert_quarantine(cur, rows: Sequence[tuple[int | None, str | None, dict, str, str]],
@@ -481,22 +490,36 @@ def begin_journal_run(cur) -> bool:
     return True
 
 
-def claim_pending_events(cur, limit: int) -> list[PendingEvent]:
-    """Committed events without a move, oldest first (call after ``begin_journal_run``)."""
+def claim_pending_events(cur, limit: int) -> tuple[list[PendingEvent], list[int]]:
+    """Committed events without a move, oldest batch first, in id order, and their batch
+    ids; whole batches, at least one, about ``limit`` events (call after
+    ``begin_journal_run``)."""
+    cur.execute("""
+        SELECT id, event_ids FROM rrs_event_batch
+         WHERE move_ids IS NULL ORDER BY id LIMIT 10000""")
+    batches, event_ids = [], []
+    for batch_id, ids in cur.fetchall():
+        if batches and len(event_ids) + len(ids) > limit:
+            break
+        batches.append(batch_id)
+        event_ids.extend(ids)
+    if not batches:
+        return [], []
     cur.execute("""
         SELECT id, product_id, lot_id, quantity, location_id, location_dest_id,
                picking_type_id, operation, company_id
-          FROM rrs_event WHERE move_id IS NULL AND quantity <> 0
-         ORDER BY id LIMIT %s""", (limit,))
-    return [PendingEvent(i, p, lot, float(q), src, dst, pt, op, c)
-            for i, p, lot, q, src, dst, pt, op, c in cur.fetchall()]
+          FROM rrs_event WHERE id = ANY(%s::int[]) ORDER BY id""", (pg_array(event_ids),))
+    events = [PendingEvent(i, p, lot, float(q), src, dst, pt, op, c)
+              for i, p, lot, q, src, dst, pt, op, c in cur.fetchall()]
+    return events, batches
 
 
 def pending_event_stats(cur) -> tuple[int, float | None]:
     """(events waiting for the journal, age in seconds of the oldest)."""
     cur.execute("""
-        SELECT count(*), extract(epoch FROM (now() AT TIME ZONE 'UTC') - min(received_at))
-          FROM rrs_event WHERE move_id IS NULL AND quantity <> 0""")
+        SELECT coalesce(sum(cardinality(event_ids)), 0),
+               extract(epoch FROM (now() AT TIME ZONE 'UTC') - min(received_at))
+          FROM rrs_event_batch WHERE move_ids IS NULL""")
     count, age = cur.fetchone()
     return int(count), float(age) if age is not None else None
 
@@ -624,11 +647,17 @@ def insert_done_moves(cur, moves: Sequence[dict], lines: Sequence[dict], user_id
                 (user_id, user_id, *arrays))
 
 
-def link_events_to_moves(cur, event_ids: Sequence[int], move_ids: Sequence[int]) -> None:
+def link_events_to_moves(cur, batches: Sequence[int], move_of: dict[int, int]) -> None:
+    """Record, per claimed batch, the move of each of its events (``move_of``: event id ->
+    move id): the batch leaves the queue, and each event is linked to its move."""
     cur.execute(f"""
-        UPDATE rrs_event e SET move_id = v.m, write_date = {UTC_NOW}
-          FROM unnest(%s::int[], %s::int[]) AS v(e, m) WHERE e.id = v.e""",
-                (pg_array(event_ids), pg_array(move_ids)))
+        UPDATE rrs_event_batch b
+           SET move_ids = ARRAY(SELECT %s::jsonb ->> e::text FROM unnest(b.event_ids)
+                                WITH ORDINALITY AS x(e, n) ORDER BY n)::int[],
+               done_at = {UTC_NOW}
+         WHERE b.id = ANY(%s::int[])""",
+                (json.dumps({str(event): move for event, move in move_of.items()}),
+                 pg_array(batches)))
 
 
 # --------------------------------------------------------------------------- bus

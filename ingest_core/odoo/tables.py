@@ -34,6 +34,7 @@ TYPE_NAMES: dict[str, str] = {
     "ts": "timestamp without time zone",
     "date": "date",
     "bytea": "bytea",
+    "int[]": "integer[]",  # information_schema says "ARRAY" (check.py compares so)
 }
 
 
@@ -76,6 +77,12 @@ class Table:
                 return column
         raise KeyError(f"{self.name}.{name} is not declared")
 
+
+#: Each journaled event with its move (a view over ``rrs_event_batch``).
+EVENT_MOVE_VIEW = """CREATE OR REPLACE VIEW rrs_event_move AS
+    SELECT x.event_id, x.move_id, b.id AS batch_id
+      FROM rrs_event_batch b, unnest(b.event_ids, b.move_ids) AS x(event_id, move_id)
+     WHERE b.move_ids IS NOT NULL"""
 
 MAGIC = "create_uid:int>res_users create_date:ts write_uid:int>res_users write_date:ts"
 #: Magic columns without foreign-key constraints (high-volume add-on tables).
@@ -214,13 +221,25 @@ ADDON_TABLES: tuple[Table, ...] = (
            "lot_id:int~stock_lot quantity:num location_id:int!~stock_location "
            "location_dest_id:int!~stock_location picking_type_id:int~stock_picking_type "
            "warehouse_id:int~stock_warehouse company_id:int!~res_company "
-           "move_id:int~stock_move create_uid:int~res_users create_date:ts "
+           "batch_id:int~rrs_event_batch create_uid:int~res_users create_date:ts "
            "write_uid:int~res_users write_date:ts",
            inserts=True,
            ddl=("ALTER TABLE rrs_event ADD CONSTRAINT rrs_event_device_key_uniq "
-                "UNIQUE (device_id, read_key)",
-                "CREATE INDEX rrs_event_move_id_null_idx ON rrs_event (id) "
-                "WHERE move_id IS NULL AND quantity <> 0")),
+                "UNIQUE (device_id, read_key)",)),
+    # The journal's queue and the events' link to their moves, one row per insert of
+    # events (docs/decisions/event-log.md): ``event_ids`` are the events that move stock,
+    # ``move_ids`` (same order) the done moves the journal made of them; the event log
+    # itself is never updated.
+    _table("rrs_event_batch", "addon",
+           "id:int! event_ids:int[]! move_ids:int[] received_at:ts! done_at:ts valued_at:ts",
+           inserts=True,
+           ddl=("CREATE INDEX rrs_event_batch_pending_idx ON rrs_event_batch (id) "
+                "WHERE move_ids IS NULL",
+                "CREATE INDEX rrs_event_batch_unvalued_idx ON rrs_event_batch (id) "
+                "WHERE move_ids IS NOT NULL AND valued_at IS NULL",
+                "CREATE INDEX rrs_event_batch_move_ids_idx ON rrs_event_batch "
+                "USING gin (move_ids)",
+                EVENT_MOVE_VIEW)),
     _table("rrs_quarantine", "addon",
            "id:int! device_id:int>rrs_device read_key:varchar raw:jsonb reason_code:varchar! "
            "reason:varchar received_at:ts state:varchar! event_id:int>rrs_event " + MAGIC,

@@ -19,7 +19,14 @@ Caveats: Odoo does not drop these tables itself in every case; the add-on's
 from odoo.tools import SQL
 
 #: Tables created by the add-on's own DDL, children first (uninstall order).
-OWN_TABLES = ("rrs_count_line", "rrs_count_epc", "rrs_epc", "rrs_count_session", "rrs_event")
+OWN_TABLES = (
+    "rrs_count_line",
+    "rrs_count_epc",
+    "rrs_epc",
+    "rrs_count_session",
+    "rrs_event",
+    "rrs_event_batch",  # CASCADE drops the rrs_event_move view
+)
 
 
 def ensure_table(cr, table, statements, keep=()):

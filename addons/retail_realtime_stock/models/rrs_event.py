@@ -15,8 +15,8 @@ OPERATIONS = [
 ]
 
 
-# ingest_core/odoo/tables.py, ADDON_TABLES["rrs_event"]: same columns, types,
-# NOT NULL flags, no foreign key, and the two named objects.
+# ingest_core/odoo/tables.py, ADDON_TABLES["rrs_event"] and ["rrs_event_batch"]: same
+# columns, types, NOT NULL flags, no foreign key, and the named objects.
 TABLE_DDL = (
     """
     CREATE TABLE IF NOT EXISTS rrs_event (
@@ -35,7 +35,7 @@ TABLE_DDL = (
         picking_type_id integer,
         warehouse_id integer,
         company_id integer NOT NULL,
-        move_id integer,
+        batch_id integer,
         create_uid integer,
         create_date timestamp,
         write_uid integer,
@@ -44,11 +44,62 @@ TABLE_DDL = (
     )
     """,
     "COMMENT ON TABLE rrs_event IS 'Retail Stock Event'",
-    # The ingest journal scans the events that have no move yet.
+    "ALTER TABLE rrs_event ADD COLUMN IF NOT EXISTS batch_id integer",
+    # The journal's queue and the events' links to their moves: one row per insert of
+    # events, never an update of the event log (docs/decisions/event-log.md).
     """
-    CREATE INDEX IF NOT EXISTS rrs_event_move_id_null_idx ON rrs_event (id)
-        WHERE move_id IS NULL AND quantity <> 0
+    CREATE TABLE IF NOT EXISTS rrs_event_batch (
+        id serial PRIMARY KEY,
+        event_ids integer[] NOT NULL,
+        move_ids integer[],
+        received_at timestamp NOT NULL,
+        done_at timestamp,
+        valued_at timestamp
+    )
     """,
+    """
+    CREATE INDEX IF NOT EXISTS rrs_event_batch_pending_idx ON rrs_event_batch (id)
+        WHERE move_ids IS NULL
+    """,
+    """
+    CREATE INDEX IF NOT EXISTS rrs_event_batch_unvalued_idx ON rrs_event_batch (id)
+        WHERE move_ids IS NOT NULL AND valued_at IS NULL
+    """,
+    """
+    CREATE INDEX IF NOT EXISTS rrs_event_batch_move_ids_idx ON rrs_event_batch
+        USING gin (move_ids)
+    """,
+    """
+    CREATE OR REPLACE VIEW rrs_event_move AS
+        SELECT x.event_id, x.move_id, b.id AS batch_id
+          FROM rrs_event_batch b, unnest(b.event_ids, b.move_ids) AS x(event_id, move_id)
+         WHERE b.move_ids IS NOT NULL
+    """,
+)
+
+# Version 18.0.1.0.0 linked each event to its move in rrs_event.move_id, found
+# pending events through a partial index, and updated every event once: the links
+# become batch rows (pending events one pending batch), then the column goes.
+MIGRATE_MOVE_ID = (
+    """
+    INSERT INTO rrs_event_batch (event_ids, move_ids, received_at, done_at)
+    SELECT array_agg(id ORDER BY id), array_agg(move_id ORDER BY id),
+           coalesce(min(received_at), now() AT TIME ZONE 'UTC'), now() AT TIME ZONE 'UTC'
+      FROM rrs_event WHERE move_id IS NOT NULL GROUP BY id / 10000 ORDER BY id / 10000
+    """,
+    """
+    INSERT INTO rrs_event_batch (event_ids, received_at)
+    SELECT array_agg(id ORDER BY id), coalesce(min(received_at), now() AT TIME ZONE 'UTC')
+      FROM rrs_event WHERE move_id IS NULL AND quantity <> 0
+     GROUP BY id / 10000 ORDER BY id / 10000
+    """,
+    """
+    UPDATE rrs_event e SET batch_id = x.batch
+      FROM (SELECT b.id AS batch, unnest(b.event_ids) AS event FROM rrs_event_batch b) x
+     WHERE e.id = x.event AND e.batch_id IS NULL
+    """,
+    "DROP INDEX IF EXISTS rrs_event_move_id_null_idx",
+    "ALTER TABLE rrs_event DROP COLUMN move_id",
 )
 
 
@@ -111,11 +162,15 @@ class RrsEvent(models.Model):
     company_id = fields.Many2one(
         comodel_name="res.company", required=True, ondelete="restrict", readonly=True
     )
+    batch_id = fields.Integer(
+        readonly=True, help="The insert the event came with (journal queue and move link)."
+    )
     move_id = fields.Many2one(
         comodel_name="stock.move",
         string="Stock move",
-        ondelete="set null",
-        readonly=True,
+        compute="_compute_move_id",
+        inverse="_inverse_move_id",
+        search="_search_move_id",
         help="Empty until the ingest journal has turned the read into a stock move.",
     )
 
@@ -130,10 +185,65 @@ class RrsEvent(models.Model):
     def init(self):
         # The whole table, as ingest_core/odoo/tables.py declares it. Idempotent:
         # every statement is a no-op on a database that already has the object.
-        ensure_table(self.env.cr, self._table, TABLE_DDL)
-        # An earlier version indexed the journal's events without the quantity.
-        self.env.cr.execute("SELECT pg_get_indexdef(to_regclass('rrs_event_move_id_null_idx'))")
-        definition = self.env.cr.fetchone()[0]
-        if definition and "quantity" not in definition:
-            self.env.cr.execute("DROP INDEX rrs_event_move_id_null_idx")
-            self.env.cr.execute(TABLE_DDL[-1])
+        cr = self.env.cr
+        ensure_table(cr, self._table, TABLE_DDL)
+        cr.execute(
+            """SELECT 1 FROM information_schema.columns
+                WHERE table_name = 'rrs_event' AND column_name = 'move_id'"""
+        )
+        if cr.fetchone():
+            for statement in MIGRATE_MOVE_ID:
+                cr.execute(statement)
+
+    def _compute_move_id(self):
+        moves = {}
+        if self.ids:
+            self.env.cr.execute(
+                "SELECT event_id, move_id FROM rrs_event_move WHERE batch_id IN "
+                "(SELECT batch_id FROM rrs_event WHERE id = ANY(%s)) AND event_id = ANY(%s)",
+                [self.ids, self.ids],
+            )
+            moves = dict(self.env.cr.fetchall())
+        for event in self:
+            event.move_id = moves.get(event.id, False)
+
+    def _inverse_move_id(self):
+        """Link events to a move by hand (tests, repairs): a journaled batch of their own."""
+        self.flush_recordset()
+        for move, events in self.grouped("move_id").items():
+            if not move:
+                continue
+            self.env.cr.execute(
+                """INSERT INTO rrs_event_batch (event_ids, move_ids, received_at, done_at)
+                   VALUES (%s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+                   RETURNING id""",
+                [events.ids, [move.id] * len(events)],
+            )
+            batch = self.env.cr.fetchone()[0]
+            self.env.cr.execute(
+                "UPDATE rrs_event SET batch_id = %s WHERE id = ANY(%s)", [batch, events.ids]
+            )
+        self.invalidate_recordset(["batch_id"])
+
+    def _search_move_id(self, operator, value):
+        if operator in ("=", "!=") and not value:
+            self.env.cr.execute("SELECT id FROM rrs_event_batch WHERE move_ids IS NULL")
+            pending = [row[0] for row in self.env.cr.fetchall()]
+            without = [
+                "|",
+                "|",
+                ("batch_id", "=", False),
+                ("batch_id", "in", pending),
+                ("quantity", "=", 0),
+            ]
+            return without if operator == "=" else ["!", *without]
+        if operator in ("=", "in"):
+            move_ids = value if isinstance(value, list | tuple) else [value]
+            self.env.cr.execute(
+                """SELECT x.event_id FROM rrs_event_batch b,
+                          unnest(b.event_ids, b.move_ids) AS x(event_id, move_id)
+                    WHERE b.move_ids && %s::int[] AND x.move_id = ANY(%s)""",
+                [list(move_ids), list(move_ids)],
+            )
+            return [("id", "in", [row[0] for row in self.env.cr.fetchall()])]
+        raise NotImplementedError(f"move_id {operator} {value!r} is not searchable")

@@ -6,8 +6,9 @@ What it is: the ingest commits done ``stock.move`` rows with plain SQL, so
 stock_account's ``_action_done`` never ran for them and they have no
 valuation layer or journal entry. A cron values them within a minute.
 
-How it works: it picks done moves linked from ``rrs.event.move_id`` that have
-no ``stock.valuation.layer`` yet and runs, per company, the same steps
+How it works: it picks the done moves of journaled event batches
+(``rrs_event_batch``) not yet looked at that have no ``stock.valuation.layer``
+and runs, per company, the same steps
 stock_account's ``_action_done`` runs after the quantities are done:
 ``_create_<type>_svl``, ``_validate_accounting_entries`` (which calls
 ``_account_entry_move``), AVCO price update, FIFO vacuum.
@@ -16,7 +17,8 @@ Caveats: moves between two internal locations are not candidates (Odoo
 values none). A candidate that still gets no layer (an inter-company transit
 edge case) or whose valuation fails is logged and looked at again on each
 run; the others of its batch are still valued. A run values at most
-``batch_size`` moves, oldest first; the next run takes the rest.
+``batch_size`` moves, oldest first; the next run takes the rest. A batch is
+marked valued (``valued_at``) once none of its moves is a candidate any more.
 """
 
 import logging
@@ -30,9 +32,34 @@ _logger = logging.getLogger(__name__)
 class StockMove(models.Model):
     _inherit = "stock.move"
 
-    rrs_event_ids = fields.One2many(
-        comodel_name="rrs.event", inverse_name="move_id", string="Device events"
+    rrs_event_ids = fields.Many2many(
+        comodel_name="rrs.event", compute="_compute_rrs_event_ids", string="Device events"
     )
+
+    def _compute_rrs_event_ids(self):
+        events = {}
+        if self.ids:
+            self.env.cr.execute(
+                """SELECT x.move_id, array_agg(x.event_id ORDER BY x.event_id)
+                     FROM rrs_event_batch b,
+                          unnest(b.event_ids, b.move_ids) AS x(event_id, move_id)
+                    WHERE b.move_ids && %s::int[] AND x.move_id = ANY(%s)
+                    GROUP BY x.move_id""",
+                [self.ids, self.ids],
+            )
+            events = dict(self.env.cr.fetchall())
+        for move in self:
+            move.rrs_event_ids = [fields.Command.set(events.get(move.id, []))]
+
+    @api.model
+    def _rrs_unvalued_batches(self, limit=2000):
+        """(batch id, move ids) of journaled batches whose moves may still need a layer."""
+        self.env.cr.execute(
+            """SELECT id, move_ids FROM rrs_event_batch
+                WHERE move_ids IS NOT NULL AND valued_at IS NULL ORDER BY id LIMIT %s""",
+            [limit],
+        )
+        return self.env.cr.fetchall()
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
@@ -47,15 +74,17 @@ class StockMove(models.Model):
         return moves
 
     @api.model
-    def _rrs_unvalued_fast_path_domain(self):
+    def _rrs_unvalued_fast_path_domain(self, move_ids=None):
         # Only moves that cross the company's valued stock (one side internal or
         # transit, the other not, as stock.location._should_be_valued says) can
         # get a layer; the others (internal transfers) would otherwise be picked
         # again on every run and could fill the batch for good.
         valued_usages = ["internal", "transit"]
+        if move_ids is None:
+            move_ids = {m for _b, moves in self._rrs_unvalued_batches() for m in moves if m}
         return [
+            ("id", "in", list(move_ids)),
             ("state", "=", "done"),
-            ("rrs_event_ids", "!=", False),
             ("stock_valuation_layer_ids", "=", False),
             "|",
             "&",
@@ -69,13 +98,22 @@ class StockMove(models.Model):
     @api.model
     def _cron_value_fast_path_moves(self, batch_size=1000):
         """Create the missing valuation layers of done fast-path moves."""
-        moves = self.sudo().search(
-            self._rrs_unvalued_fast_path_domain(), order="date, id", limit=batch_size
-        )
+        batches = self._rrs_unvalued_batches()
+        move_ids = {m for _b, moves in batches for m in moves if m}
+        domain = self._rrs_unvalued_fast_path_domain(move_ids)
+        moves = self.sudo().search(domain, order="date, id", limit=batch_size)
         for company in moves.company_id:
             company_moves = moves.filtered(lambda move, c=company: move.company_id == c)
             for run in company_moves.with_company(company)._rrs_split_in_direction_runs():
                 run._rrs_value_moves_safely()
+        remaining = set(self.sudo().search(domain).ids)
+        settled = [batch for batch, moves in batches if not remaining.intersection(moves)]
+        if settled:
+            self.env.cr.execute(
+                """UPDATE rrs_event_batch SET valued_at = now() AT TIME ZONE 'UTC'
+                    WHERE id = ANY(%s)""",
+                [settled],
+            )
         return True
 
     def _rrs_split_in_direction_runs(self):

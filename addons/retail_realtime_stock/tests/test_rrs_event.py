@@ -52,7 +52,7 @@ EXPECTED_COLUMNS = {
         "picking_type_id": "integer",
         "warehouse_id": "integer",
         "company_id": "integer",
-        "move_id": "integer",
+        "batch_id": "integer",
     },
     "rrs_quarantine": {
         "device_id": "integer",
@@ -130,18 +130,49 @@ class TestRrsEvent(RrsCommon):
         self.env.flush_all()
         self.assertTrue(event.exists(), "same key on another device should be accepted")
 
-    def test_journal_index_exists(self):
-        """The partial index for events without move exists."""
+    def test_journal_queue_index_exists(self):
+        """The journal finds its pending batches through a partial index."""
         self.cr.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'rrs_event_move_id_null_idx'"
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'rrs_event_batch_pending_idx'"
         )
         row = self.cr.fetchone()
-        self.assertTrue(row, "rrs_event_move_id_null_idx should exist")
-        self.assertIn(
-            "WHERE ((move_id IS NULL) AND (quantity <> (0)::numeric))",
-            row[0],
-            "index should cover the events without move that move stock",
+        self.assertTrue(row, "rrs_event_batch_pending_idx should exist")
+        self.assertIn("WHERE (move_ids IS NULL)", row[0], "index covers the pending batches")
+
+    def test_move_link_reads_and_searches_through_batches(self):
+        """An event's move comes from its journaled batch; both ways of searching work."""
+        move = self.env["stock.move"].create(
+            {
+                "name": "link",
+                "product_id": self.product.id,
+                "product_uom_qty": 1.0,
+                "location_id": self.device_s01.location_id.id,
+                "location_dest_id": self.customer_location.id,
+            }
         )
+        event = self.event_s01
+        Event = self.env["rrs.event"]
+        self.assertFalse(event.move_id, "no move before the journal")
+        self.assertIn(event, Event.search([("move_id", "=", False)]), "waiting for a move")
+        self.cr.execute(
+            """INSERT INTO rrs_event_batch (event_ids, received_at)
+               VALUES (%s, now()) RETURNING id""",
+            [[event.id]],
+        )
+        batch = self.cr.fetchone()[0]
+        self.cr.execute("UPDATE rrs_event SET batch_id = %s WHERE id = %s", [batch, event.id])
+        event.invalidate_recordset()
+        self.assertIn(event, Event.search([("move_id", "=", False)]), "pending batch: no move")
+        self.cr.execute(
+            "UPDATE rrs_event_batch SET move_ids = %s WHERE id = %s", [[move.id], batch]
+        )
+        event.invalidate_recordset()
+        move.invalidate_recordset()
+        self.assertEqual(event.move_id, move, "the journaled batch names the move")
+        self.assertEqual(move.rrs_event_ids, event, "and the move lists the event")
+        self.assertEqual(Event.search([("move_id", "=", move.id)]), event, "search by move")
+        self.assertNotIn(event, Event.search([("move_id", "=", False)]), "no longer waiting")
+        self.assertIn(event, Event.search([("move_id", "!=", False)]), "has a move")
 
     def test_no_foreign_key(self):
         """The event log enforces no reference (docs/decisions/event-log.md)."""
