@@ -139,9 +139,8 @@ class TestRrsEvent(RrsCommon):
         self.assertTrue(row, "rrs_event_batch_pending_idx should exist")
         self.assertIn("WHERE (move_ids IS NULL)", row[0], "index covers the pending batches")
 
-    def test_move_link_reads_and_searches_through_batches(self):
-        """An event's move comes from its journaled batch; both ways of searching work."""
-        move = self.env["stock.move"].create(
+    def _create_move(self):
+        return self.env["stock.move"].create(
             {
                 "name": "link",
                 "product_id": self.product.id,
@@ -150,6 +149,32 @@ class TestRrsEvent(RrsCommon):
                 "location_dest_id": self.customer_location.id,
             }
         )
+
+    def test_upgrade_from_move_id_column_keeps_links(self):
+        """18.0.1.0.0 linked events through rrs_event.move_id: the upgrade keeps the links."""
+        move = self._create_move()
+        self.cr.execute("ALTER TABLE rrs_event ADD COLUMN move_id integer")
+        self.cr.execute(
+            "UPDATE rrs_event SET move_id = %s WHERE id = %s", [move.id, self.event_s01.id]
+        )
+        self.env["rrs.event"].init()
+        self.env.invalidate_all()
+        self.assertEqual(self.event_s01.move_id, move, "the old link is a batch row now")
+        self.assertFalse(self.event_s02.move_id, "an event without move still has none")
+        self.assertIn(
+            self.event_s02,
+            self.env["rrs.event"].search([("move_id", "=", False)]),
+            "and is in the journal's queue",
+        )
+        self.cr.execute(
+            """SELECT 1 FROM information_schema.columns
+                WHERE table_name = 'rrs_event' AND column_name = 'move_id'"""
+        )
+        self.assertFalse(self.cr.fetchone(), "the old column is dropped")
+
+    def test_move_link_reads_and_searches_through_batches(self):
+        """An event's move comes from its journaled batch; both ways of searching work."""
+        move = self._create_move()
         event = self.event_s01
         Event = self.env["rrs.event"]
         self.assertFalse(event.move_id, "no move before the journal")
@@ -188,7 +213,7 @@ class TestRrsEvent(RrsCommon):
         self.env["rrs.event"].init()
         self.env["rrs.quarantine"].init()
         self.test_no_foreign_key()
-        self.test_journal_index_exists()
+        self.test_journal_queue_index_exists()
 
     def test_links_without_foreign_key(self):
         """Many2one fields without constraint still search and group by."""
