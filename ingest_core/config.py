@@ -58,7 +58,8 @@ SETTINGS_DOC: dict[str, str] = {
     "queue_max_reads": "reads waiting for commit before the service answers 503 + Retry-After",
     "writer_threads": "group-commit workers, each with its own connection (2 measured no "
                       "better than 1 on a 2-core host: hot quants serialize them)",
-    "journal_interval_ms": "how often the journal turns committed events into done moves",
+    "journal_interval_ms": "how often journal runs start (start to start): committed events "
+                           "wait at most this plus one run for their done moves",
     "journal_batch_events": "most events the journal materialises in one transaction",
     "max_read_age_days": "reads older than this are rejected (the event log is kept this long)",
     "max_read_future_s": "reads stamped further in the future than this are rejected",

@@ -229,7 +229,7 @@ def test_addon_tables_match_ingest_declaration(installed_db, live_odoo: LiveOdoo
                 # A reference without a constraint (``~``) must have no foreign key.
                 declared = {
                     column.name: (
-                        column.data_type,
+                        column.reported_type,
                         column.not_null,
                         column.references if column.enforced else None,
                     )

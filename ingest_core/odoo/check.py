@@ -90,7 +90,7 @@ def _compare(table: Table, actual: dict[str, tuple[str, bool, bool]]) -> list[Pr
             problems.append(Problem(table.owner, table.name, column.name, "column is missing"))
             continue
         data_type, not_null, _has_default = found
-        if data_type != ("ARRAY" if column.data_type.endswith("[]") else column.data_type):
+        if data_type != column.reported_type:
             problems.append(Problem(table.owner, table.name, column.name,
                                     f"type is {data_type}, ingest expects {column.data_type}"))
         if not_null and not column.not_null:

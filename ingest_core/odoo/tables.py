@@ -34,19 +34,24 @@ TYPE_NAMES: dict[str, str] = {
     "ts": "timestamp without time zone",
     "date": "date",
     "bytea": "bytea",
-    "int[]": "integer[]",  # information_schema says "ARRAY" (check.py compares so)
+    "int[]": "integer[]",  # information_schema says "ARRAY" (Column.reported_type)
 }
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    data_type: str  # as information_schema reports it
+    data_type: str  # as information_schema reports it, except arrays (``reported_type``)
     not_null: bool = False
     references: str | None = None
 
     #: False where the column refers to ``references`` without a foreign-key constraint.
     enforced: bool = True
+
+    @property
+    def reported_type(self) -> str:
+        """The type as ``information_schema.columns.data_type`` reports it."""
+        return "ARRAY" if self.data_type.endswith("[]") else self.data_type
 
     @classmethod
     def parse(cls, spec: str) -> Column:
