@@ -61,9 +61,6 @@ class QuantIds:
         for key in keys:
             self._ids.pop(key, None)
 
-    def __len__(self) -> int:
-        return len(self._ids)
-
 
 @dataclass
 class LockedQuants:
@@ -80,20 +77,19 @@ def lock(cur, known: QuantIds, keys: Iterable[QuantKey],
     ``apply`` locks them as it updates them (one statement: lock in id order, update)."""
     wanted = set(keys) | set(also_advisory)
     ids = {key: quant for key in wanted if (quant := known.get(key)) is not None}
-    unknown = [key for key in wanted if key not in ids]
-    if unknown:
-        found = sql.find_quant_ids(cur, unknown)
+
+    def look_up(missing: list[QuantKey]) -> None:
+        found = sql.find_quant_ids(cur, missing) if missing else {}
         known.remember(found)
         ids.update(found)
+
+    look_up([key for key in wanted if key not in ids])
     creatable = frozenset(key for key in wanted if key not in ids)
     advisory = creatable | frozenset(also_advisory)
     if advisory:
         sql.lock_quant_keys(cur, advisory)
-        if creatable:
-            found = sql.find_quant_ids(cur, list(creatable))
-            known.remember(found)
-            ids.update(found)
-            creatable = creatable - found.keys()
+        look_up(list(creatable))
+        creatable = frozenset(key for key in creatable if key not in ids)
     if rows:
         locked = sql.lock_quants(cur, ids.values())
         _check(known, [key for key, quant in ids.items() if locked.get(quant) != key])

@@ -125,9 +125,9 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
         progress("waiting for the journal to catch up (steady state before the next phase)...")
         result["journal_catch_up_s"] = wait_drained(dsn)
         seconds = max(options.seconds / 2, 5)
-        phases = {"half_target": TARGET_EVENTS_PER_S / 2,
-                  "half_peak": peak["events_per_s"] / 2}
-        for name, rate in phases.items():
+        rates = {"half_target": TARGET_EVENTS_PER_S / 2, "half_peak": peak["events_per_s"] / 2}
+        phases = {}
+        for name, rate in rates.items():
             progress(f"fast path, open loop at {rate:,.0f} reads/s ({name})...")
             stop, phase_lags = threading.Event(), []
             sampler = threading.Thread(target=_sampler,

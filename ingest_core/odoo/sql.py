@@ -340,24 +340,6 @@ def quant_totals(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, float]:
     return {(p, loc, lot): float(total) for p, loc, lot, total in cur.fetchall()}
 
 
-def _lock_key_quants(cur, products: str, locations: str, lots: str) -> list[int]:
-    """Row-lock the quant each (product, location, lot) key writes to, in id order.
-
-    The key's quant is its oldest (``in_date``, then id), as Odoo's ``_gather``
-    prefers; arguments are ``pg_array`` texts of the three key columns.
-    """
-    cur.execute("""
-        SELECT q.id FROM stock_quant q WHERE q.id IN (
-            SELECT DISTINCT ON (k.p, k.l, k.t) q2.id
-              FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
-              JOIN stock_quant q2 ON q2.product_id = k.p AND q2.location_id = k.l
-                   AND q2.lot_id IS NOT DISTINCT FROM k.t
-                   AND q2.package_id IS NULL AND q2.owner_id IS NULL
-             ORDER BY k.p, k.l, k.t, q2.in_date, q2.id)
-         ORDER BY q.id FOR NO KEY UPDATE""", (products, locations, lots))
-    return [row[0] for row in cur.fetchall()]
-
-
 def find_quant_ids(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, int]:
     """The quant each key writes to, for the keys that have one (no lock taken).
 
@@ -381,16 +363,20 @@ def find_quant_ids(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, int]:
     return {(p, loc, lot): quant for p, loc, lot, quant in cur.fetchall()}
 
 
+#: Row locks on quants by id, in id order, each with its key (``%s``: ``pg_array`` of ids).
+_LOCK_QUANTS_BY_ID = """
+    SELECT id, product_id, location_id, lot_id FROM stock_quant
+     WHERE id = ANY(%s::int[]) AND package_id IS NULL AND owner_id IS NULL
+     ORDER BY id FOR NO KEY UPDATE"""
+
+
 def lock_quants(cur, quant_ids: Iterable[int]) -> dict[int, QuantKey]:
     """Row-lock quants by id, in id order (Odoo's ``FOR NO KEY UPDATE``); returns each
     locked quant's key. A quant deleted or moved into a package meanwhile is absent."""
     ids = sorted(set(quant_ids))
     if not ids:
         return {}
-    cur.execute("""
-        SELECT id, product_id, location_id, lot_id FROM stock_quant
-         WHERE id = ANY(%s::int[]) AND package_id IS NULL AND owner_id IS NULL
-         ORDER BY id FOR NO KEY UPDATE""", (pg_array(ids),))
+    cur.execute(_LOCK_QUANTS_BY_ID, (pg_array(ids),))
     return {quant: (p, loc, lot) for quant, p, loc, lot in cur.fetchall()}
 
 
@@ -408,10 +394,7 @@ def add_to_quants(cur, deltas: dict[int, tuple[QuantKey, float]], user_id: int
     ids = sorted(deltas)
     keys = [deltas[i][0] for i in ids]
     cur.execute(f"""
-        WITH locked AS MATERIALIZED (
-             SELECT id, product_id, location_id, lot_id FROM stock_quant
-              WHERE id = ANY(%s::int[]) AND package_id IS NULL AND owner_id IS NULL
-              ORDER BY id FOR NO KEY UPDATE)
+        WITH locked AS MATERIALIZED ({_LOCK_QUANTS_BY_ID})
         UPDATE stock_quant q
            SET quantity = coalesce(q.quantity, 0) + k.d, write_uid = %s,
                write_date = {UTC_NOW}
@@ -940,7 +923,7 @@ def set_inventory_counts(cur, counts: Sequence[tuple[QuantKey, float]],
     keys = [key for key, _counted in ordered]
     columns = ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
                [counted for _key, counted in ordered])
-    quant_ids = _lock_key_quants(cur, *(pg_array(column) for column in columns[:3]))
+    quant_ids = list(lock_quants(cur, find_quant_ids(cur, keys).values()))
     cur.execute(f"""
         UPDATE stock_quant q
            SET inventory_quantity = k.c,

@@ -1,6 +1,6 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .own_table import ensure_table
 
@@ -239,11 +239,21 @@ class RrsEvent(models.Model):
             return without if operator == "=" else ["!", *without]
         if operator in ("=", "in"):
             move_ids = value if isinstance(value, list | tuple) else [value]
-            self.env.cr.execute(
-                """SELECT x.event_id FROM rrs_event_batch b,
-                          unnest(b.event_ids, b.move_ids) AS x(event_id, move_id)
-                    WHERE b.move_ids && %s::int[] AND x.move_id = ANY(%s)""",
-                [list(move_ids), list(move_ids)],
-            )
-            return [("id", "in", [row[0] for row in self.env.cr.fetchall()])]
+            events = self._events_by_move(move_ids).values()
+            return [("id", "in", [event for ids in events for event in ids])]
         raise NotImplementedError(f"move_id {operator} {value!r} is not searchable")
+
+    @api.model
+    def _events_by_move(self, move_ids):
+        """{move id: [event ids]} from the journaled batches (GIN index on ``move_ids``)."""
+        if not move_ids:
+            return {}
+        self.env.cr.execute(
+            """SELECT x.move_id, array_agg(x.event_id ORDER BY x.event_id)
+                 FROM rrs_event_batch b,
+                      unnest(b.event_ids, b.move_ids) AS x(event_id, move_id)
+                WHERE b.move_ids && %s::int[] AND x.move_id = ANY(%s)
+                GROUP BY x.move_id""",
+            [list(move_ids), list(move_ids)],
+        )
+        return dict(self.env.cr.fetchall())

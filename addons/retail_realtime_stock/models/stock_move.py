@@ -37,17 +37,7 @@ class StockMove(models.Model):
     )
 
     def _compute_rrs_event_ids(self):
-        events = {}
-        if self.ids:
-            self.env.cr.execute(
-                """SELECT x.move_id, array_agg(x.event_id ORDER BY x.event_id)
-                     FROM rrs_event_batch b,
-                          unnest(b.event_ids, b.move_ids) AS x(event_id, move_id)
-                    WHERE b.move_ids && %s::int[] AND x.move_id = ANY(%s)
-                    GROUP BY x.move_id""",
-                [self.ids, self.ids],
-            )
-            events = dict(self.env.cr.fetchall())
+        events = self.env["rrs.event"]._events_by_move(self.ids)
         for move in self:
             move.rrs_event_ids = [fields.Command.set(events.get(move.id, []))]
 
@@ -74,14 +64,15 @@ class StockMove(models.Model):
         return moves
 
     @api.model
-    def _rrs_unvalued_fast_path_domain(self, move_ids=None):
+    def _rrs_unvalued_fast_path_domain(self, batches=None):
         # Only moves that cross the company's valued stock (one side internal or
         # transit, the other not, as stock.location._should_be_valued says) can
         # get a layer; the others (internal transfers) would otherwise be picked
         # again on every run and could fill the batch for good.
         valued_usages = ["internal", "transit"]
-        if move_ids is None:
-            move_ids = {m for _b, moves in self._rrs_unvalued_batches() for m in moves if m}
+        if batches is None:
+            batches = self._rrs_unvalued_batches()
+        move_ids = {move for _batch, moves in batches for move in moves if move}
         return [
             ("id", "in", list(move_ids)),
             ("state", "=", "done"),
@@ -99,8 +90,7 @@ class StockMove(models.Model):
     def _cron_value_fast_path_moves(self, batch_size=1000):
         """Create the missing valuation layers of done fast-path moves."""
         batches = self._rrs_unvalued_batches()
-        move_ids = {m for _b, moves in batches for m in moves if m}
-        domain = self._rrs_unvalued_fast_path_domain(move_ids)
+        domain = self._rrs_unvalued_fast_path_domain(batches)
         moves = self.sudo().search(domain, order="date, id", limit=batch_size)
         for company in moves.company_id:
             company_moves = moves.filtered(lambda move, c=company: move.company_id == c)
