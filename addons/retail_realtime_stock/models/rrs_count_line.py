@@ -44,3 +44,19 @@ class RrsCountLine(models.Model):
 
     def init(self):
         ensure_table(self.env.cr, self._table, TABLE_DDL)
+
+    def _quant(self, quants):
+        """The quant the line's count is written on: the key's first quant without package
+        or owner (``quants``: the ``stock.quant`` model, in the context to search with)."""
+        self.ensure_one()
+        return quants.search(
+            [
+                ("product_id", "=", self.product_id.id),
+                ("location_id", "=", self.location_id.id),
+                ("lot_id", "=", self.lot_id.id),
+                ("package_id", "=", False),
+                ("owner_id", "=", False),
+            ],
+            order="id",
+            limit=1,
+        )

@@ -258,17 +258,7 @@ class RrsCountSession(models.Model):
         """The quants the lines' differences are written on (no package, no owner)."""
         quants = self.env["stock.quant"]
         for line in self.line_ids:
-            quants |= quants.search(
-                [
-                    ("product_id", "=", line.product_id.id),
-                    ("location_id", "=", line.location_id.id),
-                    ("lot_id", "=", line.lot_id.id),
-                    ("package_id", "=", False),
-                    ("owner_id", "=", False),
-                ],
-                order="id",
-                limit=1,
-            )
+            quants |= line._quant(quants)
         return quants
 
     def _write_odoo_counts(self):
@@ -279,17 +269,7 @@ class RrsCountSession(models.Model):
             rounding = line.product_id.uom_id.rounding
             if not float_compare(line.counted, line.expected, precision_rounding=rounding):
                 continue
-            quant = Quant.search(
-                [
-                    ("product_id", "=", line.product_id.id),
-                    ("location_id", "=", line.location_id.id),
-                    ("lot_id", "=", line.lot_id.id),
-                    ("package_id", "=", False),
-                    ("owner_id", "=", False),
-                ],
-                order="id",
-                limit=1,
-            )
+            quant = line._quant(Quant)
             vals = {"inventory_quantity": line.counted, "user_id": self.user_id.id}
             if quant:
                 quant.write(vals)
