@@ -2,7 +2,9 @@
 
 Every long-running stage (writer, journal, reference refresher, health) holds
 one; after an error it is ``reset()`` and the next ``cursor()`` reconnects, so
-a database restart costs a retry, never a restart of the service.
+a database restart costs a retry, never a restart of the service. Each
+connection carries the stage's name as ``application_name``, so a DBA sees in
+``pg_stat_activity`` which backend is the writer and which the journal.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import psycopg2
 
 
 class Connection:
-    def __init__(self, dsn: str, autocommit: bool = False) -> None:
+    def __init__(self, dsn: str, autocommit: bool = False, name: str = "rtstock") -> None:
         self.dsn = dsn
         self.autocommit = autocommit
+        self.name = name
         self.raw = None
 
     def cursor(self):
         if self.raw is None or self.raw.closed:
-            self.raw = psycopg2.connect(self.dsn)
+            self.raw = psycopg2.connect(self.dsn, application_name=self.name)
             self.raw.autocommit = self.autocommit
         return self.raw.cursor()
 

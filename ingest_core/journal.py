@@ -101,7 +101,7 @@ class Journal:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._db = Connection(dsn)
+        self._db = Connection(dsn, name="rtstock journal")
         self._sequences: dict[int, tuple] | None = None
 
     def start(self) -> Journal:

@@ -45,7 +45,7 @@ class QuarantineReplayer:
         self.interval_s = interval_s
         self.batch = batch
         self.user_id = user_id
-        self._db = Connection(dsn)
+        self._db = Connection(dsn, name="rtstock replay")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

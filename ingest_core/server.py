@@ -99,7 +99,7 @@ class Ingest:
         replayer = QuarantineReplayer(settings.dsn, reference, preparer, writer,
                                       user_id=settings.odoo_user_id).start()
         return cls(settings, reference, preparer, writer, runner, rfid, counts, replayer,
-                   Connection(settings.dsn, autocommit=True))
+                   Connection(settings.dsn, autocommit=True, name="rtstock health"))
 
     def journal_pending(self) -> tuple[int, float | None]:
         """(events without a move, age of the oldest): the journal's lag, wherever it runs."""

@@ -114,7 +114,7 @@ class GroupCommitWriter:
     def _thread_connection(self, name: str, dsn: str, autocommit: bool) -> Connection:
         connection = getattr(self._local, name, None)
         if connection is None:
-            connection = Connection(dsn, autocommit=autocommit)
+            connection = Connection(dsn, autocommit=autocommit, name=f"rtstock writer {name}")
             setattr(self._local, name, connection)
             self._connections.append(connection)
         return connection
