@@ -17,7 +17,10 @@ destination) named from the type's own ``ir.sequence`` (``S01/OUT/00042``);
 scraps get a done ``stock.scrap`` each (``SP/00007``); count differences are
 ``is_inventory`` moves named "Product Quantity Updated". Closing the batches and
 writing moves in one transaction means a crash leaves either both or neither:
-nothing is materialised twice or lost. Quants are not touched here.
+nothing is materialised twice or lost. The quants of stock (internal, transit)
+locations are the writer's, moved when it acknowledged the reads; the journal
+moves those of the virtual locations (customers, vendors, inventory
+adjustment, scrap) with the done moves, in the same transaction.
 
 Caveats: moves are written without valuation layers; the add-on's
 valuation job completes them through Odoo's own ``stock_account`` methods.
@@ -31,7 +34,7 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from ingest_core import metrics
+from ingest_core import metrics, quants
 from ingest_core.dbconn import Connection
 from ingest_core.odoo import sql
 from ingest_core.reference import ReferenceData
@@ -39,6 +42,8 @@ from ingest_core.reference import ReferenceData
 _logger = logging.getLogger(__name__)
 
 INVENTORY_NAME = "Product Quantity Updated"
+#: A run that meets a quant Odoo merged away forgets it and starts over, this often.
+STALE_QUANT_ATTEMPTS = 3
 
 
 def sequence_name(prefix: str, suffix: str, padding: int, number: int,
@@ -103,6 +108,7 @@ class Journal:
         self._thread: threading.Thread | None = None
         self._db = Connection(dsn, name="rtstock journal")
         self._sequences: dict[int, tuple] | None = None
+        self._quant_ids = quants.QuantIds()
 
     def start(self) -> Journal:
         self._thread = threading.Thread(target=self._run, name="rtstock-journal", daemon=True)
@@ -156,19 +162,25 @@ class Journal:
 
     def run_once(self) -> int:
         """Materialise one batch of pending events; returns how many events it took."""
-        cur = self._db.cursor()
-        try:
-            events, batches = (sql.claim_pending_events(cur, self.batch_events)
-                               if sql.begin_journal_run(cur) else ([], []))
-            if batches:
-                self._materialise(cur, events, batches)
-            self._db.commit()
-        except BaseException:
-            self._db.rollback()
-            raise
-        finally:
-            cur.close()
-        return len(events)
+        for attempt in range(1, STALE_QUANT_ATTEMPTS + 1):
+            cur = self._db.cursor()
+            try:
+                events, batches = (sql.claim_pending_events(cur, self.batch_events)
+                                   if sql.begin_journal_run(cur) else ([], []))
+                if batches:
+                    self._materialise(cur, events, batches)
+                self._db.commit()
+                return len(events)
+            except quants.StaleQuant:
+                self._db.rollback()  # the stale ids are forgotten: looked up again
+                if attempt == STALE_QUANT_ATTEMPTS:
+                    raise
+            except BaseException:
+                self._db.rollback()
+                raise
+            finally:
+                cur.close()
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ materialise
     def _materialise(self, cur, events: list[sql.PendingEvent], batches: list[int]) -> None:
@@ -214,8 +226,31 @@ class Journal:
             for event in groups[key]:
                 move_of[event.id] = move_id
         sql.insert_done_moves(cur, moves, lines, self.user_id)
+        self._virtual_quants(cur, groups)
         sql.link_events_to_moves(cur, batches, move_of)
         metrics.JOURNAL_MOVES.inc(len(moves))
+
+    def _virtual_quants(self, cur, groups: dict[tuple, list[sql.PendingEvent]]) -> None:
+        """Move the quants of the moves' virtual locations, as ``_action_done`` does.
+
+        The writer changed the stock locations' quants when it acknowledged the
+        reads; the other side (customers, vendors, inventory adjustment, scrap)
+        changes here, in the transaction that writes the done moves, so those
+        quants always equal their done move lines. Batches written before add-on
+        18.0.1.2.0 had both sides moved by the writer (``virtual_by_journal`` null).
+        """
+        virtual = self.reference.virtual_locations
+        deltas: dict[sql.QuantKey, float] = defaultdict(float)
+        for (product, lot, source, destination, *_rest), events in groups.items():
+            quantity = sum(event.quantity for event in events if event.virtual_by_journal)
+            if source in virtual:
+                deltas[(product, source, lot)] -= quantity
+            if destination in virtual:
+                deltas[(product, destination, lot)] += quantity
+        reference = self.reference
+        locked = quants.lock(cur, self._quant_ids, [key for key, delta in deltas.items() if delta])
+        quants.apply(cur, locked, self._quant_ids, deltas, reference.company_of_location,
+                     reference.inventory_date_of_location, self.user_id)
 
     def _group(self, events: list[sql.PendingEvent]) -> dict[tuple, list[sql.PendingEvent]]:
         """Aggregate events into moves, keeping each product's value flow in read order.

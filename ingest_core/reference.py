@@ -69,6 +69,10 @@ class Location:
     active: bool
 
 
+#: Location usages whose quants the writer changes as it acknowledges reads.
+STOCK_USAGES = frozenset({"internal", "transit"})
+
+
 def hash_token(token: str) -> str:
     """How device tokens are stored: sha256 hex (tokens are random, so no salt is needed)."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -163,6 +167,10 @@ class ReferenceData:
         self.inventory_date_of_location = {
             loc.id: self.inventory_dates.get(loc.company_id)
             for loc in self.locations.values() if loc.usage == "internal"}
+        # Customers, vendors, inventory adjustment, scrap...: their quants follow the done
+        # moves (journal); those of internal and transit locations follow each ack (writer).
+        self.virtual_locations = frozenset(
+            loc.id for loc in self.locations.values() if loc.usage not in STOCK_USAGES)
 
     def _load_catalog(self, cur) -> None:
         self._versions["catalog"] = sql.catalog_version(cur)

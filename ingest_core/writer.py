@@ -292,17 +292,13 @@ class GroupCommitWriter:
                       for n, read in moving]
         counted_keys = [(read.product_id, read.location_id, _lot(read, lot_ids))
                         for _n, read in counting]
+        virtual = reference.virtual_locations
         for (number, read), row, event_id in zip(
                 moving, event_rows, sql.insert_events(cur, event_rows, user), strict=True):
             fates[number][read.index] = _fate(event_id)
             if event_id is not None:
-                deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
-                deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
-        inventory_keys = [
-            (read.product_id, reference.places[group[n].batch.device.company_id].inventory,
-             _lot(read, lot_ids)) for n, read in counting]
-        locked = quants.lock(cur, self._quant_ids,
-                             [*(key for key, delta in deltas.items() if delta), *inventory_keys],
+                _add_stock_deltas(deltas, row, virtual)
+        locked = quants.lock(cur, self._quant_ids, [key for key, delta in deltas.items() if delta],
                              also_advisory=counted_keys, rows=bool(counting))
         company_of = reference.company_of_location
         inventory_dates = reference.inventory_date_of_location
@@ -380,12 +376,12 @@ class GroupCommitWriter:
                                         lot_ids))
             on_hand[key] = read.quantity
         deltas: dict[sql.QuantKey, float] = defaultdict(float)
+        virtual = self.reference.virtual_locations
         for (number, read), row, event_id in zip(
                 counting, rows, sql.insert_events(cur, rows, self.user_id), strict=True):
             fates[number][read.index] = _fate(event_id)
             if event_id is not None and row.quantity:
-                deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
-                deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
+                _add_stock_deltas(deltas, row, virtual)
         return quants.apply(cur, locked, self._quant_ids, deltas, company_of, inventory_dates,
                             self.user_id)
 
@@ -421,6 +417,21 @@ class GroupCommitWriter:
             fates[index] = ReadFate("duplicate")
         return [fate or ReadFate("rejected", None, "internal", "read was not processed")
                 for fate in fates]
+
+
+def _add_stock_deltas(deltas: dict[sql.QuantKey, float], row: sql.EventRow,
+                      virtual: frozenset[int]) -> None:
+    """An applied event's change to the quants of its stock (internal, transit) locations.
+
+    The other side (customers, vendors, inventory adjustment, scrap) is the
+    journal's, with the event's done move: what a store sees is exact when the
+    read is acknowledged, and a sale does not lock the product's one shared
+    customers quant in every group (``docs/decisions/virtual-quants.md``).
+    """
+    if row.location_id not in virtual:
+        deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
+    if row.location_dest_id not in virtual:
+        deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
 
 
 def _lot(read: ResolvedRead, lot_ids) -> int | None:

@@ -13,6 +13,7 @@ import pytest
 
 from hardware.simulators import catalog
 from hardware.simulators.vendor import impinj_r700_event, zebra_iot_event
+from ingest_core.journal import wait_drained
 from tests.support.ingest import IngestProcess, create_device, on_hand, query
 from tests.test_mqtt_bridge import broker  # noqa: F401 - the real mosquitto fixture
 
@@ -240,6 +241,7 @@ def test_cycle_count_on_genuine_odoo_writes_exactly_the_discrepancies(real_addon
         post_rfid(ingest.url, handheld, "impinj", impinj(seen[:half] + NOT_GS1, repeats=4))
         post_rfid(ingest.url, handheld, "zebra", zebra(seen[half:], repeats=4))
         post_rfid(ingest.url, handheld, "zebra", zebra(seen, repeats=1))  # a second pass
+        wait_drained(dsn)  # the gate's and dock's moves (and their virtual quants) are done
         before = quants(dsn)
         report = call("POST", f"{ingest.url}/v1/count-sessions/{session['id']}/close", handheld)
         replay = call("POST", f"{ingest.url}/v1/count-sessions/{session['id']}/close", handheld)

@@ -257,7 +257,9 @@ def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | Non
     """Insert events; returns, per row, its new id or None when (device, key) already existed.
 
     In the same statement, the applied events that move stock become one
-    ``rrs_event_batch`` row: the journal's queue (``claim_pending_events``).
+    ``rrs_event_batch`` row: the journal's queue (``claim_pending_events``), marked
+    ``virtual_by_journal``: the writer changes only the quants of stock locations,
+    the journal those of the virtual ones (``Journal._virtual_quants``).
     """
     if not rows:
         return []
@@ -280,8 +282,8 @@ def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | Non
             ON CONFLICT (device_id, read_key) DO NOTHING
             RETURNING device_id, read_key, id, quantity, batch_id),
         queued AS (
-            INSERT INTO rrs_event_batch (id, event_ids, received_at)
-            SELECT min(batch_id), array_agg(id ORDER BY id), {UTC_NOW}
+            INSERT INTO rrs_event_batch (id, event_ids, received_at, virtual_by_journal)
+            SELECT min(batch_id), array_agg(id ORDER BY id), {UTC_NOW}, true
               FROM applied WHERE quantity <> 0 HAVING count(*) > 0)
         SELECT device_id, read_key, id FROM applied""", (user_id, user_id, *arrays))
     applied = {(device, key): event_id for device, key, event_id in cur.fetchall()}
@@ -453,6 +455,8 @@ class PendingEvent:
     picking_type_id: int | None
     operation: str
     company_id: int
+    #: The journal moves this event's virtual-location quants (its batch says so).
+    virtual_by_journal: bool = False
 
 
 JOURNAL_LOCK = 0x7274_7374_6F63_6B  # "rtstock": one journal at a time per database
@@ -478,26 +482,28 @@ def claim_pending_events(cur, limit: int) -> tuple[list[PendingEvent], list[int]
     ids; whole batches, at least one, about ``limit`` events (call after
     ``begin_journal_run``)."""
     cur.execute("""
-        SELECT id, event_ids FROM rrs_event_batch
+        SELECT id, event_ids, virtual_by_journal FROM rrs_event_batch
          WHERE move_ids IS NULL ORDER BY id LIMIT 10000""")
-    batches, event_ids = [], []
-    for batch_id, ids in cur.fetchall():
+    batches, event_ids, virtual_by_journal = [], [], set()
+    for batch_id, ids, virtual in cur.fetchall():
         if batches and len(event_ids) + len(ids) > limit:
             break
         batches.append(batch_id)
         event_ids.extend(ids)
+        if virtual:
+            virtual_by_journal.add(batch_id)
     if not batches:
         return [], []
     # The batches' events are (nearly) one id range: a range scan of the primary key,
     # in id order, beats as many index probes as events on a large log.
     cur.execute("""
         SELECT id, product_id, lot_id, quantity, location_id, location_dest_id,
-               picking_type_id, operation, company_id
+               picking_type_id, operation, company_id, batch_id
           FROM rrs_event
          WHERE id BETWEEN %s AND %s AND batch_id = ANY(%s::int[]) AND quantity <> 0
          ORDER BY id""", (min(event_ids), max(event_ids), pg_array(batches)))
-    events = [PendingEvent(i, p, lot, float(q), src, dst, pt, op, c)
-              for i, p, lot, q, src, dst, pt, op, c in cur.fetchall()]
+    events = [PendingEvent(i, p, lot, float(q), src, dst, pt, op, c, batch in virtual_by_journal)
+              for i, p, lot, q, src, dst, pt, op, c, batch in cur.fetchall()]
     return events, batches
 
 

@@ -234,9 +234,11 @@ ADDON_TABLES: tuple[Table, ...] = (
     # The journal's queue and the events' link to their moves, one row per insert of
     # events (docs/decisions/event-log.md): ``event_ids`` are the events that move stock,
     # ``move_ids`` (same order) the done moves the journal made of them; the event log
-    # itself is never updated.
+    # itself is never updated. ``virtual_by_journal``: the journal, not the writer, moves
+    # the quants of the events' virtual locations (null on batches of add-on 18.0.1.1.0).
     _table("rrs_event_batch", "addon",
-           "id:int! event_ids:int[]! move_ids:int[] received_at:ts! done_at:ts valued_at:ts",
+           "id:int! event_ids:int[]! move_ids:int[] received_at:ts! done_at:ts valued_at:ts "
+           "virtual_by_journal:bool",
            inserts=True,
            ddl=("CREATE INDEX rrs_event_batch_pending_idx ON rrs_event_batch (id) "
                 "WHERE move_ids IS NULL",

@@ -54,9 +54,13 @@ TABLE_DDL = (
         move_ids integer[],
         received_at timestamp NOT NULL,
         done_at timestamp,
-        valued_at timestamp
+        valued_at timestamp,
+        virtual_by_journal boolean
     )
     """,
+    # 18.0.1.2.0: true when the journal, not the writer, moves the quants of the events'
+    # virtual locations (null on older batches: the writer moved both sides).
+    "ALTER TABLE rrs_event_batch ADD COLUMN IF NOT EXISTS virtual_by_journal boolean",
     """
     CREATE INDEX IF NOT EXISTS rrs_event_batch_pending_idx ON rrs_event_batch (id)
         WHERE move_ids IS NULL
