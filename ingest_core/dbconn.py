@@ -20,6 +20,7 @@ class Connection:
         self.autocommit = autocommit
         self.name = name
         self.raw = None
+        self._dbname: str | None = None
 
     def cursor(self):
         if self.raw is None or self.raw.closed:
@@ -29,8 +30,11 @@ class Connection:
 
     @property
     def dbname(self) -> str:
-        self.cursor().close()
-        return self.raw.get_dsn_parameters().get("dbname", "")
+        """The database's name (asked once: a reconnect reaches the same database)."""
+        if self._dbname is None:
+            self.cursor().close()
+            self._dbname = self.raw.get_dsn_parameters().get("dbname", "")
+        return self._dbname
 
     def commit(self) -> None:
         self.raw.commit()

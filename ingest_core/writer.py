@@ -15,12 +15,15 @@ How it works, in one transaction per group:
    NOTHING``: a row comes back only for a read applied now, so a replayed
    read is a ``duplicate`` and moves nothing;
 3. quant deltas of the applied reads are aggregated per (product, location,
-   lot), both sides of each movement, locked in one global order and applied
-   (``quants``: the quant of each key is remembered, so this is by id);
+   lot) for the stock (internal, transit) side of each movement, locked in
+   one global order and applied (``quants``: the quant of each key is
+   remembered, so this is by id); the virtual side moves with the done move
+   (``docs/decisions/virtual-quants.md``);
 4. ``count`` reads are resolved under the same locks: the difference between
    the counted and the on-hand quantity becomes the event's movement;
 5. rejected reads go to the quarantine; a ``bus.bus`` message per store
-   carries the new quantities; commit; ``pg_notify('imbus')`` wakes Odoo's bus.
+   carries the new quantities; commit; the requests are answered and
+   ``bus_wakeup`` wakes Odoo's bus (``pg_notify('imbus')``) beside the writer.
 Serialization failures and deadlocks roll back and retry the whole group;
 they are never returned. Done moves are written by ``journal.Journal``.
 
@@ -37,7 +40,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,6 +48,7 @@ import psycopg2
 import psycopg2.errors
 
 from ingest_core import metrics, quants
+from ingest_core.bus_wakeup import BusWakeUp
 from ingest_core.dbconn import Connection
 from ingest_core.odoo import sql
 from ingest_core.operations import count_route
@@ -92,7 +96,8 @@ class GroupCommitWriter:
         self._cond = threading.Condition()
         self._stopping = False
         self._workers: list[threading.Thread] = []
-        self._dsn, self._notify_dsn = dsn, notify_dsn or dsn
+        self._dsn = dsn
+        self._bus = BusWakeUp(notify_dsn or dsn)
         self._local = threading.local()  # each worker thread has its own connections
         self._connections: list[Connection] = []
         self._quant_ids = quants.QuantIds()
@@ -105,11 +110,6 @@ class GroupCommitWriter:
     def _db(self) -> Connection:
         """This thread's connection for the group transactions."""
         return self._thread_connection("db", self._dsn, autocommit=False)
-
-    @property
-    def _notify_db(self) -> Connection:
-        """This thread's connection to the ``postgres`` database, for Odoo's bus wake-up."""
-        return self._thread_connection("notify", self._notify_dsn, autocommit=True)
 
     def _thread_connection(self, name: str, dsn: str, autocommit: bool) -> Connection:
         connection = getattr(self._local, name, None)
@@ -153,6 +153,7 @@ class GroupCommitWriter:
                                           daemon=True) for n in range(self.threads)]
         for worker in self._workers:
             worker.start()
+        self._bus.start()
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -162,6 +163,7 @@ class GroupCommitWriter:
             self._cond.notify_all()
         for worker in self._workers:
             worker.join(timeout)
+        self._bus.stop()
         for connection in self._connections:
             connection.reset()
 
@@ -238,12 +240,19 @@ class GroupCommitWriter:
         metrics.BATCHES.inc()
         metrics.BATCH_READS.observe(reads)
         for pending, request_fates in zip(group, fates, strict=True):
-            for fate in request_fates:
-                metrics.READS.labels(fate.status).inc()
-                if fate.reason_code:
-                    metrics.REJECTS.labels(fate.reason_code).inc()
             pending.done(request_fates)
-        self._notify(channels)  # after the answers: Odoo's bus need not delay a scanner
+        self._bus.wake(channels)
+        statuses: Counter[str] = Counter()
+        reasons: Counter[str] = Counter()
+        for request_fates in fates:
+            for fate in request_fates:
+                statuses[fate.status] += 1
+                if fate.reason_code:
+                    reasons[fate.reason_code] += 1
+        for status, count in statuses.items():
+            metrics.READS.labels(status).inc(count)
+        for reason, count in reasons.items():
+            metrics.REJECTS.labels(reason).inc(count)
         with self._seen_lock:
             self._seen_devices.update(pending.batch.device.id for pending in group)
         self._flush_last_seen()
@@ -263,16 +272,6 @@ class GroupCommitWriter:
         except psycopg2.Error as exc:
             _logger.warning("could not record last_seen: %s", exc)
             self._db.rollback()
-
-    def _notify(self, channels: list[str]) -> None:
-        if not channels:
-            return
-        try:
-            with self._notify_db.cursor() as cur:
-                sql.notify_bus(cur, channels)
-        except psycopg2.Error as exc:  # a lost wake-up only delays the UI until its next poll
-            _logger.warning("bus notify failed: %s", exc)
-            self._notify_db.reset()
 
     # ------------------------------------------------------------------ transaction
     def _transaction(self, cur, group: list[_Pending]):

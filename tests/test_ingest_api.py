@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import select
 import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import psycopg2
+import psycopg2.extensions
 import pytest
 
 from ingest_core.journal import wait_drained
@@ -309,6 +312,31 @@ def test_bus_messages_in_odoo_format(ingest, device, module_db):
     body = json.loads(message)
     assert body["type"] == "rrs_stock/quants"
     assert [product(90), S01_STOCK, None] in [row[:3] for row in body["payload"]["quants"]]
+
+
+def module_db_name(dsn: str) -> str:
+    return psycopg2.extensions.parse_dsn(dsn)["dbname"]
+
+
+def test_bus_wake_up_reaches_odoo_dispatcher(ingest, device, module_db):
+    """After the commit, ``imbus`` in the ``postgres`` database is notified with the
+    store's channel, where Odoo 18's bus dispatcher LISTENs."""
+    _id, token = device
+    listener = psycopg2.connect(psycopg2.extensions.make_dsn(module_db, dbname="postgres"))
+    listener.autocommit = True
+    try:
+        with listener.cursor() as cur:
+            cur.execute("LISTEN imbus")
+        post(ingest.url, token, [{"key": "bus-wake-1", "code": ean13(91), "op": "sale"}])
+        deadline, channels = time.monotonic() + 10, []
+        while time.monotonic() < deadline and not channels:
+            if select.select([listener], [], [], 0.5)[0]:
+                listener.poll()
+                channels += [c for n in listener.notifies for c in json.loads(n.payload)]
+                listener.notifies.clear()
+        assert [module_db_name(module_db), "rrs_stock_2"] in channels, channels
+    finally:
+        listener.close()
 
 
 def test_health_metrics_and_docs(ingest):
