@@ -32,8 +32,9 @@ class Settings:
     request_max_reads: int = 10000
     queue_max_reads: int = 200000
     writer_threads: int = 1
-    journal_interval_ms: float = 500.0
+    journal_interval_ms: float = 400.0
     journal_batch_events: int = 50000
+    journal_lag_target_ms: float = 600.0
     max_read_age_days: int = 30
     max_read_future_s: int = 300
     tls_cert: str = ""
@@ -61,6 +62,8 @@ SETTINGS_DOC: dict[str, str] = {
     "journal_interval_ms": "how often journal runs start (start to start): committed events "
                            "wait at most this plus one run for their done moves",
     "journal_batch_events": "most events the journal materialises in one transaction",
+    "journal_lag_target_ms": "journal lag above which the writer pauses before each group, "
+                             "leaving the journal CPU (back-pressure; 0: never)",
     "max_read_age_days": "reads older than this are rejected (the event log is kept this long)",
     "max_read_future_s": "reads stamped further in the future than this are rejected",
     "tls_cert": "PEM certificate: serve HTTPS (store networks must use it)",

@@ -17,5 +17,7 @@ QUEUE_DEPTH = Gauge("rtstock_queue_reads", "Reads waiting for commit")
 RETRIES = Counter("rtstock_commit_retries_total", "Transactions retried", ["error"])
 OVERLOADED = Counter("rtstock_overloaded_total", "Requests answered 503 because of load")
 JOURNAL_LAG = Gauge("rtstock_journal_lag_seconds", "Age of the oldest event without a move")
+WRITER_PAUSE = Gauge("rtstock_writer_pause_seconds",
+                     "Pause before each group while the journal is behind (back-pressure)")
 JOURNAL_PENDING = Gauge("rtstock_journal_pending_events", "Events waiting for the journal")
 JOURNAL_MOVES = Counter("rtstock_journal_moves_total", "Done moves written by the journal")

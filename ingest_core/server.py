@@ -40,6 +40,7 @@ from ingest_core.counts import CountStore
 from ingest_core.dbconn import Connection
 from ingest_core.journal import Journal
 from ingest_core.odoo import sql
+from ingest_core.pacing import JournalPacer
 from ingest_core.pipeline import Preparer, RequestError, decode_body
 from ingest_core.reference import ReferenceData
 from ingest_core.replay import QuarantineReplayer
@@ -86,7 +87,9 @@ class Ingest:
             settings.dsn, reference, batch_max_reads=settings.batch_max_reads,
             batch_max_wait_ms=settings.batch_max_wait_ms,
             queue_max_reads=settings.queue_max_reads, user_id=settings.odoo_user_id,
-            notify_dsn=_postgres_dsn(settings.dsn), threads=settings.writer_threads).start()
+            notify_dsn=_postgres_dsn(settings.dsn), threads=settings.writer_threads,
+            pacer=JournalPacer(settings.dsn, settings.journal_lag_target_ms / 1000.0)
+            if settings.journal_lag_target_ms > 0 else None).start()
         runner = Journal(settings.dsn, reference, interval_ms=settings.journal_interval_ms,
                          batch_events=settings.journal_batch_events,
                          user_id=settings.odoo_user_id).start() if journal else None

@@ -52,6 +52,7 @@ from ingest_core.bus_wakeup import BusWakeUp
 from ingest_core.dbconn import Connection
 from ingest_core.odoo import sql
 from ingest_core.operations import count_route
+from ingest_core.pacing import JournalPacer
 from ingest_core.pipeline import PreparedBatch, ResolvedRead
 from ingest_core.reference import ReferenceData
 
@@ -84,8 +85,10 @@ class Overloaded(RuntimeError):
 class GroupCommitWriter:
     def __init__(self, dsn: str, reference: ReferenceData, *, batch_max_reads: int = 5000,
                  batch_max_wait_ms: float = 5.0, queue_max_reads: int = 200_000,
-                 user_id: int = 1, notify_dsn: str | None = None, threads: int = 1) -> None:
+                 user_id: int = 1, notify_dsn: str | None = None, threads: int = 1,
+                 pacer: JournalPacer | None = None) -> None:
         self.reference = reference
+        self.pacer = pacer
         self.threads = max(1, threads)
         self.batch_max_reads = batch_max_reads
         self.batch_max_wait = batch_max_wait_ms / 1000.0
@@ -154,6 +157,8 @@ class GroupCommitWriter:
         for worker in self._workers:
             worker.start()
         self._bus.start()
+        if self.pacer is not None:
+            self.pacer.start()
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -161,6 +166,8 @@ class GroupCommitWriter:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
+        if self.pacer is not None:
+            self.pacer.stop()  # drain at full speed
         for worker in self._workers:
             worker.join(timeout)
         self._bus.stop()
@@ -170,10 +177,17 @@ class GroupCommitWriter:
     # ------------------------------------------------------------------ loop
     def _run(self) -> None:
         backoff = 0.05
+        last_reads = 0
         while True:
+            # Saturated (the last group was at least half full) while the journal is behind:
+            # leave the journal the CPU. Below saturation the writer never waits for it.
+            if (self.pacer is not None and self.pacer.pause_s
+                    and last_reads * 2 >= self.batch_max_reads):
+                time.sleep(self.pacer.pause_s)
             group = self._take_group()
             if group is None:
                 return
+            last_reads = sum(pending.batch.size for pending in group)
             try:
                 self._commit_group(group)
                 backoff = 0.05
