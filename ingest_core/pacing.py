@@ -37,7 +37,7 @@ _logger = logging.getLogger(__name__)
 
 
 class JournalPacer:
-    def __init__(self, dsn: str, target_s: float, *, poll_s: float = 0.1,
+    def __init__(self, dsn: str, target_s: float, *, poll_s: float = 0.05,
                  step_s: float = 0.01, decay: float = 0.9, max_pause_s: float = 0.2) -> None:
         self._db = Connection(dsn, autocommit=True, name="rtstock pacer")
         self.target_s = target_s
