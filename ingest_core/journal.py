@@ -96,6 +96,22 @@ def wait_drained(dsn: str, timeout: float = 120.0) -> float:
         connection.close()
 
 
+def drain(dsn: str) -> bool:
+    """Materialise, in this process, everything pending; True when nothing is left.
+
+    For benchmarks and tests that have no journal running (or have stopped it).
+    """
+    reference = ReferenceData(dsn)
+    journal = Journal(dsn, reference)
+    try:
+        while journal.run_once():
+            pass
+        return journal.pending()[0] == 0
+    finally:
+        journal.stop(drain=False)
+        reference.stop()
+
+
 class Journal:
     def __init__(self, dsn: str, reference: ReferenceData, *, interval_ms: float = 200.0,
                  batch_events: int = 50_000, user_id: int = 1) -> None:

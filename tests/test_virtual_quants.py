@@ -7,9 +7,8 @@ null: its writer moved both sides) must not move the customers quant a second ti
 
 from __future__ import annotations
 
-from ingest_core.journal import Journal, wait_drained
+from ingest_core.journal import drain, wait_drained
 from ingest_core.odoo.catalog import ean13
-from ingest_core.reference import ReferenceData
 from tests.support.ingest import (
     IngestProcess,
     create_device,
@@ -42,17 +41,6 @@ def _queue_sale(dsn: str, device_id: int, key: str, product: int, quantity: floa
            virtual_by_journal))
 
 
-def _journal_once(dsn: str) -> None:
-    reference = ReferenceData(dsn)
-    journal = Journal(dsn, reference)
-    try:
-        while journal.run_once():
-            pass
-    finally:
-        journal.stop(drain=False)
-        reference.stop()
-
-
 def test_the_journal_moves_customers_only_for_batches_it_owns(fast_db):
     """New batch (true): the journal moves the customers quant (creating it as Odoo would);
     old batch (null): its writer already moved it, the journal leaves it."""
@@ -60,14 +48,14 @@ def test_the_journal_moves_customers_only_for_batches_it_owns(fast_db):
     product = 42
     customers_before = on_hand(fast_db, product, CUSTOMERS)
     _queue_sale(fast_db, device_id, "new-1", product, 3, True)
-    _journal_once(fast_db)
+    drain(fast_db)
     assert on_hand(fast_db, product, CUSTOMERS) == customers_before + 3
     # The 18.0.1.1.0 writer moved both quants in the transaction that queued the batch.
     query(fast_db, "UPDATE stock_quant SET quantity = quantity + 2 WHERE id = ("
                    "SELECT min(id) FROM stock_quant WHERE product_id = %s AND location_id = %s)",
           (product, CUSTOMERS))
     _queue_sale(fast_db, device_id, "old-1", product, 2, None)
-    _journal_once(fast_db)
+    drain(fast_db)
     assert on_hand(fast_db, product, CUSTOMERS) == customers_before + 3 + 2, \
         "a batch whose writer moved both sides must not move the customers quant again"
     assert query(fast_db, "SELECT count(*) FROM rrs_event_batch WHERE move_ids IS NULL") == \

@@ -35,12 +35,11 @@ from ingest_core.bench import baseline
 from ingest_core.bench.loadgen import run_load
 from ingest_core.bench.process import IngestProcess, rss_mb
 from ingest_core.devices import provision
-from ingest_core.journal import Journal, wait_drained
+from ingest_core.journal import drain, wait_drained
 from ingest_core.odoo import templates
 from ingest_core.odoo.check import check
 from ingest_core.odoo.preload import preload_events, quant_totals_by_key, verify_moves_match
 from ingest_core.pgembed import EmbeddedPostgres
-from ingest_core.reference import ReferenceData
 
 #: The scan issue's throughput target; "p99 at half that load" is measured at half of it.
 TARGET_EVENTS_PER_S = 20_000
@@ -148,7 +147,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
         open_loop("half_peak", peak["events_per_s"] / 2)
     finally:
         ingest.stop()
-    drained = _drain(dsn)
+    drained = drain(dsn)
     report = _check(dsn)
     (half, half_lags), (half_peak, half_peak_lags) = phases["half_target"], phases["half_peak"]
     result["fast_path"] = {
@@ -177,16 +176,6 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
     return result
 
 
-def _drain(dsn: str) -> bool:
-    reference = ReferenceData(dsn)
-    journal = Journal(dsn, reference)
-    try:
-        while journal.run_once():
-            pass
-        return journal.pending()[0] == 0
-    finally:
-        journal.stop(drain=False)
-        reference.stop()
 
 
 def _check(dsn: str):
