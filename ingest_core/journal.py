@@ -255,7 +255,8 @@ class Journal:
         quants always equal their done move lines. Batches written before add-on
         18.0.1.2.0 had both sides moved by the writer (``virtual_by_journal`` null).
         """
-        virtual = self.reference.virtual_locations
+        reference = self.reference
+        virtual = reference.virtual_locations
         deltas: dict[sql.QuantKey, float] = defaultdict(float)
         for (product, lot, source, destination, *_rest), events in groups.items():
             quantity = sum(event.quantity for event in events if event.virtual_by_journal)
@@ -263,7 +264,6 @@ class Journal:
                 deltas[(product, source, lot)] -= quantity
             if destination in virtual:
                 deltas[(product, destination, lot)] += quantity
-        reference = self.reference
         locked = quants.lock(cur, self._quant_ids, [key for key, delta in deltas.items() if delta])
         quants.apply(cur, locked, self._quant_ids, deltas, reference.company_of_location,
                      reference.inventory_date_of_location, self.user_id)

@@ -61,6 +61,11 @@ class JournalPacer:
         self._db.reset()
         self.pause_s = 0.0
 
+    def pause_before(self, last_group_reads: int, group_max_reads: int) -> float:
+        """The writer's wait before its next group: the pause while it is saturated (its
+        last group at least half full), nothing below saturation."""
+        return self.pause_s if last_group_reads * 2 >= group_max_reads else 0.0
+
     def observe(self, lag_s: float) -> float:
         """Adjust the pause to one lag reading; returns the new pause."""
         if lag_s > self.target_s:

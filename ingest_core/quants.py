@@ -1,8 +1,9 @@
 """How a group's quant deltas reach ``stock_quant``: which quant, in which lock order.
 
-What it is: ``QuantIds``, the writer's memory of which quant each (product,
+What it is: ``QuantIds``, a stage's memory of which quant each (product,
 location, lot) key writes to, and ``lock``/``apply``, the two steps of a
-group's quant update.
+quant update: the writer's (stock locations, per group) and the journal's
+(virtual locations, per run; ``docs/decisions/virtual-quants.md``).
 
 Why: finding a key's quant by its columns costs an index probe per key (or a
 scan of ``stock_quant``) in every group, and a store's hot products are in
@@ -43,7 +44,7 @@ class StaleQuant(Exception):
 
 
 class QuantIds:
-    """Key → quant id, shared by a process's writer threads (plain dict operations)."""
+    """Key → quant id, shared by a stage's threads (plain dict operations)."""
 
     def __init__(self, capacity: int = 500_000) -> None:
         self.capacity = capacity

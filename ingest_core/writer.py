@@ -112,13 +112,9 @@ class GroupCommitWriter:
     @property
     def _db(self) -> Connection:
         """This thread's connection for the group transactions."""
-        return self._thread_connection("db", self._dsn, autocommit=False)
-
-    def _thread_connection(self, name: str, dsn: str, autocommit: bool) -> Connection:
-        connection = getattr(self._local, name, None)
+        connection = getattr(self._local, "db", None)
         if connection is None:
-            connection = Connection(dsn, autocommit=autocommit, name=f"rtstock writer {name}")
-            setattr(self._local, name, connection)
+            connection = self._local.db = Connection(self._dsn, name="rtstock writer")
             self._connections.append(connection)
         return connection
 
@@ -179,11 +175,9 @@ class GroupCommitWriter:
         backoff = 0.05
         last_reads = 0
         while True:
-            # Saturated (the last group was at least half full) while the journal is behind:
-            # leave the journal the CPU. Below saturation the writer never waits for it.
-            if (self.pacer is not None and self.pacer.pause_s
-                    and last_reads * 2 >= self.batch_max_reads):
-                time.sleep(self.pacer.pause_s)
+            if self.pacer is not None and (
+                    pause := self.pacer.pause_before(last_reads, self.batch_max_reads)):
+                time.sleep(pause)
             group = self._take_group()
             if group is None:
                 return

@@ -25,6 +25,15 @@ def test_pause_grows_while_behind_and_fades_after():
     assert readings[-1] == 0.0, "a caught-up journal leaves the writer at full speed"
 
 
+def test_only_a_saturated_writer_pauses():
+    """The pause applies when the last group was at least half full, never below."""
+    pacer = JournalPacer("dbname=unused", target_s=0.6, step_s=0.01)
+    pacer.observe(2.0)
+    assert pacer.pause_before(2500, 5000) == pytest.approx(0.01)
+    assert pacer.pause_before(2499, 5000) == 0.0, "below saturation acks never wait"
+    assert JournalPacer("dbname=unused", target_s=0.6).pause_before(5000, 5000) == 0.0
+
+
 def test_pacer_reads_the_journal_lag_from_the_database(fast_db):
     """With events pending far past the target, the running pacer raises the pause."""
     from tests.support.ingest import query

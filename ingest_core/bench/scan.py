@@ -176,8 +176,6 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
     return result
 
 
-
-
 def _check(dsn: str):
     connection = psycopg2.connect(dsn)
     try:
