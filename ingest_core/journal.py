@@ -181,12 +181,12 @@ class Journal:
         for attempt in range(1, STALE_QUANT_ATTEMPTS + 1):
             cur = self._db.cursor()
             try:
-                events, batches = (sql.claim_pending_events(cur, self.batch_events)
-                                   if sql.begin_journal_run(cur) else ([], []))
+                pending, batches = (self.claim(cur, self.batch_events)
+                                    if sql.begin_journal_run(cur) else ([], {}))
                 if batches:
-                    self._materialise(cur, events, batches)
+                    self._materialise(cur, pending, batches)
                 self._db.commit()
-                return len(events)
+                return sum(len(move.event_ids) for move in pending)
             except quants.StaleQuant:
                 self._db.rollback()  # the stale ids are forgotten: looked up again
                 if attempt == STALE_QUANT_ATTEMPTS:
@@ -198,18 +198,24 @@ class Journal:
                 cur.close()
         raise AssertionError("unreachable")
 
+    def claim(self, cur, limit: int) -> tuple[list[sql.PendingMove], dict[int, list[int]]]:
+        """Pending events summed per move key; FIFO / average-cost products' one per event."""
+        return sql.claim_pending_events(
+            cur, limit, (product for product, _company in self.reference.order_sensitive))
+
     # ------------------------------------------------------------------ materialise
-    def _materialise(self, cur, events: list[sql.PendingEvent], batches: list[int]) -> None:
-        groups = self._group(events)
+    def _materialise(self, cur, pending: list[sql.PendingMove],
+                     batches: dict[int, list[int]]) -> None:
+        groups = self._group(pending)
         keys = list(groups)
         move_ids = sql.reserve_ids(cur, "stock_move", len(keys))
         pickings = self._pickings(cur, keys)
         scraps = self._scraps(cur, keys, groups)
         products = self.reference.products
-        moves, lines, move_of = [], [], {}
+        moves, lot_ids, move_of = [], [], {}
         for key, move_id in zip(keys, move_ids, strict=True):
             product_id, lot_id, source, destination, picking_type, operation, company, _n = key
-            quantity = sum(event.quantity for event in groups[key])
+            quantity = sum(part.quantity for part in groups[key])
             product = products.get(product_id)
             picking = pickings.get((picking_type, source, destination))
             scrap = scraps.get(key)
@@ -232,21 +238,15 @@ class Journal:
                 "is_inventory": True if operation == "count" else None,
                 "company_id": company, "quantity": quantity, "reserve_today": bool(picking),
             })
-            lines.append({
-                "move_id": move_id, "picking_id": picking[0] if picking else None,
-                "reference": reference, "product_id": product_id,
-                "product_uom_id": product.uom_id if product else 1, "lot_id": lot_id,
-                "location_id": source, "location_dest_id": destination, "company_id": company,
-                "quantity": quantity,
-            })
-            for event in groups[key]:
-                move_of[event.id] = move_id
-        sql.insert_done_moves(cur, moves, lines, self.user_id)
+            lot_ids.append(lot_id)
+            for part in groups[key]:
+                move_of.update(dict.fromkeys(part.event_ids, move_id))
+        sql.insert_done_moves(cur, moves, lot_ids, self.user_id)
         self._virtual_quants(cur, groups)
         sql.link_events_to_moves(cur, batches, move_of)
         metrics.JOURNAL_MOVES.inc(len(moves))
 
-    def _virtual_quants(self, cur, groups: dict[tuple, list[sql.PendingEvent]]) -> None:
+    def _virtual_quants(self, cur, groups: dict[tuple, list[sql.PendingMove]]) -> None:
         """Move the quants of the moves' virtual locations, as ``_action_done`` does.
 
         The writer changed the stock locations' quants when it acknowledged the
@@ -258,8 +258,8 @@ class Journal:
         reference = self.reference
         virtual = reference.virtual_locations
         deltas: dict[sql.QuantKey, float] = defaultdict(float)
-        for (product, lot, source, destination, *_rest), events in groups.items():
-            quantity = sum(event.quantity for event in events if event.virtual_by_journal)
+        for (product, lot, source, destination, *_rest), parts in groups.items():
+            quantity = sum(part.virtual_quantity for part in parts)
             if source in virtual:
                 deltas[(product, source, lot)] -= quantity
             if destination in virtual:
@@ -268,36 +268,37 @@ class Journal:
         quants.apply(cur, locked, self._quant_ids, deltas, reference.company_of_location,
                      reference.inventory_date_of_location, self.user_id)
 
-    def _group(self, events: list[sql.PendingEvent]) -> dict[tuple, list[sql.PendingEvent]]:
+    def _group(self, pending: list[sql.PendingMove]) -> dict[tuple, list[sql.PendingMove]]:
         """Aggregate events into moves, keeping each product's value flow in read order.
 
         Events of one (product, lot, route, picking type, operation) become one
-        move, except that the events of a FIFO or average-cost product are cut
+        move (the database has summed them; order-sensitive products' events come
+        one per row), except that the events of a FIFO or average-cost product are cut
         into segments wherever its stock changes direction (into the company's
         internal locations, or out of them): its value depends on whether a
         receipt is valued before or after a sale, so the moves of segment n get
         smaller ids than those of segment n + 1, and the valuation step, which
         goes by id, sees them in the order they were read. Standard-cost
         products aggregate freely. Groups come out in the order of their first
-        event (events are claimed in id order).
+        event (rows are claimed in that order).
         """
         locations = self.reference.locations
         order_sensitive = self.reference.order_sensitive
-        groups: dict[tuple, list[sql.PendingEvent]] = defaultdict(list)
+        groups: dict[tuple, list[sql.PendingMove]] = defaultdict(list)
         direction_of: dict[int, str] = {}
         segment_of: dict[int, int] = {}
-        for event in events:
-            direction = _direction(locations.get(event.location_id),
-                                   locations.get(event.location_dest_id)) if (
-                event.product_id, event.company_id) in order_sensitive else None
-            product = event.product_id
+        for part in pending:
+            direction = _direction(locations.get(part.location_id),
+                                   locations.get(part.location_dest_id)) if (
+                part.product_id, part.company_id) in order_sensitive else None
+            product = part.product_id
             if direction and direction_of.get(product, direction) != direction:
                 segment_of[product] = segment_of.get(product, 0) + 1
             if direction:
                 direction_of[product] = direction
-            groups[(event.product_id, event.lot_id, event.location_id, event.location_dest_id,
-                    event.picking_type_id, event.operation, event.company_id,
-                    segment_of.get(product, 0))].append(event)
+            groups[(product, part.lot_id, part.location_id, part.location_dest_id,
+                    part.picking_type_id, part.operation, part.company_id,
+                    segment_of.get(product, 0))].append(part)
         return groups
 
     def _pickings(self, cur, keys) -> dict[tuple, tuple[int, str]]:
@@ -343,7 +344,7 @@ class Journal:
             rows.append({"id": scrap_id, "name": name, "product_id": product_id,
                          "product_uom_id": product.uom_id if product else 1, "lot_id": lot_id,
                          "location_id": source, "scrap_location_id": destination,
-                         "scrap_qty": sum(e.quantity for e in groups[key]),
+                         "scrap_qty": sum(part.quantity for part in groups[key]),
                          "company_id": company})
             result[key] = (scrap_id, name)
         sql.insert_scraps(cur, rows, self.user_id)

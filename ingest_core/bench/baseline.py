@@ -31,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg2
 
 from ingest_core.journal import Journal
-from ingest_core.odoo import sql
 from ingest_core.operations import route
 from ingest_core.pipeline import PreparedBatch, ResolvedRead
 from ingest_core.reference import ReferenceData
@@ -60,7 +59,7 @@ def per_read_transactions(dsn: str, device_id: int, reads: int, seconds: float) 
             begin = time.monotonic()
             with connection.cursor() as cur:
                 writer._transaction(cur, [_Pending(batch, lambda _r: None)])
-                journal._materialise(cur, *sql.claim_pending_events(cur, 10))
+                journal._materialise(cur, *journal.claim(cur, 10))
             connection.commit()
             latencies.append(time.monotonic() - begin)
             done += 1

@@ -445,18 +445,24 @@ def insert_quants(cur, deltas: dict[QuantKey, float], company_of: dict[int, int]
 # --------------------------------------------------------------------------- journal
 
 @dataclass(frozen=True, slots=True)
-class PendingEvent:
-    id: int
+class PendingMove:
+    """Claimed events that share one would-be move's key, summed by the database.
+
+    Events of a product in ``one_per_event`` (see ``claim_pending_events``)
+    come one per row, so the journal can cut them where their order matters.
+    """
     product_id: int
     lot_id: int | None
-    quantity: float
     location_id: int
     location_dest_id: int
     picking_type_id: int | None
     operation: str
     company_id: int
-    #: The journal moves this event's virtual-location quants (its batch says so).
-    virtual_by_journal: bool = False
+    quantity: float
+    #: Of ``quantity``, what the journal moves in the virtual locations' quants (events
+    #: of batches whose ``virtual_by_journal`` is true; older batches had the writer's).
+    virtual_quantity: float
+    event_ids: list[int]
 
 
 JOURNAL_LOCK = 0x7274_7374_6F63_6B  # "rtstock": one journal at a time per database
@@ -477,34 +483,48 @@ def begin_journal_run(cur) -> bool:
     return True
 
 
-def claim_pending_events(cur, limit: int) -> tuple[list[PendingEvent], list[int]]:
-    """Committed events without a move, oldest batch first, in id order, and their batch
-    ids; whole batches, at least one, about ``limit`` events (call after
-    ``begin_journal_run``)."""
+def claim_pending_events(cur, limit: int, one_per_event: Iterable[int] = ()
+                         ) -> tuple[list[PendingMove], dict[int, list[int]]]:
+    """Committed events without a move, oldest batch first, summed per move key, and their
+    batches (id -> event ids); whole batches, at least one, about ``limit`` events (call
+    after ``begin_journal_run``). Rows come in the order of their first event.
+
+    The database sums the events (a few thousand rows back instead of one per
+    event): the journal's own time is in the chain that decides its lag.
+    Products in ``one_per_event`` (FIFO / average cost) come one row per event.
+    """
     cur.execute("""
         SELECT id, event_ids, virtual_by_journal FROM rrs_event_batch
          WHERE move_ids IS NULL ORDER BY id LIMIT 10000""")
-    batches, event_ids, virtual_by_journal = [], [], set()
+    batches: dict[int, list[int]] = {}
+    virtual_batches, first, last, claimed = [], None, None, 0
     for batch_id, ids, virtual in cur.fetchall():
-        if batches and len(event_ids) + len(ids) > limit:
+        if batches and claimed + len(ids) > limit:
             break
-        batches.append(batch_id)
-        event_ids.extend(ids)
+        batches[batch_id] = ids
+        claimed += len(ids)
+        if ids:
+            first = min(ids) if first is None else min(first, min(ids))
+            last = max(ids) if last is None else max(last, max(ids))
         if virtual:
-            virtual_by_journal.add(batch_id)
-    if not batches:
-        return [], []
-    # The batches' events are (nearly) one id range: a range scan of the primary key,
-    # in id order, beats as many index probes as events on a large log.
+            virtual_batches.append(batch_id)
+    if first is None:
+        return [], batches
+    # The batches' events are (nearly) one id range: a range scan of the primary key
+    # beats as many index probes as events on a large log.
     cur.execute("""
-        SELECT id, product_id, lot_id, quantity, location_id, location_dest_id,
-               picking_type_id, operation, company_id, batch_id
+        SELECT product_id, lot_id, location_id, location_dest_id, picking_type_id, operation,
+               company_id, sum(quantity)::float8,
+               coalesce(sum(quantity) FILTER (WHERE batch_id = ANY(%s::int[])), 0)::float8,
+               array_agg(id ORDER BY id)
           FROM rrs_event
          WHERE id BETWEEN %s AND %s AND batch_id = ANY(%s::int[]) AND quantity <> 0
-         ORDER BY id""", (min(event_ids), max(event_ids), pg_array(batches)))
-    events = [PendingEvent(i, p, lot, float(q), src, dst, pt, op, c, batch in virtual_by_journal)
-              for i, p, lot, q, src, dst, pt, op, c, batch in cur.fetchall()]
-    return events, batches
+         GROUP BY product_id, lot_id, location_id, location_dest_id, picking_type_id,
+                  operation, company_id, CASE WHEN product_id = ANY(%s::int[]) THEN id END
+         ORDER BY min(id)""",
+                (pg_array(virtual_batches), first, last, pg_array(batches),
+                 pg_array(sorted(set(one_per_event)))))
+    return [PendingMove(*row) for row in cur.fetchall()], batches
 
 
 def pending_event_stats(cur) -> tuple[int, float | None]:
@@ -603,54 +623,60 @@ _MOVE_KINDS = ("int", "varchar", "varchar", "varchar", "text", "int", "int", "in
                "int", "int", "bool", "bool", "int", "numeric", "bool")
 
 
-def insert_done_moves(cur, moves: Sequence[dict], lines: Sequence[dict], user_id: int) -> None:
-    """Done ``stock.move`` + ``stock.move.line`` rows with the values Odoo 18's ORM writes."""
+def insert_done_moves(cur, moves: Sequence[dict], lot_ids: Sequence[int | None],
+                      user_id: int) -> None:
+    """Done ``stock.move`` + ``stock.move.line`` rows with the values Odoo 18's ORM writes.
+
+    One line per move (``lot_ids[n]`` for ``moves[n]``), built in the same
+    statement from the move it belongs to: every column a line shares with its
+    move is copied, not sent twice.
+    """
     if not moves:
         return
     arrays = [pg_array((move[f] for move in moves), "num" if kind in _NUMERIC else "text")
               for f, kind in zip(MOVE_FIELDS, _MOVE_KINDS, strict=True)]
     cur.execute(f"""
-        INSERT INTO stock_move (id, name, reference, origin, description_picking, product_id,
-                                product_uom, location_id, location_dest_id, picking_id,
-                                picking_type_id, scrap_id, scrapped, is_inventory, company_id,
-                                product_qty, product_uom_qty, quantity, reservation_date,
-                                sequence, priority, state, procure_method, picked,
-                                propagate_cancel, additional, date,
-                                create_uid, create_date, write_uid, write_date)
-        SELECT m.id, m.name, m.reference, m.origin, m.description_picking, m.product_id,
-               m.product_uom, m.location_id, m.location_dest_id, m.picking_id,
-               m.picking_type_id, m.scrap_id, m.scrapped, m.is_inventory, m.company_id,
-               m.quantity, m.quantity, m.quantity,
-               CASE WHEN m.reserve_today THEN ({UTC_NOW})::date END,
-               10, '0', 'done', 'make_to_stock', true, true, false,
-               date_trunc('second', {UTC_NOW}), %s, {UTC_NOW}, %s, {UTC_NOW}
-          FROM unnest({', '.join(f'%s::{k}[]' for k in _MOVE_KINDS)})
-               AS m({', '.join(MOVE_FIELDS)})""", (user_id, user_id, *arrays))
-    fields = ("move_id", "picking_id", "reference", "product_id", "product_uom_id", "lot_id",
-              "location_id", "location_dest_id", "company_id", "quantity")
-    kinds = ("int", "int", "varchar", "int", "int", "int", "int", "int", "int", "numeric")
-    arrays = [pg_array((line[f] for line in lines), "num" if kind in _NUMERIC else "text")
-              for f, kind in zip(fields, kinds, strict=True)]
-    cur.execute(f"""
-        INSERT INTO stock_move_line ({', '.join(fields)}, quantity_product_uom, state, picked,
+        WITH m AS (
+            INSERT INTO stock_move (id, name, reference, origin, description_picking,
+                                    product_id, product_uom, location_id, location_dest_id,
+                                    picking_id, picking_type_id, scrap_id, scrapped,
+                                    is_inventory, company_id, product_qty, product_uom_qty,
+                                    quantity, reservation_date, sequence, priority, state,
+                                    procure_method, picked, propagate_cancel, additional, date,
+                                    create_uid, create_date, write_uid, write_date)
+            SELECT m.id, m.name, m.reference, m.origin, m.description_picking, m.product_id,
+                   m.product_uom, m.location_id, m.location_dest_id, m.picking_id,
+                   m.picking_type_id, m.scrap_id, m.scrapped, m.is_inventory, m.company_id,
+                   m.quantity, m.quantity, m.quantity,
+                   CASE WHEN m.reserve_today THEN ({UTC_NOW})::date END,
+                   10, '0', 'done', 'make_to_stock', true, true, false,
+                   date_trunc('second', {UTC_NOW}), %s, {UTC_NOW}, %s, {UTC_NOW}
+              FROM unnest({', '.join(f'%s::{k}[]' for k in _MOVE_KINDS)})
+                   AS m({', '.join(MOVE_FIELDS)})
+            RETURNING id, picking_id, reference, product_id, product_uom, location_id,
+                      location_dest_id, company_id, quantity, date)
+        INSERT INTO stock_move_line (move_id, picking_id, reference, product_id,
+                                     product_uom_id, lot_id, location_id, location_dest_id,
+                                     company_id, quantity, quantity_product_uom, state, picked,
                                      date, create_uid, create_date, write_uid, write_date)
-        SELECT l.*, l.quantity, 'done', true, date_trunc('second', {UTC_NOW}),
-               %s, {UTC_NOW}, %s, {UTC_NOW}
-          FROM unnest({', '.join(f'%s::{k}[]' for k in kinds)}) AS l({', '.join(fields)})""",
-                (user_id, user_id, *arrays))
+        SELECT m.id, m.picking_id, m.reference, m.product_id, m.product_uom, l.lot_id,
+               m.location_id, m.location_dest_id, m.company_id, m.quantity, m.quantity,
+               'done', true, m.date, %s, {UTC_NOW}, %s, {UTC_NOW}
+          FROM m JOIN unnest(%s::int[], %s::int[]) AS l(move_id, lot_id) ON l.move_id = m.id""",
+                (user_id, user_id, *arrays, user_id, user_id,
+                 pg_array(move["id"] for move in moves), pg_array(lot_ids)))
 
 
-def link_events_to_moves(cur, batches: Sequence[int], move_of: dict[int, int]) -> None:
-    """Record, per claimed batch, the move of each of its events (``move_of``: event id ->
-    move id): the batch leaves the queue, and each event is linked to its move."""
+def link_events_to_moves(cur, batches: dict[int, list[int]], move_of: dict[int, int]) -> None:
+    """Record, per claimed batch (id -> event ids), the move of each of its events
+    (``move_of``: event id -> move id; none for a zero-quantity read): the batch leaves
+    the queue, and each event is linked to its move."""
+    ids = list(batches)
+    moves = [pg_array(move_of.get(event) for event in batches[batch]) for batch in ids]
     cur.execute(f"""
-        UPDATE rrs_event_batch b
-           SET move_ids = ARRAY(SELECT %s::jsonb ->> e::text FROM unnest(b.event_ids)
-                                WITH ORDINALITY AS x(e, n) ORDER BY n)::int[],
-               done_at = {UTC_NOW}
-         WHERE b.id = ANY(%s::int[])""",
-                (json.dumps({str(event): move for event, move in move_of.items()}),
-                 pg_array(batches)))
+        UPDATE rrs_event_batch b SET move_ids = v.move_ids::int[], done_at = {UTC_NOW}
+          FROM unnest(%s::int[], %s::text[]) AS v(id, move_ids)
+         WHERE b.id = v.id""", (pg_array(ids), pg_array(moves, "text")))
 
 
 # --------------------------------------------------------------------------- bus
