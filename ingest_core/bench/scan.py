@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import statistics
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -187,30 +188,29 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
     return result
 
 
-#: The tables a phase fills; settle() vacuums them before the next phase.
-BUSY_TABLES = ("rrs_event", "rrs_event_batch", "stock_move", "stock_move_line", "stock_quant",
-               "stock_picking", "bus_bus")
-
-
-def settle(dsn: str) -> float:
-    """Seconds until the journal has drained and the busy tables are vacuumed.
+def settle(dsn: str, timeout: float = 90.0) -> float:
+    """Seconds until the journal has drained and no autovacuum works in the database.
 
     Why: a phase leaves hundreds of thousands of new rows; PostgreSQL's
-    autovacuum then works through them in whichever phase comes next, and that
-    phase would measure the last one's after-effects (measured: the same code
-    gave a half-load p99 of 35 or 97 ms by phase order). Vacuuming between
-    phases pays that debt outside the measurements; a phase's own autovacuum
-    still runs in it.
+    autovacuum then works through them, and a phase started meanwhile would
+    measure the last one's after-effects (measured: the same code gave a
+    half-load p99 of 35 or 97 ms by phase order). Waiting for the pass to end
+    (at most ``timeout``) keeps them apart without changing anything in the
+    database; a phase's own autovacuum still runs in it.
     """
-    import time
-
     started = time.monotonic()
     wait_drained(dsn)
     connection = psycopg2.connect(dsn)
     connection.autocommit = True
     try:
-        with connection.cursor() as cur:
-            cur.execute(f"VACUUM (ANALYZE) {', '.join(BUSY_TABLES)}")
+        while time.monotonic() - started < timeout:
+            with connection.cursor() as cur:
+                cur.execute("""SELECT count(*) FROM pg_stat_activity
+                                WHERE backend_type = 'autovacuum worker'
+                                  AND datname = current_database()""")
+                if not cur.fetchone()[0]:
+                    break
+            time.sleep(0.5)
     finally:
         connection.close()
     return round(time.monotonic() - started, 1)
