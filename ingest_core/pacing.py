@@ -12,11 +12,13 @@ statements, CPU left to the journal); under the target the pause decays to
 nothing. Below saturation the writer never pauses: at half load the
 journal keeps up, and a pause would only lengthen acks.
 
-How: a thread reads the lag every ``poll_s`` (the same query as
+How: while the writer is saturated (a half-full group within the last
+``IDLE_AFTER_S``), a thread reads the lag every ``poll_s`` (the same query as
 ``/healthz``: the partial index of pending batches) and adjusts the pause,
 additive increase while over target, a slow multiplicative decrease while
 under: the lag is a sawtooth (it drops as each journal run commits), and a
 pause that collapsed at every drop would let the writer overrun again.
+Below saturation it asks the database nothing and lets the pause decay.
 
 Caveats: the pause is bounded (``max_pause_s``): with no journal running at
 all, the ingest keeps acknowledging, slower, and ``/healthz`` says why.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import psycopg2
 
@@ -37,6 +40,9 @@ _logger = logging.getLogger(__name__)
 
 
 class JournalPacer:
+    #: Without a half-full group for this long, the pacer stops reading the lag.
+    IDLE_AFTER_S = 1.0
+
     def __init__(self, dsn: str, target_s: float, *, poll_s: float = 0.05,
                  step_s: float = 0.01, decay: float = 0.9, max_pause_s: float = 0.2) -> None:
         self._db = Connection(dsn, autocommit=True, name="rtstock pacer")
@@ -46,6 +52,7 @@ class JournalPacer:
         self.decay = decay
         self.max_pause_s = max_pause_s
         self.pause_s = 0.0
+        self._saturated_at = float("-inf")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -64,7 +71,10 @@ class JournalPacer:
     def pause_before(self, last_group_reads: int, group_max_reads: int) -> float:
         """The writer's wait before its next group: the pause while it is saturated (its
         last group at least half full), nothing below saturation."""
-        return self.pause_s if last_group_reads * 2 >= group_max_reads else 0.0
+        if last_group_reads * 2 < group_max_reads:
+            return 0.0
+        self._saturated_at = time.monotonic()
+        return self.pause_s
 
     def observe(self, lag_s: float) -> float:
         """Adjust the pause to one lag reading; returns the new pause."""
@@ -77,6 +87,9 @@ class JournalPacer:
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll_s):
+            if time.monotonic() - self._saturated_at > self.IDLE_AFTER_S:
+                self.observe(0.0)  # below saturation: no query, the pause decays
+                continue
             try:
                 with self._db.cursor() as cur:
                     _pending, age = sql.pending_event_stats(cur)
