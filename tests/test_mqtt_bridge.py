@@ -42,6 +42,10 @@ class Broker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        """Start the broker (the fixture has; a second call would orphan the first process:
+        the new one cannot bind the port and the probe reaches the old one)."""
+        if self.process is not None and self.process.poll() is None:
+            return
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [MOSQUITTO, "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT

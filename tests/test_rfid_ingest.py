@@ -176,7 +176,6 @@ def test_mqtt_reads_reach_stock(module_db, broker):  # noqa: F811 - pytest fixtu
     """A Zebra message on rtstock/zebra/<device>/data sells its tags, once."""
     import aiomqtt
 
-    broker.start()
     _id, _token = rfid_device(module_db, "S01-EXIT-MQTT", "exit")
     product = 120
     epcs = [epc_of(product, 50_000 + n) for n in range(3)]
