@@ -116,8 +116,11 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
     rss: list[float] = []
     phases = {}
 
-    def open_loop(name: str, rate: float) -> None:
+    def phase(name: str, rate: float | None = None) -> dict:
+        """One load phase (open loop at ``rate``; closed loop without), the lag sampled."""
         progress(f"fast path, open loop at {rate:,.0f} reads/s ({name}), "
+                 f"{options.seconds:.0f} s..." if rate else
+                 f"fast path, closed loop, {options.devices} devices x {options.batch} reads, "
                  f"{options.seconds:.0f} s...")
         stop, phase_lags = threading.Event(), []
         sampler = threading.Thread(target=_sampler, args=(dsn, ingest.pid, stop, phase_lags, rss))
@@ -126,6 +129,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
                         phase_lags)
         stop.set()
         sampler.join()
+        return phases[name][0]
 
     settled = []
     try:
@@ -134,22 +138,15 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
         settled.append(settle(dsn))
         # Half the target load first, then the target itself, then as fast as acks come
         # (closed loop), then half of that; each from a settled database (settle()).
-        open_loop("half_target", TARGET_EVENTS_PER_S / 2)
+        phase("half_target", TARGET_EVENTS_PER_S / 2)
         settled.append(settle(dsn))
-        open_loop("target", TARGET_EVENTS_PER_S)
+        phase("target", TARGET_EVENTS_PER_S)
         settled.append(settle(dsn))
-        progress(f"fast path, closed loop, {options.devices} devices x {options.batch} reads, "
-                 f"{options.seconds:.0f} s...")
-        stop, lags = threading.Event(), []
-        sampler = threading.Thread(target=_sampler, args=(dsn, ingest.pid, stop, lags, rss))
-        sampler.start()
-        peak = _load(ingest.url, tokens, options.batch, options.seconds)
-        stop.set()
-        sampler.join()
+        peak = phase("closed")
         progress("waiting for the journal to catch up (steady state before the next phase)...")
         result["journal_catch_up_s"] = wait_drained(dsn)
         settled.append(settle(dsn))
-        open_loop("half_peak", peak["events_per_s"] / 2)
+        phase("half_peak", peak["events_per_s"] / 2)
     finally:
         ingest.stop()
     result["settle_s"] = settled
@@ -157,6 +154,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress) -> dict:
     report = _check(dsn)
     (half, half_lags), (half_peak, half_peak_lags) = phases["half_target"], phases["half_peak"]
     target, target_lags = phases["target"]
+    lags = phases["closed"][1]
     result["fast_path"] = {
         **peak,
         "p99_ms_at_half_load": half["p99_ms"], "half_load_events_per_s": half["events_per_s"],

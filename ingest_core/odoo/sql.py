@@ -497,18 +497,15 @@ def claim_pending_events(cur, limit: int, one_per_event: Iterable[int] = ()
         SELECT id, event_ids, virtual_by_journal FROM rrs_event_batch
          WHERE move_ids IS NULL ORDER BY id LIMIT 10000""")
     batches: dict[int, list[int]] = {}
-    virtual_batches, first, last, claimed = [], None, None, 0
+    virtual_batches, claimed = [], 0
     for batch_id, ids, virtual in cur.fetchall():
         if batches and claimed + len(ids) > limit:
             break
         batches[batch_id] = ids
         claimed += len(ids)
-        if ids:
-            first = min(ids) if first is None else min(first, min(ids))
-            last = max(ids) if last is None else max(last, max(ids))
         if virtual:
             virtual_batches.append(batch_id)
-    if first is None:
+    if not claimed:
         return [], batches
     # The batches' events are (nearly) one id range: a range scan of the primary key
     # beats as many index probes as events on a large log.
@@ -522,7 +519,8 @@ def claim_pending_events(cur, limit: int, one_per_event: Iterable[int] = ()
          GROUP BY product_id, lot_id, location_id, location_dest_id, picking_type_id,
                   operation, company_id, CASE WHEN product_id = ANY(%s::int[]) THEN id END
          ORDER BY min(id)""",
-                (pg_array(virtual_batches), first, last, pg_array(batches),
+                (pg_array(virtual_batches), min(min(ids) for ids in batches.values() if ids),
+                 max(max(ids) for ids in batches.values() if ids), pg_array(batches),
                  pg_array(sorted(set(one_per_event)))))
     return [PendingMove(*row) for row in cur.fetchall()], batches
 
