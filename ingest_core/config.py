@@ -35,6 +35,7 @@ class Settings:
     journal_interval_ms: float = 400.0
     journal_batch_events: int = 50000
     journal_lag_target_ms: float = 600.0
+    journal_reference_checks: str = "batched"
     max_read_age_days: int = 30
     max_read_future_s: int = 300
     tls_cert: str = ""
@@ -64,6 +65,10 @@ SETTINGS_DOC: dict[str, str] = {
     "journal_batch_events": "most events the journal materialises in one transaction",
     "journal_lag_target_ms": "journal lag above which the writer pauses before each group, "
                              "leaving the journal CPU (back-pressure; 0: never)",
+    "journal_reference_checks": "`batched`: the done moves' foreign keys are checked and "
+                                "locked once per referenced row (needs a role that may set "
+                                "session_replication_role, else falls back); `triggers`: by "
+                                "Odoo's foreign-key triggers, row by row",
     "max_read_age_days": "reads older than this are rejected (the event log is kept this long)",
     "max_read_future_s": "reads stamped further in the future than this are rejected",
     "tls_cert": "PEM certificate: serve HTTPS (store networks must use it)",

@@ -114,8 +114,14 @@ def drain(dsn: str) -> bool:
 
 class Journal:
     def __init__(self, dsn: str, reference: ReferenceData, *, interval_ms: float = 200.0,
-                 batch_events: int = 50_000, user_id: int = 1) -> None:
+                 batch_events: int = 50_000, user_id: int = 1,
+                 reference_checks: str = "batched") -> None:
+        if reference_checks not in ("batched", "triggers"):
+            raise ValueError(f"reference_checks: batched or triggers, not {reference_checks!r}")
         self.reference = reference
+        self.reference_checks = reference_checks
+        #: (connection it was decided on, the set-wise check or None for the triggers)
+        self._references: tuple[object, sql.ReferenceCheck | None] = (None, None)
         self.interval = interval_ms / 1000.0
         self.batch_events = batch_events
         self.user_id = user_id
@@ -241,10 +247,24 @@ class Journal:
             lot_ids.append(lot_id)
             for part in groups[key]:
                 move_of.update(dict.fromkeys(part.event_ids, move_id))
-        sql.insert_done_moves(cur, moves, lot_ids, self.user_id)
+        sql.insert_done_moves(cur, moves, lot_ids, self.user_id, self._reference_check(cur))
         self._virtual_quants(cur, groups)
         sql.link_events_to_moves(cur, batches, move_of)
         metrics.JOURNAL_MOVES.inc(len(moves))
+
+    def _reference_check(self, cur) -> sql.ReferenceCheck | None:
+        """How this connection checks the done moves' foreign keys: set-wise where the
+        database allows it (decided once per connection), else by Odoo's triggers."""
+        connection, check = self._references
+        if connection is not self._db.raw:
+            check = None
+            if self.reference_checks == "batched":
+                check, why_not = sql.reference_check(cur)
+                if check is None:
+                    _logger.warning("done moves' foreign keys checked row by row by their "
+                                    "triggers (slower): %s", why_not)
+            self._references = (self._db.raw, check)
+        return check
 
     def _virtual_quants(self, cur, groups: dict[tuple, list[sql.PendingMove]]) -> None:
         """Move the quants of the moves' virtual locations, as ``_action_done`` does.

@@ -92,6 +92,7 @@ class Ingest:
             if settings.journal_lag_target_ms > 0 else None).start()
         runner = Journal(settings.dsn, reference, interval_ms=settings.journal_interval_ms,
                          batch_events=settings.journal_batch_events,
+                         reference_checks=settings.journal_reference_checks,
                          user_id=settings.odoo_user_id).start() if journal else None
         preparer = Preparer(reference, settings.max_read_age_days, settings.max_read_future_s)
         rfid = RfidStage(reference, settings.rfid_dedupe_window_s, settings.rfid_dedupe_capacity,

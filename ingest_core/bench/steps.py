@@ -1,6 +1,7 @@
 """Where a group commit's and a journal run's time goes, statement by statement.
 
     .venv/bin/python -m ingest_core.bench.steps [--groups 6] [--devices 16] [--batch 100]
+        [--reference-checks batched|triggers]
 
 Builds the genuine Odoo 18 database (``../shared/odoo18``, own schema where
 absent) in a private durable PostgreSQL, prepares groups of requests the way
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--groups", type=int, default=6)
     parser.add_argument("--devices", type=int, default=16)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--reference-checks", choices=("batched", "triggers"), default="batched",
+                        help="how the journal checks the done moves' foreign keys")
     args = parser.parse_args(argv)
     server = EmbeddedPostgres(durable=True).start()
     try:
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         reference = ReferenceData(dsn)
         preparer = Preparer(reference)
         writer = GroupCommitWriter(dsn, reference)
-        journal = Journal(dsn, reference)
+        journal = Journal(dsn, reference, reference_checks=args.reference_checks)
         rng = random.Random(1)
         codes = [catalog.ean13(index) for index in range(2000)]
         weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(2000)))

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     reference = ReferenceData(settings.dsn).start()
     journal = Journal(settings.dsn, reference, interval_ms=settings.journal_interval_ms,
                       batch_events=settings.journal_batch_events,
+                      reference_checks=settings.journal_reference_checks,
                       user_id=settings.odoo_user_id).start()
     _logger.info("journal running")
     stop.wait()

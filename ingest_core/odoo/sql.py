@@ -24,6 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import psycopg2.errors
+
 UTC_NOW = "(now() AT TIME ZONE 'UTC')"
 
 
@@ -621,16 +623,154 @@ _MOVE_KINDS = ("int", "varchar", "varchar", "varchar", "text", "int", "int", "in
                "int", "int", "bool", "bool", "int", "numeric", "bool")
 
 
+# --------------------------------------------------------------------------- journal: foreign keys
+
+#: The tables the journal's done-move statement writes, in the order it writes them.
+DONE_MOVE_TABLES = ("stock_move", "stock_move_line")
+
+
+class MissingReference(RuntimeError):
+    """A done move or line references a row that does not exist (or no longer does)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    name: str
+    table: str  # one of DONE_MOVE_TABLES
+    column: str  # quoted identifier
+    target: str  # referenced table, as ``regclass`` prints it
+    target_column: str  # quoted identifier
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    """The done-move tables' foreign keys, checked set-wise instead of row by row.
+
+    Why: PostgreSQL checks a foreign key with one query per inserted row and
+    key (an SPI ``SELECT 1 ... FOR KEY SHARE`` from an internal trigger); a
+    done move and its line carry 19 non-null keys, and those checks were 65 %
+    of the journal's database time (``docs/decisions/reference-checks.md``).
+    ``lock`` does what those triggers do, once per distinct referenced row:
+    it locks each row the new moves and lines reference ``FOR KEY SHARE`` (so
+    a concurrent delete or key change waits for the journal's commit and then
+    meets its rows, exactly as with the triggers) and raises
+    ``MissingReference`` when one is gone, before anything commits.
+    """
+
+    foreign_keys: tuple[ForeignKey, ...]
+
+    def lock(self, cur, move_ids: Sequence[int]) -> None:
+        """Lock the rows the moves ``move_ids`` and their lines reference; raise
+        ``MissingReference`` (the transaction must roll back) when one does not exist."""
+        statement, targets = self._statement()
+        ids = pg_array(move_ids)
+        cur.execute(statement, {"ids": ids})
+        counts = cur.fetchone()
+        for n, (target, column) in enumerate(targets):
+            wanted, locked = counts[2 * n], counts[2 * n + 1]
+            if wanted != locked:
+                names = sorted(fk.name for fk in self.foreign_keys
+                               if (fk.target, fk.target_column) == (target, column))
+                raise MissingReference(
+                    f"{wanted - locked} row(s) of {target} referenced by new done moves do "
+                    f"not exist ({', '.join(names)})")
+
+    def _statement(self) -> tuple[str, list[tuple[str, str]]]:
+        """One statement: the new rows' keys per referenced table, then those rows locked;
+        returns (wanted, locked) counts per target, in the order of the targets."""
+        columns = {table: sorted({fk.column for fk in self.foreign_keys if fk.table == table})
+                   for table in DONE_MOVE_TABLES}
+        targets = sorted({(fk.target, fk.target_column) for fk in self.foreign_keys})
+        ctes = [
+            f"m AS MATERIALIZED (SELECT {', '.join(columns['stock_move']) or 'id'} "
+            "FROM stock_move WHERE id = ANY(%(ids)s::int[]))",
+            f"l AS MATERIALIZED (SELECT {', '.join(columns['stock_move_line']) or 'id'} "
+            "FROM stock_move_line WHERE move_id = ANY(%(ids)s::int[]))",
+        ]
+        counts = []
+        for n, (target, column) in enumerate(targets):
+            sources = " UNION ALL ".join(
+                f"SELECT {fk.column} FROM {'m' if fk.table == 'stock_move' else 'l'}"
+                for fk in self.foreign_keys if (fk.target, fk.target_column) == (target, column))
+            # Rows inserted by this very statement (a line's own move) exist by construction.
+            own = " AND v <> ALL(%(ids)s::int[])" if target in DONE_MOVE_TABLES else ""
+            ctes.append(f"k{n} AS (SELECT DISTINCT v FROM ({sources}) s(v) "
+                        f"WHERE v IS NOT NULL{own})")
+            ctes.append(f"r{n} AS (SELECT t.{column} FROM ONLY {target} t "
+                        f"WHERE t.{column} IN (SELECT v FROM k{n}) "
+                        f"ORDER BY t.{column} FOR KEY SHARE OF t)")
+            counts += [f"(SELECT count(*) FROM k{n})", f"(SELECT count(*) FROM r{n})"]
+        return f"WITH {', '.join(ctes)} SELECT {', '.join(counts) or 'NULL'}", targets
+
+
+def reference_check(cur) -> tuple[ReferenceCheck | None, str]:
+    """The set-wise check of the done-move tables' foreign keys where it may replace
+    their triggers, else None and why not.
+
+    It may not where this role cannot set ``session_replication_role`` (a
+    superuser can; PostgreSQL 15+ can grant it: ``GRANT SET ON PARAMETER
+    session_replication_role TO <role>``), where the tables have triggers or
+    rules of their own (a replica role would skip or fire those too), or where a
+    foreign key spans several columns. Leaves the transaction as it found it.
+    """
+    tables = pg_array(DONE_MOVE_TABLES, "text")
+    cur.execute("""
+        SELECT t.tgname FROM pg_trigger t WHERE t.tgrelid = ANY(%s::regclass[])
+           AND NOT t.tgisinternal
+        UNION ALL
+        SELECT r.rulename FROM pg_rewrite r WHERE r.ev_class = ANY(%s::regclass[])
+           AND r.rulename <> '_RETURN'""", (tables, tables))
+    own = [name for (name,) in cur.fetchall()]
+    if own:
+        return None, f"triggers or rules on the done-move tables: {', '.join(sorted(own))}"
+    cur.execute("""
+        SELECT c.conname, c.conrelid::regclass::text, array_length(c.conkey, 1),
+               quote_ident(a.attname), c.confrelid::regclass::text, quote_ident(af.attname)
+          FROM pg_constraint c
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+          JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1]
+         WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])
+         ORDER BY c.conname""", (tables,))
+    keys = []
+    for name, table, width, column, target, target_column in cur.fetchall():
+        if width != 1:
+            return None, f"foreign key {name} spans {width} columns"
+        keys.append(ForeignKey(name, table, column, target, target_column))
+    cur.execute("SAVEPOINT rrs_replica_probe")
+    try:
+        cur.execute("SET LOCAL session_replication_role = replica")
+    except psycopg2.errors.InsufficientPrivilege:
+        return None, "this role may not set session_replication_role"
+    finally:
+        cur.execute("ROLLBACK TO SAVEPOINT rrs_replica_probe; RELEASE SAVEPOINT rrs_replica_probe")
+    return ReferenceCheck(tuple(keys)), ""
+
+
 def insert_done_moves(cur, moves: Sequence[dict], lot_ids: Sequence[int | None],
-                      user_id: int) -> None:
+                      user_id: int, references: ReferenceCheck | None = None) -> None:
     """Done ``stock.move`` + ``stock.move.line`` rows with the values Odoo 18's ORM writes.
 
     One line per move (``lot_ids[n]`` for ``moves[n]``), built in the same
     statement from the move it belongs to: every column a line shares with its
-    move is copied, not sent twice.
+    move is copied, not sent twice. With ``references`` (see ``ReferenceCheck``)
+    the rows' foreign keys are checked once per referenced row after the
+    insert instead of by a trigger per row and key.
     """
     if not moves:
         return
+    if references is None:
+        _insert_done_moves(cur, moves, lot_ids, user_id)
+        return
+    cur.execute("SET LOCAL session_replication_role = replica")
+    try:
+        _insert_done_moves(cur, moves, lot_ids, user_id)
+    finally:
+        cur.execute("SET LOCAL session_replication_role = origin")
+    references.lock(cur, [move["id"] for move in moves])
+
+
+def _insert_done_moves(cur, moves: Sequence[dict], lot_ids: Sequence[int | None],
+                       user_id: int) -> None:
     arrays = [pg_array((move[f] for move in moves), "num" if kind in _NUMERIC else "text")
               for f, kind in zip(MOVE_FIELDS, _MOVE_KINDS, strict=True)]
     cur.execute(f"""
