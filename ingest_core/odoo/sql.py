@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import psycopg2.errors
 
@@ -662,9 +663,8 @@ class ReferenceCheck:
     def lock(self, cur, move_ids: Sequence[int]) -> None:
         """Lock the rows the moves ``move_ids`` and their lines reference; raise
         ``MissingReference`` (the transaction must roll back) when one does not exist."""
-        statement, targets = self._statement()
-        ids = pg_array(move_ids)
-        cur.execute(statement, {"ids": ids})
+        statement, targets = self._statement
+        cur.execute(statement, {"ids": pg_array(move_ids)})
         counts = cur.fetchone()
         for n, (target, column) in enumerate(targets):
             wanted, locked = counts[2 * n], counts[2 * n + 1]
@@ -675,6 +675,7 @@ class ReferenceCheck:
                     f"{wanted - locked} row(s) of {target} referenced by new done moves do "
                     f"not exist ({', '.join(names)})")
 
+    @cached_property
     def _statement(self) -> tuple[str, list[tuple[str, str]]]:
         """One statement: the new rows' keys per referenced table, then those rows locked;
         returns (wanted, locked) counts per target, in the order of the targets."""
@@ -761,11 +762,10 @@ def insert_done_moves(cur, moves: Sequence[dict], lot_ids: Sequence[int | None],
     if references is None:
         _insert_done_moves(cur, moves, lot_ids, user_id)
         return
+    # For this one statement only; if it fails, the transaction's rollback undoes the SET.
     cur.execute("SET LOCAL session_replication_role = replica")
-    try:
-        _insert_done_moves(cur, moves, lot_ids, user_id)
-    finally:
-        cur.execute("SET LOCAL session_replication_role = origin")
+    _insert_done_moves(cur, moves, lot_ids, user_id)
+    cur.execute("SET LOCAL session_replication_role = origin")
     references.lock(cur, [move["id"] for move in moves])
 
 
