@@ -71,6 +71,18 @@ def test_a_missing_reference_is_refused(fast_db, mode, field, table):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_an_insert_error_surfaces_as_itself(fast_db, mode):
+    """A row the insert itself refuses (here: no company) reports that error, not a
+    follow-up failure of the statements after it."""
+    connection = psycopg2.connect(fast_db)
+    try:
+        with pytest.raises(psycopg2.errors.NotNullViolation, match="company_id"):
+            _insert(connection, mode, _move(fast_db, company_id=None))
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("table", "field"), [
     ("product_product", "product_id"), ("stock_picking_type", "picking_type_id")])
 def test_referenced_rows_are_locked_until_commit(fast_db, mode, table, field):
