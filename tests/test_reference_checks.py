@@ -144,6 +144,20 @@ def test_own_triggers_on_the_move_tables_keep_the_row_checks(fast_db):
         connection.close()
 
 
+def test_a_deferrable_unique_constraint_keeps_the_row_checks(fast_db):
+    """Its check is an internal trigger too, and a replica role would skip it."""
+    query(fast_db, "ALTER TABLE stock_move_line ADD CONSTRAINT rrs_test_unique "
+                   "UNIQUE (id, move_id) DEFERRABLE INITIALLY DEFERRED")
+    connection = psycopg2.connect(fast_db)
+    try:
+        with connection.cursor() as cur:
+            check, why_not = sql.reference_check(cur)
+        assert check is None
+        assert "Unique_ConstraintTrigger" in why_not, why_not
+    finally:
+        connection.close()
+
+
 def test_a_role_needs_the_right_to_set_the_replication_role(fast_db):
     """An ordinary role falls back to the triggers; granted SET on
     ``session_replication_role`` (PostgreSQL 15+), it may check set-wise."""
