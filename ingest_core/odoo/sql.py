@@ -666,22 +666,23 @@ class ReferenceCheck:
         statement, targets = self._statement
         cur.execute(statement, {"ids": pg_array(move_ids)})
         counts = cur.fetchone()
-        for n, (target, column) in enumerate(targets):
+        for n, ((target, _column), keys) in enumerate(targets.items()):
             wanted, locked = counts[2 * n], counts[2 * n + 1]
             if wanted != locked:
-                names = sorted(fk.name for fk in self.foreign_keys
-                               if (fk.target, fk.target_column) == (target, column))
                 raise MissingReference(
                     f"{wanted - locked} row(s) of {target} referenced by new done moves do "
-                    f"not exist ({', '.join(names)})")
+                    f"not exist ({', '.join(sorted(fk.name for fk in keys))})")
 
     @cached_property
-    def _statement(self) -> tuple[str, list[tuple[str, str]]]:
+    def _statement(self) -> tuple[str, dict[tuple[str, str], list[ForeignKey]]]:
         """One statement: the new rows' keys per referenced table, then those rows locked;
-        returns (wanted, locked) counts per target, in the order of the targets."""
+        returns (wanted, locked) counts per referenced (table, column), in the order of
+        the returned map (which also gives each one's foreign keys)."""
         columns = {table: sorted({fk.column for fk in self.foreign_keys if fk.table == table})
                    for table in DONE_MOVE_TABLES}
-        targets = sorted({(fk.target, fk.target_column) for fk in self.foreign_keys})
+        targets: dict[tuple[str, str], list[ForeignKey]] = {}
+        for fk in sorted(self.foreign_keys, key=lambda fk: (fk.target, fk.target_column)):
+            targets.setdefault((fk.target, fk.target_column), []).append(fk)
         ctes = [
             f"m AS MATERIALIZED (SELECT {', '.join(columns['stock_move']) or 'id'} "
             "FROM stock_move WHERE id = ANY(%(ids)s::int[]))",
@@ -689,10 +690,10 @@ class ReferenceCheck:
             "FROM stock_move_line WHERE move_id = ANY(%(ids)s::int[]))",
         ]
         counts = []
-        for n, (target, column) in enumerate(targets):
+        for n, ((target, column), keys) in enumerate(targets.items()):
             sources = " UNION ALL ".join(
                 f"SELECT {fk.column} FROM {'m' if fk.table == 'stock_move' else 'l'}"
-                for fk in self.foreign_keys if (fk.target, fk.target_column) == (target, column))
+                for fk in keys)
             # Rows inserted by this very statement (a line's own move) exist by construction.
             own = " AND v <> ALL(%(ids)s::int[])" if target in DONE_MOVE_TABLES else ""
             ctes.append(f"k{n} AS (SELECT DISTINCT v FROM ({sources}) s(v) "
@@ -712,7 +713,8 @@ def reference_check(cur) -> tuple[ReferenceCheck | None, str]:
     superuser can; PostgreSQL 15+ can grant it: ``GRANT SET ON PARAMETER
     session_replication_role TO <role>``), where the tables have triggers or
     rules other than their foreign keys' (a replica role would skip or fire
-    those too), or where a foreign key spans several columns. Leaves the transaction as it found it.
+    those too), or where a foreign key spans several columns. Leaves the
+    transaction as it found it.
     """
     tables = pg_array(DONE_MOVE_TABLES, "text")
     # Internal triggers other than foreign keys' (a deferrable unique constraint's) count too.
