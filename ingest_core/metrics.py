@@ -15,6 +15,11 @@ REQUEST_SECONDS = Histogram("rtstock_request_seconds", "POST /v1/reads latency (
                             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5))
 QUEUE_DEPTH = Gauge("rtstock_queue_reads", "Reads waiting for commit")
 RETRIES = Counter("rtstock_commit_retries_total", "Transactions retried", ["error"])
+#: A fault, not a mode: a group that could not commit as one transaction and was retried
+#: request by request. Tests and the load suite fail when it is above zero.
+GROUP_FALLBACKS = Counter("rtstock_group_fallbacks_total",
+                          "Groups whose commit failed and were retried one request at a time",
+                          ["cause"])
 OVERLOADED = Counter("rtstock_overloaded_total", "Requests answered 503 because of load")
 JOURNAL_LAG = Gauge("rtstock_journal_lag_seconds", "Age of the oldest event without a move")
 WRITER_PAUSE = Gauge("rtstock_writer_pause_seconds",

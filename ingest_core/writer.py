@@ -107,6 +107,7 @@ class GroupCommitWriter:
         self._seen_lock = threading.Lock()
         self._seen_devices: set[int] = set()
         self._last_seen_flush = 0.0
+        self._fallback_causes: set[str] = set()
 
     # ------------------------------------------------------------------ API
     @property
@@ -185,8 +186,8 @@ class GroupCommitWriter:
             try:
                 self._commit_group(group)
                 backoff = 0.05
-            except Exception as exc:
-                _logger.exception("group commit failed; retrying its requests one by one")
+            except Exception as exc:  # noqa: BLE001 - counted, logged once per cause
+                self._report_fallback(exc, group)
                 self._db.reset()
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
@@ -212,6 +213,24 @@ class GroupCommitWriter:
             self._queued_reads -= reads
             metrics.QUEUE_DEPTH.set(self._queued_reads)
             return group
+
+    def _report_fallback(self, exc: Exception, group: list[_Pending]) -> None:
+        """Count the fallback by cause; log each cause once, with its traceback.
+
+        A cause is the exception's type and the line that raised it: a fault that
+        hits every group (as mixed groups once did) is one log entry and a rising
+        counter, not a log line per group that buries everything else.
+        """
+        cause = fallback_cause(exc)
+        metrics.GROUP_FALLBACKS.labels(cause).inc()
+        with self._seen_lock:
+            first = cause not in self._fallback_causes
+            self._fallback_causes.add(cause)
+        if first:
+            _logger.error("group commit failed (%s, %d requests, %d reads); retrying its "
+                          "requests one by one; later failures of this cause are only counted "
+                          "(rtstock_group_fallbacks_total)", cause, len(group),
+                          sum(pending.batch.size for pending in group), exc_info=exc)
 
     def _commit_alone(self, group: list[_Pending], first_error: BaseException) -> None:
         for pending in group:
@@ -342,16 +361,17 @@ class GroupCommitWriter:
         states: dict[str, str | None] = dict(sql.epc_states(cur, epcs))
         admitted, stopped = [], []
         for pending in group:
-            batch, blocked, reads = pending.batch, {}, []
-            for read, transition in zip(batch.reads, batch.epc_transitions or (), strict=True):
-                state = states.get(transition.epc)
-                if state in transition.allowed_from:
-                    reads.append(read)
-                    states[transition.epc] = transition.state
-                else:
-                    blocked[read.index] = ReadFate("duplicate", None, "epc_state",
-                                                   f"EPC {transition.epc} is {state}")
-            if batch.epc_transitions:
+            batch, blocked = pending.batch, {}
+            if batch.epc_transitions is not None:  # scans, counts: no EPC gates them
+                reads = []
+                for read, transition in zip(batch.reads, batch.epc_transitions, strict=True):
+                    state = states.get(transition.epc)
+                    if state in transition.allowed_from:
+                        reads.append(read)
+                        states[transition.epc] = transition.state
+                    else:
+                        blocked[read.index] = ReadFate("duplicate", None, "epc_state",
+                                                       f"EPC {transition.epc} is {state}")
                 batch = dataclasses.replace(batch, reads=reads)
             admitted.append(_Pending(batch, pending.done, pending.enqueued))
             stopped.append(blocked)
@@ -360,7 +380,9 @@ class GroupCommitWriter:
         for pending, request_fates, blocked in zip(group, fates, stopped, strict=True):
             for index, fate in blocked.items():
                 request_fates[index] = fate
-            for read, transition in zip(pending.batch.reads, pending.batch.epc_transitions or (),
+            if pending.batch.epc_transitions is None:
+                continue
+            for read, transition in zip(pending.batch.reads, pending.batch.epc_transitions,
                                         strict=True):
                 if request_fates[read.index].status == "applied":
                     rows[transition.epc] = sql.EpcStateRow(
@@ -373,19 +395,29 @@ class GroupCommitWriter:
     def _apply_counts(self, cur, group, counting, counted_keys, lot_ids, fates, locked,
                       company_of, inventory_dates) -> dict[sql.QuantKey, float]:
         on_hand = sql.quant_totals(cur, counted_keys)
-        rows = []
+        # A count that is a repeat (resent, or twice in this group) must not become the
+        # on-hand the next count of its quant is compared with: it is answered duplicate
+        # here and never inserted.
+        repeats = sql.recorded_read_keys(cur, [(group[number].batch.device.id, read.key)
+                                               for number, read in counting])
+        counted, rows = [], []
         for (number, read), key in zip(counting, counted_keys, strict=True):
             device = group[number].batch.device
+            if (device.id, read.key) in repeats:
+                fates[number][read.index] = ReadFate("duplicate")
+                continue
+            repeats.add((device.id, read.key))
             difference = read.quantity - on_hand.get(key, 0.0)
             movement = count_route(difference, read.location_id,
                                    self.reference.places[device.company_id])
             rows.append(self._event_row(group[number].batch, read, movement, abs(difference),
                                         lot_ids))
+            counted.append((number, read))
             on_hand[key] = read.quantity
         deltas: dict[sql.QuantKey, float] = defaultdict(float)
         virtual = self.reference.virtual_locations
         for (number, read), row, event_id in zip(
-                counting, rows, sql.insert_events(cur, rows, self.user_id), strict=True):
+                counted, rows, sql.insert_events(cur, rows, self.user_id), strict=True):
             fates[number][read.index] = _fate(event_id)
             if event_id is not None and row.quantity:
                 _add_stock_deltas(deltas, row, virtual)
@@ -439,6 +471,18 @@ def _add_stock_deltas(deltas: dict[sql.QuantKey, float], row: sql.EventRow,
         deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
     if row.location_dest_id not in virtual:
         deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
+
+
+def fallback_cause(exc: BaseException) -> str:
+    """``Type at file:line`` of the innermost frame that raised ``exc`` (a metric label)."""
+    frame = None
+    traceback = exc.__traceback__
+    while traceback is not None:
+        frame, traceback = traceback, traceback.tb_next
+    if frame is None:
+        return type(exc).__name__
+    path = frame.tb_frame.f_code.co_filename.rsplit("/", 1)[-1]
+    return f"{type(exc).__name__} at {path}:{frame.tb_lineno}"
 
 
 def _lot(read: ResolvedRead, lot_ids) -> int | None:

@@ -5,6 +5,12 @@ Templates: ``tmpl_own`` (own schema + demo catalog, always available),
 add-on's tables) and ``tmpl_real_addon`` (the same after ``rtstock db init``).
 Tests that need the genuine database skip with a clear reason where
 ../shared/odoo18 is absent.
+
+Every test fails when a group-commit writer in this process fell back to
+one-request commits during it (a fault: ``rtstock_group_fallbacks_total``);
+ingest child processes check the same at their stop (``IngestProcess``) and
+write their logs under pytest's temporary directory, which a passing run
+removes (``tmp_path_retention_policy = failed``).
 """
 
 from __future__ import annotations
@@ -14,10 +20,39 @@ import os
 
 import pytest
 
+from ingest_core import metrics
 from ingest_core.odoo import templates
 from ingest_core.pgembed import EmbeddedPostgres
 
 _counter = itertools.count()
+
+
+def _fallbacks_here() -> float:
+    return sum(sample.value for metric in metrics.GROUP_FALLBACKS.collect()
+               for sample in metric.samples if sample.name.endswith("_total"))
+
+
+@pytest.fixture(autouse=True)
+def no_group_fallbacks():
+    """A test during which an in-process writer fell back to one-request commits fails."""
+    before = _fallbacks_here()
+    yield
+    if (fallbacks := _fallbacks_here() - before) > 0:
+        pytest.fail(f"{fallbacks:.0f} group commit(s) fell back to one-request commits "
+                    "(rtstock_group_fallbacks_total): see the writer's error log above")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ingest_log_dir(tmp_path_factory):
+    """Ingest child processes log here (``IngestProcess``), not in /tmp."""
+    directory = tmp_path_factory.mktemp("ingest-logs")
+    previous = os.environ.get("RTSTOCK_INGEST_LOG_DIR")
+    os.environ["RTSTOCK_INGEST_LOG_DIR"] = str(directory)
+    yield directory
+    if previous is None:
+        os.environ.pop("RTSTOCK_INGEST_LOG_DIR", None)
+    else:
+        os.environ["RTSTOCK_INGEST_LOG_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -256,6 +256,18 @@ class EventRow:
     company_id: int
 
 
+def recorded_read_keys(cur, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (device, read key) pairs that already have an event (unique index probe each)."""
+    if not keys:
+        return set()
+    cur.execute("""
+        SELECT e.device_id, e.read_key
+          FROM unnest(%s::int[], %s::varchar[]) AS k(d, r)
+          JOIN rrs_event e ON e.device_id = k.d AND e.read_key = k.r""",
+                ([d for d, _k in keys], [k for _d, k in keys]))
+    return {(device, key) for device, key in cur.fetchall()}
+
+
 def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | None]:
     """Insert events; returns, per row, its new id or None when (device, key) already existed.
 
@@ -333,7 +345,12 @@ def lock_quant_keys(cur, keys: Iterable[QuantKey]) -> None:
 
 
 def quant_totals(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, float]:
-    """Current on-hand per key (all quants of the key, no package/owner)."""
+    """Current on-hand per key (all quants of the key, no package/owner).
+
+    A key named twice is asked once: joined twice, its quants would be summed twice
+    (two counts of one product in one group once saw double the on-hand).
+    """
+    keys = list(dict.fromkeys(keys))
     cur.execute("""
         SELECT k.p, k.l, k.t, coalesce(sum(q.quantity), 0)
           FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(p, l, t)
