@@ -1,13 +1,30 @@
-"""Headless locust run against a private ingest on loopback, with CSV, HTML and a plot.
+"""Headless locust run of every device kind against a private ingest on loopback, with a verdict.
 
-    .venv/bin/python -m load_tests.run --seconds 60 --users 30
+    .venv/bin/python -m load_tests.run --seconds 60 --users 30 [--p99-ms 250]
+        [--p99-ms-kind count_close=2000 ...] [--judge]
 
 What it does: starts an embedded PostgreSQL with the genuine Odoo 18
-database (``../shared/odoo18``; the own schema where it is absent), the
-ingest (``rtstock serve``) on a free loopback port, provisions a device per
-simulated device kind, runs locust headless for a bounded time, and writes
-``load_tests/reports/<name>_*.csv``, ``<name>.html`` and ``<name>.png``
-(throughput and p99 over time). Exits non-zero if any request failed.
+database (``../shared/odoo18``; the own schema where it is absent), provisions
+one device per possible user of each device pool (stores 2 and 3 in turn),
+starts the ingest (``rtstock serve``) on a free loopback port, runs locust
+headless for a bounded time with every user class of ``locustfile.py``, and
+writes to ``--out``: ``<name>_stats.csv``, ``<name>_stats_history.csv``,
+``<name>.html``, ``<name>.png`` (throughput and p99 over time),
+``<name>_summary.json`` (the table below as JSON, the ingest's own counts,
+the reasons) and ``<name>_ingest.log`` (the ingest's log).
+
+How it works: after locust it reads the ingest's ``/metrics`` (reads by
+status, group-commit fallbacks) and log (ERROR records), stops the ingest
+(``IngestProcess.stop`` raises ``IngestFault`` on a fallback: reported), and
+prints a table per kind (requests, failures, requests/s, reads/s, p50, p99,
+p99 limit, verdict) and one line per reason the run failed
+(``load_tests/report.py``). Exit status 0 when there is none, else 1.
+``--judge`` runs nothing: it judges the run a summary recorded under the
+thresholds given now (printed only; the summary keeps its own verdict).
+
+Caveats: only loopback hosts; ``--users`` must be at least the number of user
+classes so that every kind runs. The embedded PostgreSQL lives in its own
+temporary directory, removed at the end; nothing else is written outside ``--out``.
 """
 
 from __future__ import annotations
@@ -15,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import subprocess
 import sys
@@ -22,17 +40,22 @@ from pathlib import Path
 
 import httpx
 
-from ingest_core.bench.process import IngestProcess
+from ingest_core.bench.process import IngestFault, IngestProcess, fallbacks_of
 from ingest_core.devices import provision
 from ingest_core.odoo import templates
 from ingest_core.pgembed import EmbeddedPostgres
+from load_tests import report
 
 HERE = Path(__file__).resolve().parent
-DEVICE_KINDS = {  # kind -> (device kind in the add-on, allowed operations, RFID role)
-    "scanner": ("scanner", ("sale", "return"), None),
-    "impinj": ("rfid_fixed", ("sale",), "exit"),  # exit readers: each new tag is one sale
-    "zebra": ("rfid_fixed", ("sale",), "exit"),
+#: Token pool of the locustfile -> (device kind in the add-on, allowed operations, RFID role).
+DEVICE_POOLS = {
+    "scanner": ("scanner", ("sale", "return", "receipt"), None),
+    "pos_gate": ("pos_gate", ("sale",), "pos_gate"),  # each new tag a sale
+    "exit": ("rfid_fixed", ("sale",), "exit"),  # each new tag a sale (rfid_exit_movement)
+    "dock": ("rfid_fixed", ("receipt",), "dock"),  # each new tag a receipt
+    "handheld": ("rfid_handheld", ("count",), "count"),  # tags go to its open session
 }
+STORES = ((2, 18), (3, 24))  # (warehouse, its stock location): S01, S02
 
 
 def plot(history_csv: Path, output: Path) -> None:
@@ -62,41 +85,149 @@ def plot(history_csv: Path, output: Path) -> None:
     figure.savefig(output, dpi=100)
 
 
-def main(argv: list[str] | None = None) -> int:
+def provision_devices(dsn: str, per_pool: int) -> dict[str, list[str]]:
+    """``per_pool`` devices of each pool, stores in turn; their tokens by pool."""
+    tokens: dict[str, list[str]] = {}
+    for pool, (kind, allowed, role) in DEVICE_POOLS.items():
+        tokens[pool] = []
+        for number in range(per_pool):
+            warehouse, location = STORES[number % len(STORES)]
+            tokens[pool].append(provision(
+                dsn, name=f"load-{pool}-{number}", kind=kind, allowed=allowed, rfid_role=role,
+                warehouse_id=warehouse, location_id=location)[1])
+    return tokens
+
+
+def run_locust(args: argparse.Namespace, url: str, tokens: dict) -> dict:
+    """Locust headless against ``url``: ``{"exit_status", "duration_s", "stats"}`` (stats and
+    duration None when the locustfile wrote no final stats)."""
+    prefix = args.out / args.name
+    result_file = args.out / f"{args.name}_locust.json"
+    result_file.unlink(missing_ok=True)
+    env = {**os.environ, "RTSTOCK_LOAD_TOKENS": json.dumps(tokens),
+           "RTSTOCK_LOAD_RESULT_FILE": str(result_file)}
+    command = [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"),
+               "--headless", "--host", url, "-u", str(args.users),
+               "-r", str(args.spawn_rate), "-t", f"{args.seconds}s",
+               "--csv", str(prefix), "--csv-full-history",
+               "--html", f"{prefix}.html", "--only-summary", *report.user_classes()]
+    print("$", " ".join(command[2:]), flush=True)
+    status = subprocess.run(command, env=env, cwd=HERE.parent, check=False).returncode
+    result = {"duration_s": None, "stats": None}
+    if result_file.exists():
+        result = json.loads(result_file.read_text())
+        result_file.unlink()  # its figures go into <name>_summary.json
+    return {"exit_status": status, **result}
+
+
+def drive(args: argparse.Namespace, dsn: str, tokens: dict) -> dict:
+    """Start the ingest, run locust, read the ingest's metrics and log, stop it: the run
+    record (``report.judge``)."""
+    ingest = IngestProcess(dsn, log_dir=args.out).start()
+    view: dict = {"fault": None, "group_fallbacks": 0}
+    try:
+        view["reads_before"] = report.reads_by_status(
+            httpx.get(f"{ingest.url}/metrics", timeout=30).content)
+        locust = run_locust(args, ingest.url, tokens)
+        metrics_text = httpx.get(f"{ingest.url}/metrics", timeout=30).content
+        view["reads_after"] = report.reads_by_status(metrics_text)
+        view["group_fallbacks"] = fallbacks_of(metrics_text)
+        print(f"rtstock_group_fallbacks_total before stop: {view['group_fallbacks']}",
+              flush=True)
+    finally:
+        try:
+            ingest.stop()
+        except IngestFault as fault:  # stop() read the counter again: a reason, not a crash
+            view["fault"] = str(fault).splitlines()[0]
+        view["group_fallbacks"] = max(view["group_fallbacks"], ingest.fallbacks)
+        # The log dir is ours, not a private one stop() removes: the log outlives stop(),
+        # so its ERROR records are read now and include those of the shutdown.
+        errors = ingest.errors()
+        view.update(error_count=len(errors), errors=errors[:20],
+                    log=str(args.out / f"{args.name}_ingest.log"))
+        if ingest.log_path.exists():
+            ingest.log_path.replace(view["log"])
+    return {"seconds": args.seconds, "users": args.users, "locust": locust, "ingest": view}
+
+
+def conclude(args: argparse.Namespace, run: dict) -> int:
+    """Print the table, the ingest's counts and the reasons; the exit status."""
+    rows, found = report.judge(run, args.limits)
+    locust, ingest = run["locust"], run["ingest"]
+    duration = locust["duration_s"] or float(run["seconds"])
+    before, after = ingest.get("reads_before", {}), ingest.get("reads_after", {})
+    delta = {status: after[status] - before.get(status, 0.0) for status in sorted(after)}
+    print(f"\n{args.name}: {duration:.1f} s, {run['users']} users, every device kind at once\n")
+    print(report.table(rows, (locust["stats"] or {}).get("Aggregated")))
+    print("\ningest (rtstock_reads_total during the run): " + (", ".join(
+        f"{status} {count:,.0f} ({count / duration:,.0f}/s)" for status, count in delta.items())
+        or "none"))
+    print(f"ingest: group fallbacks {ingest['group_fallbacks']}, ERROR records "
+          f"{ingest['error_count']}, log {ingest['log']}")
+    if ingest["fault"]:
+        print(f"ingest stop: IngestFault: {ingest['fault']}")
+    for reason in found:
+        print(f"FAIL: {reason}")
+    status = 1 if found else 0
+    print(f"exit {status}: " + (f"{len(found)} reason(s)" if found else "pass"))
+    if not args.judge:
+        summary = {"name": args.name, "p99_limits_ms": args.limits,
+                   "kinds": [_json_safe(row) for row in rows], "reasons": found,
+                   "exit_status": status, "run": run}
+        path = args.out / f"{args.name}_summary.json"
+        path.write_text(json.dumps(summary, indent=2) + "\n")
+    return status
+
+
+def _json_safe(row: dict) -> dict:
+    return {key: (None if isinstance(value, float) and math.isnan(value) else value)
+            for key, value in row.items()}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--name", default="run")
     parser.add_argument("--out", type=Path, default=HERE / "reports")
+    parser.add_argument("--p99-ms", type=float, default=250.0,
+                        help="p99 limit of every kind, in ms (default 250)")
+    parser.add_argument("--p99-ms-kind", action="append", default=[], metavar="KIND=MS",
+                        help="p99 limit of one kind, repeatable; default count_close=2000; "
+                             f"kinds: {', '.join(report.KINDS)}")
+    parser.add_argument("--judge", action="store_true",
+                        help="run nothing: judge the run <out>/<name>_summary.json records "
+                             "under these thresholds (print the table, exit status)")
     args = parser.parse_args(argv)
+    classes = len(report.user_classes())
+    if args.users < classes:
+        parser.error(f"--users {args.users}: at least {classes}, one per user class")
+    try:
+        args.limits = report.thresholds(args.p99_ms, args.p99_ms_kind)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.judge:  # the verdict of a finished run under these thresholds; nothing written
+        summary = json.loads((args.out / f"{args.name}_summary.json").read_text())
+        return conclude(args, summary["run"])
     args.out.mkdir(parents=True, exist_ok=True)
     server = EmbeddedPostgres().start()
     try:
-        templates.build_best(server, "load")
+        print("database:", templates.build_best(server, "load"), flush=True)
         dsn = server.dsn("load")
-        tokens = {kind: [provision(dsn, name=f"load-{kind}-{n}", kind=device_kind,
-                                   allowed=allowed, rfid_role=role)[1] for n in range(4)]
-                  for kind, (device_kind, allowed, role) in DEVICE_KINDS.items()}
-        with IngestProcess(dsn) as ingest:
-            paths = httpx.get(f"{ingest.url}/openapi.json").json()["paths"]
-            users = ["ScannerAgentUser", "BackOfficeReader"]
-            if "/v1/rfid/impinj" in paths:
-                users += ["ImpinjWebhookUser", "ZebraConnectorUser"]
-            prefix = args.out / args.name
-            env = {**os.environ, "RTSTOCK_LOAD_TOKENS": json.dumps(tokens)}
-            command = [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"),
-                       "--headless", "--host", ingest.url, "-u", str(args.users),
-                       "-r", str(args.spawn_rate), "-t", f"{args.seconds}s",
-                       "--csv", str(prefix), "--csv-full-history",
-                       "--html", f"{prefix}.html", "--only-summary", *users]
-            print("$", " ".join(command[2:]), flush=True)
-            result = subprocess.run(command, env=env, cwd=HERE.parent, check=False)
-        plot(Path(f"{prefix}_stats_history.csv"), Path(f"{prefix}.png"))
-        print(f"reports: {prefix}_stats.csv, {prefix}.html, {prefix}.png")
-        return result.returncode
+        run = drive(args, dsn, provision_devices(dsn, args.users))
     finally:
         server.stop()
+    history = args.out / f"{args.name}_stats_history.csv"
+    if history.exists():
+        plot(history, args.out / f"{args.name}.png")
+    print(f"reports: {args.out / args.name}_stats.csv, _summary.json, _ingest.log, .html, .png")
+    return conclude(args, run)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ latency and journal lag in open loop at half the issue's 20 000 events/s
 target ("half that load", measured first, after the warm-up), at the target
 itself, and at half the measured maximum (after it), each device posting on
 its own phase; every phase starts from a settled database (``settle``);
-(3) the same rows written one transaction per read; (4) where a live Odoo
+(3) a store's mixed traffic (scanners, POS gates, exit and dock RFID readers,
+a count session: ``loadgen.MIXED``) at half the target and in closed loop,
+with the same keys under ``mixed``;
+(4) the same rows written one transaction per read; (5) where a live Odoo
 is configured (``docs/live-odoo.md``), XML-RPC per scan against ``odoo-bin``
 on loopback and batched ORM moves in ``odoo-bin shell``
 (``baseline.live_odoo_baselines``); and the ratios between them.
@@ -18,7 +21,8 @@ generator is a third process. During the run the journal's lag is sampled
 every 250 ms (closed loop and each open-loop phase apart); afterwards the journal is
 drained and the run is checked:
 ``db check`` passes and, per product and location, quants equal the opening
-quants plus the fast path's done move lines.
+quants plus the fast path's done move lines; the ingest fell back to
+one-request commits nowhere and logged no error.
 
 Caveats: everything shares this machine's cores; see docs/benchmarks.md.
 """
@@ -34,7 +38,7 @@ from dataclasses import dataclass
 import psycopg2
 
 from ingest_core.bench import baseline
-from ingest_core.bench.loadgen import run_load
+from ingest_core.bench.loadgen import MIXED, PROVISION, mixed_kinds, run_load
 from ingest_core.bench.process import IngestProcess, rss_mb
 from ingest_core.devices import provision
 from ingest_core.journal import drain, wait_drained
@@ -60,15 +64,33 @@ class ScanBenchOptions:
     baseline_seconds: float = 5.0
     xmlrpc_scans: int = 200
     orm_events: int = 1000
+    mixed: bool = True
 
 
-def _load(url, tokens, batch, seconds, rate=None) -> dict:
+def _load(url, tokens, batch, seconds, rate=None, kinds=None, phase=0) -> dict:
     with ProcessPoolExecutor(1) as pool:
-        return pool.submit(_load_worker, url, tokens, batch, seconds, rate).result()
+        return pool.submit(_load_worker, url, tokens, batch, seconds, rate, kinds,
+                           phase).result()
 
 
-def _load_worker(url, tokens, batch, seconds, rate) -> dict:
-    return run_load(url, tokens, batch=batch, seconds=seconds, rate=rate).as_dict()
+def _load_worker(url, tokens, batch, seconds, rate, kinds, phase) -> dict:
+    return run_load(url, tokens, batch=batch, seconds=seconds, rate=rate, kinds=kinds,
+                    phase=phase).as_dict()
+
+
+def _mixed_devices(dsn: str, devices: int) -> tuple[list[str], list[str]]:
+    """(tokens, kinds) of a store fleet in ``loadgen.MIXED``'s proportions; the devices of
+    each kind alternate between the two stores."""
+    kinds = mixed_kinds(devices)
+    tokens, seen = [], {}
+    for n, kind in enumerate(kinds):
+        store = seen.setdefault(kind, 0) % 2
+        seen[kind] += 1
+        device_kind, role, allowed = PROVISION[kind]
+        tokens.append(provision(dsn, name=f"mixed-{kind}-{n}", kind=device_kind,
+                                rfid_role=role, allowed=allowed, warehouse_id=2 + store,
+                                location_id=(18, 24)[store])[1])
+    return tokens, kinds
 
 
 def _sampler(dsn: str, pid: int, stop: threading.Event, lags: list, rss: list) -> None:
@@ -119,21 +141,23 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
                          location_id=18 if n % 2 else 24,
                          allowed=("sale", "receipt")) for n in range(options.devices)]
     tokens = [token for _id, token in devices]
-    ingest = IngestProcess(dsn).start()
+    mixed_tokens, mixed = _mixed_devices(dsn, options.devices) if options.mixed else ([], [])
+    ingest = IngestProcess(dsn, fail_on_fallback=False).start()
     rss: list[float] = []
     phases = {}
 
-    def phase(name: str, rate: float | None = None) -> dict:
+    def phase(name: str, rate: float | None = None, kinds: list[str] | None = None) -> dict:
         """One load phase (open loop at ``rate``; closed loop without), the lag sampled."""
-        progress(f"fast path, open loop at {rate:,.0f} reads/s ({name}), "
+        traffic = "mixed traffic" if kinds else "scans"
+        progress(f"fast path, {traffic}, open loop at {rate:,.0f} reads/s ({name}), "
                  f"{options.seconds:.0f} s..." if rate else
-                 f"fast path, closed loop, {options.devices} devices x {options.batch} reads, "
-                 f"{options.seconds:.0f} s...")
+                 f"fast path, {traffic}, closed loop, {options.devices} devices x "
+                 f"{options.batch} reads, {options.seconds:.0f} s...")
         stop, phase_lags = threading.Event(), []
         sampler = threading.Thread(target=_sampler, args=(dsn, ingest.pid, stop, phase_lags, rss))
         sampler.start()
-        phases[name] = (_load(ingest.url, tokens, options.batch, options.seconds, rate),
-                        phase_lags)
+        phases[name] = (_load(ingest.url, mixed_tokens if kinds else tokens, options.batch,
+                              options.seconds, rate, kinds, len(phases) + 1), phase_lags)
         stop.set()
         sampler.join()
         return phases[name][0]
@@ -154,7 +178,14 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
         result["journal_catch_up_s"] = wait_drained(dsn)
         settled.append(settle(dsn))
         phase("half_peak", peak["events_per_s"] / 2)
+        if options.mixed:
+            # The same two floors with a store's mix of devices in every group.
+            settled.append(settle(dsn))
+            phase("mixed_half_target", TARGET_EVENTS_PER_S / 2, mixed)
+            settled.append(settle(dsn))
+            phase("mixed_closed", None, mixed)
     finally:
+        errors = ingest.errors()
         ingest.stop()
     result["settle_s"] = settled
     drained = drain(dsn)
@@ -178,9 +209,13 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
         "failures": (peak["failures"] + half["failures"] + target["failures"]
                      + half_peak["failures"]),
     }
+    if options.mixed:
+        result["mixed"] = _mixed_figures(phases)
     result["checks"] = {"db_check_exit": report.exit_code,
                         "quants_equal_opening_plus_done_moves":
-                            verify_moves_match(dsn, opening)}
+                            verify_moves_match(dsn, opening),
+                        "group_fallbacks": ingest.fallbacks,
+                        "ingest_errors": errors[:5]}
     progress(f"baseline: same rows, one transaction per read, {options.baseline_seconds} s...")
     baselines = {"per_read_transaction": baseline.per_read_transactions(
         dsn, devices[1][0], 10**9, options.baseline_seconds)}
@@ -191,6 +226,21 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
     result["ratio"] = {name: round(fast / value["events_per_s"], 1)
                        for name, value in baselines.items() if value.get("events_per_s")}
     return result
+
+
+def _mixed_figures(phases: dict) -> dict:
+    """The mixed phases under the keys the scans-only figures use, plus each kind's."""
+    (closed, closed_lags), (half, half_lags) = phases["mixed_closed"], phases["mixed_half_target"]
+    return {
+        **{key: value for key, value in closed.items() if key != "kinds"},
+        "p99_ms_at_half_load": half["p99_ms"], "half_load_events_per_s": half["events_per_s"],
+        "half_load_reads_per_s": half["reads_per_s"],
+        "journal_lag_p99_ms_at_half_load": round(_p99(half_lags), 1),
+        "journal_lag_p99_ms": round(_p99(closed_lags), 1),
+        "journal_lag_max_ms": round(max(closed_lags), 1) if closed_lags else 0.0,
+        "failures": closed["failures"] + half["failures"],
+        "devices": dict(MIXED), "kinds_closed": closed["kinds"], "kinds_half_load": half["kinds"],
+    }
 
 
 def settle(dsn: str, timeout: float = 90.0) -> float:
@@ -271,6 +321,18 @@ def table(result: dict) -> str:
                  f"{fast['journal_lag_p99_ms_at_half_load']} ms (half load), "
                  f"{fast['journal_lag_p99_ms_at_half_peak']} ms (half peak); "
                  f"failures: {fast['failures']}")
+    if "mixed" in result:
+        mixed = result["mixed"]
+        lines[6:6] = [
+            f"{'mixed traffic (closed loop)':<32}{mixed['events_per_s']:>12,.0f}"
+            f"{mixed['p50_ms']:>9.1f}{mixed['p99_ms']:>9.1f}",
+            f"{'mixed traffic at half load':<32}{mixed['half_load_events_per_s']:>12,.0f}"
+            f"{'':>9}{mixed['p99_ms_at_half_load']:>9.1f}"]
+        lines.append("mixed traffic, per kind (closed loop | half load): " + "; ".join(
+            f"{kind} {part['events_per_s'] or part['reads_per_s']:,.0f}/s p99 "
+            f"{part['p99_ms']:.0f} | {mixed['kinds_half_load'][kind]['p99_ms']:.0f} ms"
+            for kind, part in mixed["kinds_closed"].items())
+            + f"; count session close max {mixed.get('count_close_max_ms', 0)} ms")
     lines.append("ratios: " + ", ".join(f"{k} x{v}" for k, v in result["ratio"].items()))
     lines.append(f"checks: {result['checks']}")
     return "\n".join(lines)

@@ -892,12 +892,18 @@ def add_unknown_tags(cur, counts: dict[int, int]) -> None:
 def lock_epcs(cur, epcs: Iterable[str]) -> None:
     """Advisory lock per EPC in one global order (rows may not exist yet): no deadlock."""
     cur.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) k ORDER BY k",
-                (sorted({_key("epc", epc) for epc in epcs}),))
+                (pg_array(sorted({_key("epc", epc) for epc in epcs})),))
 
 
 def epc_states(cur, epcs: Sequence[str]) -> dict[str, str]:
-    """Current state of the EPCs that have a row (call ``lock_epcs`` first)."""
-    cur.execute("SELECT epc, state FROM rrs_epc WHERE epc = ANY(%s)", (list(epcs),))
+    """Current state of the EPCs that have a row (call ``lock_epcs`` first).
+
+    A join on ``unnest``, not ``epc = ANY(array)``: for a group's ~1 600 EPCs the
+    planner scanned the whole table for ``ANY`` (31 ms at 100 000 tags, growing with
+    every tag ever seen) and probes the unique index for the join (8 ms, flat).
+    """
+    cur.execute("SELECT r.epc, r.state FROM unnest(%s::varchar[]) AS k(epc) "
+                "JOIN rrs_epc r ON r.epc = k.epc", (pg_array(epcs, "text"),))
     return dict(cur.fetchall())
 
 
@@ -913,7 +919,10 @@ class EpcStateRow:
 
 
 def upsert_epc_states(cur, rows: Sequence[EpcStateRow], user_id: int) -> None:
-    """Create or move EPC rows to their new state (one row per EPC)."""
+    """Create or move EPC rows to their new state (one row per EPC).
+
+    Arrays as text (``pg_array``): 1 600 rows took 50 ms as psycopg2 lists, 33 ms so.
+    """
     if not rows:
         return
     cur.execute(f"""
@@ -928,17 +937,20 @@ def upsert_epc_states(cur, rows: Sequence[EpcStateRow], user_id: int) -> None:
                location_id = EXCLUDED.location_id, last_seen = EXCLUDED.last_seen,
                last_device_id = EXCLUDED.last_device_id, write_uid = EXCLUDED.write_uid,
                write_date = EXCLUDED.write_date""",
-                (user_id, user_id, [r.epc for r in rows], [r.product_id for r in rows],
-                 [r.lot_id for r in rows], [r.state for r in rows],
-                 [r.location_id for r in rows], [r.last_seen for r in rows],
-                 [r.last_device_id for r in rows]))
+                (user_id, user_id, pg_array((r.epc for r in rows), "text"),
+                 pg_array(r.product_id for r in rows), pg_array(r.lot_id for r in rows),
+                 pg_array((r.state for r in rows), "text"),
+                 pg_array(r.location_id for r in rows),
+                 pg_array((r.last_seen for r in rows), "text"),
+                 pg_array(r.last_device_id for r in rows)))
 
 
 def touch_epcs(cur, epcs: Sequence[str], device_id: int, seen_at: str) -> None:
     """Record a sighting (no movement) of EPCs that already have a row."""
     cur.execute("""
         UPDATE rrs_epc SET last_seen = greatest(last_seen, %s::timestamp), last_device_id = %s
-         WHERE id IN (SELECT id FROM rrs_epc WHERE epc = ANY(%s) ORDER BY id FOR NO KEY UPDATE)""",
+         WHERE id IN (SELECT r.id FROM unnest(%s::varchar[]) AS k(epc)
+                        JOIN rrs_epc r ON r.epc = k.epc ORDER BY r.id FOR NO KEY UPDATE)""",
                 (seen_at, device_id, list(epcs)))
 
 
