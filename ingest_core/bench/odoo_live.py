@@ -23,7 +23,9 @@ import configparser
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 import xmlrpc.client
 from dataclasses import dataclass
@@ -166,7 +168,11 @@ class OdooServer:
     def __init__(self, live: LiveOdoo, dbname: str, port: int) -> None:
         self.live, self.dbname, self.port = live, dbname, port
         self.process: subprocess.Popen | None = None
-        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"rtstock-odoo-{port}.log"
+        # Beside the ingest's logs (the tests point RTSTOCK_INGEST_LOG_DIR into their own
+        # temporary directory), else a private directory that stop() removes.
+        log_dir = os.environ.get("RTSTOCK_INGEST_LOG_DIR")
+        self._own_dir = None if log_dir else Path(tempfile.mkdtemp(prefix="rtstock-odoo-"))
+        self.log_path = Path(log_dir or self._own_dir) / f"odoo-{port}.log"
 
     @property
     def url(self) -> str:
@@ -184,14 +190,17 @@ class OdooServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"odoo-bin exited: {self.log_path.read_text()[-3000:]}")
+                tail = self.log_path.read_text()[-3000:]
+                self.stop()
+                raise RuntimeError(f"odoo-bin exited: {tail}")
             try:
                 xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common").version()
                 return self
             except OSError:
                 time.sleep(0.3)
+        tail = self.log_path.read_text()[-3000:]
         self.stop()
-        raise RuntimeError(f"odoo-bin did not answer: {self.log_path.read_text()[-3000:]}")
+        raise RuntimeError(f"odoo-bin did not answer: {tail}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -201,6 +210,8 @@ class OdooServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
+        if self._own_dir is not None:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
 
     def __enter__(self) -> OdooServer:
         return self.start()
