@@ -33,16 +33,17 @@ the cores; the figures are end to end on that machine, not of the ingest alone.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import aiohttp
 import msgspec
 
 from hardware.simulators.catalog import sgtin96
-from hardware.simulators.vendor import impinj_r700_event, zebra_iot_event
 from ingest_core.odoo.catalog import ean13
 
 encode = msgspec.json.Encoder().encode
@@ -126,6 +127,24 @@ class _Catalog:
     codes: list[str]
     cumulative: list[float]
     indices: list[int]
+    #: SGTIN-96 of each product with serial 0: a unit's EPC is ``stem | serial`` (the
+    #: serial is the low 38 bits), 0.3 µs instead of the encoder's 4.4 µs
+    stems: list[int] = field(default_factory=list)
+
+    def epc(self, index: int, serial: int) -> str:
+        return f"{self.stems[index] | serial:024X}"
+
+
+#: The vendors' tag events as the simulators write them (``hardware.simulators.vendor``),
+#: filled in by ``%``: the generator shares the cores it measures, and building each
+#: event as a dict cost 12-16 µs a tag (a scan read: 1.3 µs).
+IMPINJ_EVENT = ('{"timestamp":"%s","hostname":"%s","eventType":"tagInventory",'
+                '"tagInventoryEvent":{"epc":"%s","epcHex":"%s","antennaPort":%d,'
+                '"antennaName":"Antenna %d","peakRssiCdbm":%d,"frequency":%d,'
+                '"transmitPowerCdbm":3000,"lastSeenTime":"%s"}}')
+ZEBRA_EVENT = ('{"type":"SIMPLE","timestamp":"%s","data":{"eventNum":%d,"format":"epc",'
+               '"idHex":"%s","antenna":%d,"peakRssi":%d,"reads":%d,"channel":%s}}')
+FREQUENCIES = (902750, 915250, 920250, 927250)
 
 
 class _Device:
@@ -150,16 +169,28 @@ class _Device:
                 reads.append({"key": f"{self.name}:{self.counter}", "code": code,
                               "op": "sale" if rng.random() < 0.9 else "receipt"})
             return "/v1/reads", encode({"reads": reads})
+        now = datetime.now(UTC)
         tags = []
-        for index in rng.choices(catalog.indices, cum_weights=catalog.cumulative,
-                                 k=self.batch):
+        if self.kind == "exit":  # Zebra IoT Connector
+            stamp = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+            for index in rng.choices(catalog.indices, cum_weights=catalog.cumulative,
+                                     k=self.batch):
+                self.serial += 1
+                self.counter += 1
+                tags.append(ZEBRA_EVENT % (
+                    stamp, self.counter, catalog.epc(index, self.serial).lower(),
+                    rng.randint(1, 4), rng.randint(-75, -35), rng.randint(1, 5),
+                    FREQUENCIES[self.counter % 4] / 1000))
+            return "/v1/rfid/zebra", ("[" + ",".join(tags) + "]").encode()
+        stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        for index in rng.choices(catalog.indices, cum_weights=catalog.cumulative, k=self.batch):
             self.serial += 1
-            at = self.counter * 0.001
-            self.counter += 1
-            epc = sgtin96(index, self.serial)
-            tags.append(zebra_iot_event(rng, epc, at, self.counter) if self.kind == "exit"
-                        else impinj_r700_event(rng, epc, at, self.name))
-        return f"/v1/rfid/{'zebra' if self.kind == 'exit' else 'impinj'}", encode(tags)
+            epc = catalog.epc(index, self.serial)
+            antenna = rng.randint(1, 4)
+            tags.append(IMPINJ_EVENT % (
+                stamp, self.name, base64.b64encode(bytes.fromhex(epc)).decode(), epc, antenna,
+                antenna, rng.randint(-7500, -3500), FREQUENCIES[self.serial % 4], stamp))
+        return "/v1/rfid/impinj", ("[" + ",".join(tags) + "]").encode()
 
     def count(self, answer: dict, result: LoadResult) -> None:
         part = result.kind(self.kind)
@@ -237,7 +268,8 @@ async def _run(url, tokens, kinds, batch, products, seconds, rate, phase) -> Loa
     # Store sales follow a long tail: product of popularity rank r sells ~ 1/r (Zipf, s=1).
     catalog = _Catalog([ean13(index) for index in range(products)],
                        list(itertools.accumulate(1.0 / (rank + 1) for rank in range(products))),
-                       list(range(products)))
+                       list(range(products)),
+                       [int(sgtin96(index, 0), 16) for index in range(products)])
     async with aiohttp.ClientSession(connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=60)) as session:
         started = time.monotonic()
