@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "agent": "store agent: serial scanners / LLRP readers with a durable offline queue",
     "db": "check or initialise an Odoo database for the ingest",
     "journal": "run the journal (committed events -> done moves) on its own",
+    "history": "import a real year of retail sales (UCI Online Retail) as past Odoo sales",
 }
 
 EXIT_NOT_AVAILABLE = 3
