@@ -18,9 +18,10 @@ catalog, the long tail of store sales. Each device has a kind:
   each tag is one movement;
 * ``count``: an RFID handheld in a count session (opened before its first
   request, closed when the phase ends: the close is timed apart), whose tags
-  are counted, not moved. A person walks it through a department: it posts
-  ``HANDHELD_TAGS_PER_S`` whatever the phase (in a closed loop it would
-  otherwise take the largest share, its requests waiting for no group).
+  are counted, not moved. A person walks it through a department: in a
+  closed loop it posts ``HANDHELD_TAGS_PER_S`` (as fast as acks come it would
+  take the largest share, its requests waiting for no group); in an open loop
+  its share of the rate, like every device.
 
 ``MIXED`` is the share of each kind in a store's traffic (``docs/benchmarks.md``
 says why). It runs in its own process so its CPU is not counted against the
@@ -215,7 +216,7 @@ async def _drive(session: aiohttp.ClientSession, url: str, token: str, device: _
                  started: float, stop_at: float, interval: float | None,
                  result: LoadResult) -> None:
     rng = device.rng
-    if device.kind == "count":
+    if device.kind == "count" and interval is None:  # open loop: its share, like the others
         interval = device.batch / HANDHELD_TAGS_PER_S
     # Open loop: each device keeps its own phase, as independent devices do; all devices
     # posting at the same instant would be one fleet-wide burst per interval, not a rate.
