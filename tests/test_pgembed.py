@@ -18,11 +18,13 @@ def _segment_after(name: str, steps: int) -> str:
 
 def test_preallocated_segments_lie_ahead_of_the_insert_position(pg_server):
     dsn = pg_server.dsn("postgres")
-    files_before = query(dsn, "SELECT count(*) FROM pg_ls_waldir()")[0][0]
     held = pg_server.preallocate_wal(48)
     (current, names), = query(
         dsn, "SELECT pg_walfile_name(pg_current_wal_insert_lsn()), array_agg(name) "
              "FROM pg_ls_waldir()")
     ahead = [_segment_after(current, steps) for steps in (1, 2)]
     assert set(ahead) <= set(names), f"{ahead} not among {sorted(names)}"
-    assert held >= 3 and held >= files_before
+    # what it returns is what pg_wal holds (segments only); the checkpoint may have removed
+    # older ones, so no comparison with before: the session's server may have written GBs
+    segments = [name for name in names if len(name) == 24]
+    assert held >= 3 and held == len(segments)
