@@ -17,29 +17,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ingest_core.odoo import history as odoo_history
+
 A_SHARE, B_SHARE = 0.80, 0.95
 
 
 def product_sales(cur, since: datetime | None = None, until: datetime | None = None
                   ) -> list[tuple[str, str, float, float]]:
-    """(code, name, net units, revenue at list price) per product that sold, by revenue."""
-    cur.execute("""
-        SELECT p.default_code, coalesce(t.name->>'en_US', p.default_code),
-               sum(CASE WHEN d.usage = 'customer' THEN l.quantity ELSE -l.quantity END),
-               sum(CASE WHEN d.usage = 'customer' THEN l.quantity ELSE -l.quantity END
-                   * coalesce(t.list_price, 0))
-          FROM stock_move_line l
-          JOIN stock_location s ON s.id = l.location_id
-          JOIN stock_location d ON d.id = l.location_dest_id
-          JOIN product_product p ON p.id = l.product_id
-          JOIN product_template t ON t.id = p.product_tmpl_id
-         WHERE l.state = 'done' AND (d.usage = 'customer') <> (s.usage = 'customer')
-           AND (%(since)s::timestamp IS NULL OR l.date >= %(since)s)
-           AND (%(until)s::timestamp IS NULL OR l.date < %(until)s)
-         GROUP BY 1, 2
-         ORDER BY 4 DESC, 1""", {"since": since, "until": until})
-    return [(code, name, float(units), round(float(revenue), 2))
-            for code, name, units, revenue in cur.fetchall()]
+    """(code, name, net units, revenue at list price) per product, by revenue."""
+    return odoo_history.product_sales(cur, since, until)
 
 
 def summary(rows: list[tuple[str, str, float, float]], top: int = 10) -> dict:

@@ -50,6 +50,7 @@ from ingest_core import quants
 from ingest_core.devices import provision
 from ingest_core.history.dataset import CREDIT, InvoiceLine, movement_of, read, skip_reason
 from ingest_core.journal import Journal
+from ingest_core.odoo import history as odoo_history
 from ingest_core.odoo import sql
 from ingest_core.operations import route
 from ingest_core.reference import ReferenceData
@@ -195,7 +196,7 @@ def run(dsn: str, path: Path, shift_days: int = 0, user_id: int = 1,
         if not stores:
             raise ValueError("the database has no warehouse to sell from")
         work = plan(path, len(stores), shift_days)
-        report = Report(work, [code for _id, code, _loc in stores])
+        report = Report(work, [code for _id, code, _loc, _company in stores])
         product_ids = _products(connection, work, report, user_id)
         devices = _devices(dsn, connection, stores)
     finally:
@@ -208,123 +209,44 @@ def run(dsn: str, path: Path, shift_days: int = 0, user_id: int = 1,
     return report
 
 
-def _stores(connection, codes: list[str] | None = None) -> list[tuple[int, str, int]]:
-    """(warehouse id, code, stock location) of the stores, in id order: the warehouses
-    named by ``codes``, else every warehouse but each company's first (the one Odoo
-    creates with the company: a chain's distribution centre) where it has others."""
+def _stores(connection, codes: list[str] | None = None) -> list[tuple[int, str, int, int]]:
     with connection.cursor() as cur:
-        cur.execute("""
-            SELECT id, code, lot_stock_id FROM stock_warehouse w
-             WHERE coalesce(active, true)
-               AND (%(codes)s::varchar[] IS NOT NULL AND code = ANY(%(codes)s::varchar[])
-                    OR %(codes)s::varchar[] IS NULL AND (
-                       id > (SELECT min(id) FROM stock_warehouse f
-                              WHERE f.company_id = w.company_id AND coalesce(f.active, true))
-                       OR NOT EXISTS (SELECT 1 FROM stock_warehouse o
-                                       WHERE o.company_id = w.company_id AND o.id <> w.id
-                                         AND coalesce(o.active, true))))
-             ORDER BY id""", {"codes": codes})
-        found = cur.fetchall()
+        found = odoo_history.stores(cur, codes)
+    connection.commit()
     if codes and len(found) != len(set(codes)):
-        missing = sorted(set(codes) - {code for _id, code, _loc in found})
+        missing = sorted(set(codes) - {code for _id, code, _loc, _company in found})
         raise ValueError(f"no active warehouse with code {', '.join(missing)}")
     return found
 
 
 def _products(connection, work: Plan, report: Report, user_id: int) -> dict[str, int]:
-    """Stock code -> product id; missing products created, copying a model product."""
+    """Stock code -> product id; missing products created (``odoo_history.copy_products``)."""
     with connection.cursor() as cur:
-        cur.execute("SELECT default_code, min(id) FROM product_product "
-                    "WHERE default_code = ANY(%s) GROUP BY 1", (sorted(work.products),))
-        found = dict(cur.fetchall())
+        found = odoo_history.products_by_code(cur, sorted(work.products))
         report.products_matched = len(found)
         missing = sorted(set(work.products) - set(found))
         if missing:
-            found.update(_create_products(cur, missing, work.products, user_id))
+            found.update(odoo_history.copy_products(
+                cur, missing, [work.products[c][0] for c in missing],
+                [work.products[c][1] for c in missing], COST_SHARE, user_id))
         report.products_created = len(missing)
     connection.commit()
     return found
 
 
-def _columns(cur, table: str) -> list[str]:
-    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "AND table_schema = current_schema() AND column_name <> 'id' "
-                "ORDER BY ordinal_position", (table,))
-    return [row[0] for row in cur.fetchall()]
-
-
-def _create_products(cur, codes: list[str], products: dict[str, tuple[str, float]],
-                     user_id: int) -> dict[str, int]:
-    """Copies of the first storable, untracked product, one per code (template + variant)."""
-    cur.execute("""SELECT p.id, t.id FROM product_product p
-                     JOIN product_template t ON t.id = p.product_tmpl_id
-                    WHERE coalesce(t.is_storable, t.type = 'product') AND t.tracking = 'none'
-                      AND coalesce(p.active, true) ORDER BY p.id LIMIT 1""")
-    model = cur.fetchone()
-    if model is None:
-        raise ValueError("no storable, untracked product to model new products on")
-    model_product, model_template = model
-    overrides_t = {"name": "jsonb_build_object('en_US', n.name)", "default_code": "n.code",
-                   "list_price": "n.price", "create_uid": "%(user)s", "write_uid": "%(user)s",
-                   "create_date": sql.UTC_NOW, "write_date": sql.UTC_NOW}
-    columns = _columns(cur, "product_template")
-    selected = ", ".join(overrides_t.get(c, f"t.{c}") for c in columns)
-    names = [products[c][0] for c in codes]
-    prices = [products[c][1] for c in codes]
-    cur.execute(f"""
-        INSERT INTO product_template ({', '.join(columns)})
-        SELECT {selected} FROM product_template t,
-               unnest(%(codes)s::varchar[], %(names)s::varchar[], %(prices)s::numeric[])
-               WITH ORDINALITY AS n(code, name, price, n)
-         WHERE t.id = %(model)s ORDER BY n.n
-        RETURNING id, default_code""",
-                {"codes": codes, "names": names, "prices": prices, "model": model_template,
-                 "user": user_id})
-    templates = dict((code, template) for template, code in cur.fetchall())
-    overrides_p = {"product_tmpl_id": "n.template", "default_code": "n.code", "barcode": "NULL",
-                   "standard_price": "CASE WHEN p.standard_price IS NULL THEN NULL ELSE "
-                                     "(SELECT jsonb_object_agg(k, round(n.price * %(share)s, 2))"
-                                     " FROM jsonb_object_keys(p.standard_price) k) END",
-                   "create_uid": "%(user)s", "write_uid": "%(user)s",
-                   "create_date": sql.UTC_NOW, "write_date": sql.UTC_NOW}
-    columns = _columns(cur, "product_product")
-    selected = ", ".join(overrides_p.get(c, f"p.{c}") for c in columns)
-    cur.execute(f"""
-        INSERT INTO product_product ({', '.join(columns)})
-        SELECT {selected} FROM product_product p,
-               unnest(%(templates)s::int[], %(codes)s::varchar[], %(prices)s::numeric[])
-               AS n(template, code, price)
-         WHERE p.id = %(model)s
-        RETURNING id, default_code""",
-                {"templates": [templates[c] for c in codes], "codes": codes, "prices": prices,
-                 "model": model_product, "user": user_id, "share": COST_SHARE})
-    return {code: product for product, code in cur.fetchall()}
-
-
 def _devices(dsn: str, connection, stores) -> list[int]:
     """The inactive ``history-<store>`` device of each store (created once)."""
     ids = []
-    for warehouse, code, location in stores:
-        name = f"history-{code}"
+    for warehouse, code, location, company in stores:
         with connection.cursor() as cur:
-            cur.execute("SELECT id FROM rrs_device WHERE name = %s AND warehouse_id = %s",
-                        (name, warehouse))
-            row = cur.fetchone()
+            device = odoo_history.device_by_name(cur, f"history-{code}", warehouse)
         connection.commit()
-        if row is None:
-            cur_company = _company(connection, warehouse)
-            row = (provision(dsn, name=name, warehouse_id=warehouse, location_id=location,
-                             kind="scanner", active=False, company_id=cur_company)[0],)
-        ids.append(row[0])
+        if device is None:
+            device = provision(dsn, name=f"history-{code}", warehouse_id=warehouse,
+                               location_id=location, kind="scanner", active=False,
+                               company_id=company)[0]
+        ids.append(device)
     return ids
-
-
-def _company(connection, warehouse: int) -> int:
-    with connection.cursor() as cur:
-        cur.execute("SELECT company_id FROM stock_warehouse WHERE id = %s", (warehouse,))
-        (company,) = cur.fetchone()
-    connection.commit()
-    return company
 
 
 def _write(dsn, reference: ReferenceData, work: Plan, report: Report, stores, product_ids,
@@ -354,7 +276,7 @@ def _write_day(connection, reference: ReferenceData, movements: list[Movement], 
     """One day's events and store quants, in one transaction (as one writer group)."""
     rows: list[sql.EventRow] = []
     for movement in movements:
-        warehouse_id, _code, location = stores[movement.store]
+        warehouse_id, _code, location, _company = stores[movement.store]
         warehouse = reference.warehouses[warehouse_id]
         way = route(movement.operation, location, warehouse,
                     reference.places[warehouse.company_id])
@@ -386,32 +308,9 @@ def _write_day(connection, reference: ReferenceData, movements: list[Movement], 
 
 
 def _date_moves(connection, event_ids: list[int]) -> int:
-    """Give the moves of ``event_ids`` (and their lines, pickings, scraps) their events'
-    time: the latest event of each move; returns how many moves."""
-    if not event_ids:
-        return 0
+    """The moves of ``event_ids`` get their events' time (the journal dated them "now")."""
     with connection.cursor() as cur:
-        cur.execute("""
-            WITH d AS (SELECT em.move_id, max(e.read_at) AS at
-                         FROM rrs_event_move em JOIN rrs_event e ON e.id = em.event_id
-                        WHERE em.event_id = ANY(%(ids)s::int[]) GROUP BY 1),
-            m AS (UPDATE stock_move m SET date = d.at FROM d WHERE m.id = d.move_id
-                  RETURNING m.id, m.picking_id, m.scrap_id, m.date),
-            l AS (UPDATE stock_move_line l SET date = m.date FROM m WHERE l.move_id = m.id
-                  RETURNING l.id),
-            p AS (UPDATE stock_picking p SET date = x.at, date_done = x.at,
-                         scheduled_date = x.at
-                    FROM (SELECT picking_id, max(date) AS at FROM m
-                           WHERE picking_id IS NOT NULL GROUP BY 1) x
-                   WHERE p.id = x.picking_id RETURNING p.id),
-            s AS (UPDATE stock_scrap s SET date_done = x.at
-                    FROM (SELECT scrap_id, max(date) AS at FROM m
-                           WHERE scrap_id IS NOT NULL GROUP BY 1) x
-                   WHERE s.id = x.scrap_id RETURNING s.id)
-            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM l),
-                   (SELECT count(*) FROM p), (SELECT count(*) FROM s)""",
-                    {"ids": sql.pg_array(event_ids)})
-        moves = cur.fetchone()[0]
+        moves = odoo_history.date_moves_as_events(cur, event_ids)
     connection.commit()
     return moves
 

@@ -116,10 +116,13 @@ ODOO_TABLES: tuple[Table, ...] = (
     _table("product_template", "odoo",
            "id:int! name:jsonb! categ_id:int!>product_category uom_id:int!>uom_uom "
            "type:varchar! tracking:varchar! "
-           "is_storable:bool active:bool company_id:int>res_company " + MAGIC),
+           "is_storable:bool active:bool company_id:int>res_company "
+           # named by the history import (a copy of a model product: every other column
+           # keeps the model's value, ``odoo.history.copy_products``) and its figures
+           "default_code:varchar list_price:num " + MAGIC),
     _table("product_product", "odoo",
            "id:int! product_tmpl_id:int!>product_template default_code:varchar "
-           "barcode:varchar active:bool " + MAGIC,
+           "barcode:varchar active:bool standard_price:jsonb " + MAGIC,
            ddl=("CREATE INDEX product_product__barcode_index ON product_product (barcode) "
                 "WHERE barcode IS NOT NULL",)),
     _table("product_packaging", "odoo",
