@@ -179,3 +179,28 @@ def test_cli_prints_the_counts(fast_db, tmp_path):
     assert '"lines_read": 12' in result.stdout and '"stores": [\n    "S02"\n  ]' in result.stdout
     bad = _import(fast_db, copy, "--stores", "S09")
     assert bad.returncode == 2 and "no active warehouse with code S09" in bad.stderr
+
+
+def _summary(dsn: str, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ingest_core.cli", "history", "summary",
+                           "--dsn", dsn, "--json", *extra],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_summary_by_period_and_store_and_its_errors(fast_db):
+    import json
+
+    importer.run(fast_db, SAMPLE)
+    wait_drained(fast_db, 30)
+    whole = json.loads(_summary(fast_db).stdout)
+    assert whole["units"] == 18 - 3 + 18 + 48  # sold less returned; write-offs are no sale
+    parts = [json.loads(_summary(fast_db, "--store", store).stdout) for store in ("S01", "S02")]
+    assert sum(part["units"] for part in parts) == whole["units"]
+    assert sum(part["revenue"] for part in parts) == pytest.approx(whole["revenue"])
+    last_day = json.loads(_summary(fast_db, "--from", "2010-12-09", "--to", "2010-12-10").stdout)
+    assert [(row["code"], row["units"]) for row in last_day["top"]] == [("22633", 48.0)]
+    for args, message in ((("--store", "S01,S09"), "no active warehouse with code S09"),
+                          (("--from", "2010-12-09", "--to", "2010-12-01"), "empty period"),
+                          (("--from", "9 December"), "is not a date")):
+        result = _summary(fast_db, *args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 
@@ -27,7 +27,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              description="Units, revenue at list price, top products and "
                              "ABC split, computed from the done moves of a database.")
     summary.add_argument("--dsn", required=True, help="Odoo database (libpq DSN)")
+    summary.add_argument("--from", dest="since", type=_day, metavar="DATE",
+                         help="first day (YYYY-MM-DD, UTC), default: the beginning")
+    summary.add_argument("--to", dest="until", type=_day, metavar="DATE",
+                         help="day after the last (YYYY-MM-DD, UTC), default: now")
+    summary.add_argument("--store", help="comma-separated warehouse codes (default: all)")
     summary.add_argument("--json", action="store_true", help="print only the JSON figures")
+
+
+def _day(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,7 +82,11 @@ def _summary(args: argparse.Namespace) -> int:
     connection = psycopg2.connect(args.dsn)
     try:
         with connection.cursor() as cur:
-            result = figures.summary(figures.product_sales(cur))
+            result = figures.summary(figures.product_sales(
+                cur, args.since, args.until, args.store.split(",") if args.store else None))
+    except figures.FigureError as exc:
+        print(f"rtstock history summary: {exc}", file=sys.stderr)
+        return 2
     finally:
         connection.close()
     print(json.dumps(result, indent=2))

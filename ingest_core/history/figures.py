@@ -22,10 +22,24 @@ from ingest_core.odoo import history as odoo_history
 A_SHARE, B_SHARE = 0.80, 0.95
 
 
-def product_sales(cur, since: datetime | None = None, until: datetime | None = None
-                  ) -> list[tuple[str, str, float, float]]:
-    """(code, name, net units, revenue at list price) per product, by revenue."""
-    return odoo_history.product_sales(cur, since, until)
+class FigureError(ValueError):
+    """Parameters that name no period or no store."""
+
+
+def product_sales(cur, since: datetime | None = None, until: datetime | None = None,
+                  stores: list[str] | None = None) -> list[tuple[str, str, float, float]]:
+    """(code, name, net units, revenue at list price) per product, by revenue, in
+    [``since``, ``until``) and the stores of codes ``stores`` (all when None)."""
+    if since and until and since >= until:
+        raise FigureError(f"empty period: from {since:%Y-%m-%d} is not before to "
+                          f"{until:%Y-%m-%d}")
+    warehouses = None
+    if stores:
+        found = odoo_history.warehouse_ids(cur, stores)
+        if missing := sorted(set(stores) - set(found)):
+            raise FigureError(f"no active warehouse with code {', '.join(missing)}")
+        warehouses = sorted(found.values())
+    return odoo_history.product_sales(cur, since, until, warehouses)
 
 
 def summary(rows: list[tuple[str, str, float, float]], top: int = 10) -> dict:

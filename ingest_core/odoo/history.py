@@ -131,10 +131,19 @@ def date_moves_as_events(cur, event_ids: Sequence[int]) -> int:
     return cur.fetchone()[0]
 
 
-def product_sales(cur, since: datetime | None = None, until: datetime | None = None
+def warehouse_ids(cur, codes: Sequence[str]) -> dict[str, int]:
+    """Warehouse code -> id, for the codes that name an active warehouse."""
+    cur.execute("SELECT code, id FROM stock_warehouse WHERE coalesce(active, true) "
+                "AND code = ANY(%s)", (list(codes),))
+    return dict(cur.fetchall())
+
+
+def product_sales(cur, since: datetime | None = None, until: datetime | None = None,
+                  warehouses: Sequence[int] | None = None
                   ) -> list[tuple[str, str, float, float]]:
     """(code, name, net units, revenue at list price) per product sold or returned, by
-    revenue: done move lines to a customers location less those from one."""
+    revenue: done move lines to a customers location less those from one; ``warehouses``:
+    only those stores' (the warehouse of the line's other, internal side)."""
     cur.execute("""
         SELECT p.default_code, coalesce(t.name->>'en_US', p.default_code),
                sum(CASE WHEN d.usage = 'customer' THEN l.quantity ELSE -l.quantity END),
@@ -148,7 +157,10 @@ def product_sales(cur, since: datetime | None = None, until: datetime | None = N
          WHERE l.state = 'done' AND (d.usage = 'customer') <> (s.usage = 'customer')
            AND (%(since)s::timestamp IS NULL OR l.date >= %(since)s)
            AND (%(until)s::timestamp IS NULL OR l.date < %(until)s)
+           AND (%(stores)s::int[] IS NULL OR (CASE WHEN d.usage = 'customer'
+                THEN s.warehouse_id ELSE d.warehouse_id END) = ANY(%(stores)s::int[]))
          GROUP BY 1, 2
-         ORDER BY 4 DESC, 1""", {"since": since, "until": until})
+         ORDER BY 4 DESC, 1""", {"since": since, "until": until,
+                                 "stores": list(warehouses) if warehouses else None})
     return [(code, name, float(units), round(float(revenue), 2))
             for code, name, units, revenue in cur.fetchall()]
