@@ -85,9 +85,13 @@ def test_sigterm_finishes_the_batch_in_hand(tmp_path, fake_ingest):  # noqa: F81
         assert agent.process.wait(20) == 0, agent.log()
     finally:
         scanner.close()
+    # The batch in hand is what the forwarder last peeked: 50, or fewer when it peeked
+    # while the intake was still committing the scans (seen with the pure-Python decoder:
+    # the forwarder held 21 reads, waiting for the GIL, until the ingest came up).
     applied = len(fake_ingest.applications)
-    assert applied == 50, f"expected exactly the batch in hand, got {applied}"
+    assert fake_ingest.requests == 1, "nothing is sent after the stop request"
+    assert 1 <= applied <= 50, f"expected the batch in hand, got {applied}"
     queue = DurableQueue(tmp_path / "queue.db")
-    assert queue.depth() == 150, "the batch in hand must be acked before exit"
-    assert queue.oldest_unsent().key == "S01-SCN-1:000050"
+    assert queue.depth() == 200 - applied, "the batch in hand must be acked before exit"
+    assert queue.oldest_unsent().key == f"S01-SCN-1:{applied:06d}"
     queue.close()
