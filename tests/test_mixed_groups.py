@@ -183,7 +183,7 @@ class Model:
         self.applied_keys: set[tuple[str, str]] = set()
         self.epc_state: dict[str, str] = {}
 
-    def group(self, requests: list[tuple[str, list]], ) -> list[list[str]]:
+    def group(self, requests: list[tuple[str, list]]) -> list[list[str]]:
         """Expected fates per request, in order; updates the model like one transaction."""
         counts: list[tuple[int, float]] = []
         expected: list[list[str]] = []

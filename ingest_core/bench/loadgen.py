@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import itertools
 import random
 import time
@@ -108,9 +109,9 @@ class LoadResult:
             result["counted"] = self.counted
             result["kinds"] = {}
             for name, part in sorted(self.by_kind.items()):
-                part.seconds = self.seconds
+                timed = dataclasses.replace(part, seconds=self.seconds)  # the phase's clock
                 result["kinds"][name] = {
-                    **{key: value for key, value in part.as_dict().items() if key != "seconds"},
+                    **{key: value for key, value in timed.as_dict().items() if key != "seconds"},
                     "reads_per_s": round(part.reads / self.seconds, 1) if self.seconds else 0.0}
                 if name == "count":
                     result["kinds"][name]["counted"] = part.counted

@@ -142,7 +142,7 @@ def plan(path: Path, stores: int, shift_days: int = 0) -> Plan:
         demand[(store, line.code)][_monday(local.date())] += (
             -units if operation == "return" else units)
         first_sale.setdefault((store, line.code), local.date())
-    for code in descriptions.keys() | prices.keys() | {m.code for m in result.movements}:
+    for code in {m.code for m in result.movements}:  # every code that moves goods
         name = descriptions[code].most_common(1)[0][0] if descriptions[code] else code
         price = max(prices[code].items(), key=lambda item: (item[1], item[0]))[0] \
             if prices[code] else 0.0
