@@ -128,3 +128,18 @@ def _check(known: QuantIds, stale: list[QuantKey]) -> None:
     if stale:
         known.forget(stale)
         raise StaleQuant(f"{len(stale)} remembered quant(s) changed, e.g. {stale[0]}")
+
+
+def add_stock_deltas(deltas: dict[QuantKey, float], row: sql.EventRow,
+                     virtual: frozenset[int]) -> None:
+    """An applied event's change to the quants of its stock (internal, transit) locations.
+
+    The other side (customers, vendors, inventory adjustment, scrap) is the
+    journal's, with the event's done move: what a store sees is exact when the
+    read is acknowledged, and a sale does not lock the product's one shared
+    customers quant in every group (``docs/decisions/virtual-quants.md``).
+    """
+    if row.location_id not in virtual:
+        deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
+    if row.location_dest_id not in virtual:
+        deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity

@@ -323,7 +323,7 @@ class GroupCommitWriter:
                 moving, event_rows, sql.insert_events(cur, event_rows, user), strict=True):
             fates[number][read.index] = _fate(event_id)
             if event_id is not None:
-                _add_stock_deltas(deltas, row, virtual)
+                quants.add_stock_deltas(deltas, row, virtual)
         locked = quants.lock(cur, self._quant_ids, [key for key, delta in deltas.items() if delta],
                              also_advisory=counted_keys, rows=bool(counting))
         company_of = reference.company_of_location
@@ -420,7 +420,7 @@ class GroupCommitWriter:
                 counted, rows, sql.insert_events(cur, rows, self.user_id), strict=True):
             fates[number][read.index] = _fate(event_id)
             if event_id is not None and row.quantity:
-                _add_stock_deltas(deltas, row, virtual)
+                quants.add_stock_deltas(deltas, row, virtual)
         return quants.apply(cur, locked, self._quant_ids, deltas, company_of, inventory_dates,
                             self.user_id)
 
@@ -456,21 +456,6 @@ class GroupCommitWriter:
             fates[index] = ReadFate("duplicate")
         return [fate or ReadFate("rejected", None, "internal", "read was not processed")
                 for fate in fates]
-
-
-def _add_stock_deltas(deltas: dict[sql.QuantKey, float], row: sql.EventRow,
-                      virtual: frozenset[int]) -> None:
-    """An applied event's change to the quants of its stock (internal, transit) locations.
-
-    The other side (customers, vendors, inventory adjustment, scrap) is the
-    journal's, with the event's done move: what a store sees is exact when the
-    read is acknowledged, and a sale does not lock the product's one shared
-    customers quant in every group (``docs/decisions/virtual-quants.md``).
-    """
-    if row.location_id not in virtual:
-        deltas[(row.product_id, row.location_id, row.lot_id)] -= row.quantity
-    if row.location_dest_id not in virtual:
-        deltas[(row.product_id, row.location_dest_id, row.lot_id)] += row.quantity
 
 
 def fallback_cause(exc: BaseException) -> str:

@@ -294,10 +294,7 @@ def _write_day(connection, reference: ReferenceData, movements: list[Movement], 
                 report.events_known += 1
                 continue
             applied.append(event_id)
-            if row.location_id not in reference.virtual_locations:
-                deltas[(row.product_id, row.location_id, None)] -= row.quantity
-            if row.location_dest_id not in reference.virtual_locations:
-                deltas[(row.product_id, row.location_dest_id, None)] += row.quantity
+            quants.add_stock_deltas(deltas, row, reference.virtual_locations)
         if deltas:
             locked = quants.lock(cur, known, list(deltas))
             quants.apply(cur, locked, known, deltas, reference.company_of_location,
