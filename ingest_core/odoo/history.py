@@ -51,6 +51,21 @@ def _columns(cur, table: str) -> list[str]:
     return [row[0] for row in cur.fetchall()]
 
 
+def _copy_row(cur, table: str, model_id: int, overrides: dict[str, str], source: str,
+              params: dict) -> dict[str, int]:
+    """One copy of row ``model_id`` of ``table`` per row of ``source`` (an SQL set named
+    ``n`` with a ``code`` column), every column the model's but ``overrides``; returns
+    code -> new id (matched by the copies' ``default_code``, whatever order they come in)."""
+    columns = _columns(cur, table)
+    cur.execute(f"""
+        INSERT INTO {table} ({', '.join(columns)})
+        SELECT {', '.join(overrides.get(c, f'm.{c}') for c in columns)}
+          FROM {table} m, {source}
+         WHERE m.id = %(model)s
+        RETURNING default_code, id""", {**params, "model": model_id})
+    return dict(cur.fetchall())
+
+
 def copy_products(cur, codes: Sequence[str], names: Sequence[str], prices: Sequence[float],
                   cost_share: float, user_id: int) -> dict[str, int]:
     """One product (template + variant) per code, each a copy of the first storable,
@@ -65,37 +80,23 @@ def copy_products(cur, codes: Sequence[str], names: Sequence[str], prices: Seque
         raise ValueError("no storable, untracked product to model new products on")
     model_product, model_template = model
     own = {"create_uid": "%(user)s", "write_uid": "%(user)s", "create_date": UTC_NOW,
-           "write_date": UTC_NOW}
-    template = {**own, "name": "jsonb_build_object('en_US', n.name)",
-                "default_code": "n.code", "list_price": "n.price"}
-    columns = _columns(cur, "product_template")
-    cur.execute(f"""
-        INSERT INTO product_template ({', '.join(columns)})
-        SELECT {', '.join(template.get(c, f't.{c}') for c in columns)}
-          FROM product_template t,
-               unnest(%(codes)s::varchar[], %(names)s::varchar[], %(prices)s::numeric[])
-               WITH ORDINALITY AS n(code, name, price, n)
-         WHERE t.id = %(model)s ORDER BY n.n
-        RETURNING id""",
-                {"codes": list(codes), "names": list(names), "prices": list(prices),
-                 "model": model_template, "user": user_id})
-    templates = [row[0] for row in cur.fetchall()]  # in ``codes`` order (ORDER BY n.n)
-    variant = {**own, "product_tmpl_id": "n.template", "default_code": "n.code",
-               "barcode": "NULL",
-               "standard_price": "(SELECT jsonb_object_agg(k, round(n.price * %(share)s, 2))"
-                                 " FROM jsonb_object_keys(p.standard_price) k)"}
-    columns = _columns(cur, "product_product")
-    cur.execute(f"""
-        INSERT INTO product_product ({', '.join(columns)})
-        SELECT {', '.join(variant.get(c, f'p.{c}') for c in columns)}
-          FROM product_product p,
-               unnest(%(templates)s::int[], %(codes)s::varchar[], %(prices)s::numeric[])
-               AS n(template, code, price)
-         WHERE p.id = %(model)s
-        RETURNING id, default_code""",
-                {"templates": templates, "codes": list(codes), "prices": list(prices),
-                 "model": model_product, "user": user_id, "share": cost_share})
-    return {code: product for product, code in cur.fetchall()}
+           "write_date": UTC_NOW, "default_code": "n.code"}
+    params = {"codes": list(codes), "user": user_id}
+    templates = _copy_row(
+        cur, "product_template", model_template,
+        {**own, "name": "jsonb_build_object('en_US', n.name)", "list_price": "n.price"},
+        "unnest(%(codes)s::varchar[], %(names)s::varchar[], %(prices)s::numeric[])"
+        " AS n(code, name, price)",
+        {**params, "names": list(names), "prices": list(prices)})
+    return _copy_row(
+        cur, "product_product", model_product,
+        {**own, "product_tmpl_id": "n.template", "barcode": "NULL",
+         "standard_price": "(SELECT jsonb_object_agg(k, round(n.price * %(share)s, 2))"
+                           " FROM jsonb_object_keys(m.standard_price) k)"},
+        "unnest(%(codes)s::varchar[], %(templates)s::int[], %(prices)s::numeric[])"
+        " AS n(code, template, price)",
+        {**params, "templates": [templates[c] for c in codes], "prices": list(prices),
+         "share": cost_share})
 
 
 def device_by_name(cur, name: str, warehouse_id: int) -> int | None:
