@@ -26,3 +26,9 @@ WRITER_PAUSE = Gauge("rtstock_writer_pause_seconds",
                      "Pause before each group while the journal is behind (back-pressure)")
 JOURNAL_PENDING = Gauge("rtstock_journal_pending_events", "Events waiting for the journal")
 JOURNAL_MOVES = Counter("rtstock_journal_moves_total", "Done moves written by the journal")
+
+
+def total(counter: Counter) -> float:
+    """A counter's value summed over its labels (what the tests compare before and after)."""
+    return sum(sample.value for metric in counter.collect()
+               for sample in metric.samples if sample.name.endswith("_total"))

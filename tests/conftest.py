@@ -27,20 +27,15 @@ from ingest_core.pgembed import EmbeddedPostgres
 _counter = itertools.count()
 
 
-def _fallbacks_here() -> float:
-    return sum(sample.value for metric in metrics.GROUP_FALLBACKS.collect()
-               for sample in metric.samples if sample.name.endswith("_total"))
-
-
 @pytest.fixture(autouse=True)
 def no_group_fallbacks(request):
     """A test during which an in-process writer fell back to one-request commits fails
     (unless marked ``allow_fallbacks``: the test of the fallback itself)."""
-    before = _fallbacks_here()
+    before = metrics.total(metrics.GROUP_FALLBACKS)
     yield
     if request.node.get_closest_marker("allow_fallbacks"):
         return
-    if (fallbacks := _fallbacks_here() - before) > 0:
+    if (fallbacks := metrics.total(metrics.GROUP_FALLBACKS) - before) > 0:
         pytest.fail(f"{fallbacks:.0f} group commit(s) fell back to one-request commits "
                     "(rtstock_group_fallbacks_total): see the writer's error log above")
 
