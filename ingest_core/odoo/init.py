@@ -15,6 +15,7 @@ a database where some add-on tables already exist.
 
 from __future__ import annotations
 
+from ingest_core.odoo import rollup
 from ingest_core.odoo.ddl import schema_statements
 from ingest_core.odoo.tables import ADDON_TABLES, ALL_TABLES
 
@@ -47,6 +48,7 @@ def init_addon_tables(connection) -> list[str]:
         others = _existing(cursor, [t.name for t in ALL_TABLES if t.owner == "odoo"])
         for statement in schema_statements(ADDON_TABLES, existing=others):
             cursor.execute(statement)
+        rollup.rebuild(cursor)  # the moves written before the rollups' triggers existed
     connection.commit()
     return names
 

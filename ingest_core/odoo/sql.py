@@ -730,15 +730,16 @@ def reference_check(cur) -> tuple[ReferenceCheck | None, str]:
     superuser can; PostgreSQL 15+ can grant it: ``GRANT SET ON PARAMETER
     session_replication_role TO <role>``), where the tables have triggers or
     rules other than their foreign keys' (a replica role would skip or fire
-    those too), or where a foreign key spans several columns. Leaves the
-    transaction as it found it.
+    those too; triggers enabled ``ALWAYS``, as the rollups', fire in both roles
+    and are no obstacle), or where a foreign key spans several columns. Leaves
+    the transaction as it found it.
     """
     tables = pg_array(DONE_MOVE_TABLES, "text")
     # Internal triggers other than foreign keys' (a deferrable unique constraint's) count too.
     cur.execute("""
         SELECT t.tgname FROM pg_trigger t LEFT JOIN pg_constraint c ON c.oid = t.tgconstraint
          WHERE t.tgrelid = ANY(%s::regclass[])
-           AND (NOT t.tgisinternal OR c.contype IS DISTINCT FROM 'f')
+           AND (NOT t.tgisinternal OR c.contype IS DISTINCT FROM 'f') AND t.tgenabled <> 'A'
         UNION ALL
         SELECT r.rulename FROM pg_rewrite r WHERE r.ev_class = ANY(%s::regclass[])
            AND r.rulename <> '_RETURN'""", (tables, tables))

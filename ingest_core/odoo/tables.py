@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ingest_core.odoo import rollup
+
 TYPE_NAMES: dict[str, str] = {
     "int": "integer",
     "num": "numeric",
@@ -108,6 +110,9 @@ ODOO_TABLES: tuple[Table, ...] = (
            "id:int! name:varchar! internal_transit_location_id:int>stock_location "
            "annual_inventory_day:int annual_inventory_month:varchar"),
     _table("uom_uom", "odoo", "id:int! name:jsonb! factor:num! rounding:num! uom_type:varchar!"),
+    _table("ir_config_parameter", "odoo", "id:int! key:varchar! value:text! " + MAGIC,
+           ddl=("ALTER TABLE ir_config_parameter ADD CONSTRAINT ir_config_parameter_key_uniq "
+                "UNIQUE (key)",)),
     _table("ir_model_fields", "odoo", "id:int! model:varchar! name:varchar!"),
     _table("ir_default", "odoo",
            "id:int! field_id:int!>ir_model_fields company_id:int>res_company "
@@ -285,6 +290,17 @@ ADDON_TABLES: tuple[Table, ...] = (
            + MAGIC_LOOSE,
            inserts=True,
            ddl=("CREATE INDEX rrs_count_line_session_idx ON rrs_count_line (session_id)",)),
+    # Rollups of the done moves for the analysis (docs/decisions/rollups.md), kept by
+    # triggers on stock_move (``rollup.FUNCTIONS_DDL``, created with the hourly table).
+    _table("rrs_stock_daily", "addon",
+           "id:int! day:date! product_id:int!~product_product location_id:int!~stock_location "
+           "warehouse_id:int~stock_warehouse company_id:int!~res_company "
+           + " ".join(f"{name}:num!" for name in rollup.DAILY_COUNTERS) + " closing_qty:num",
+           ddl=rollup.DAILY_INDEXES),
+    _table("rrs_sales_hourly", "addon",
+           "id:int! hour:ts! warehouse_id:int!~stock_warehouse company_id:int!~res_company "
+           + " ".join(f"{name}:num!" for name in rollup.HOURLY_COUNTERS),
+           ddl=(*rollup.HOURLY_INDEXES, rollup.FUNCTIONS_DDL)),
 )
 
 ALL_TABLES: tuple[Table, ...] = ODOO_TABLES + ADDON_TABLES

@@ -20,6 +20,8 @@ from odoo.tools import SQL
 
 #: Tables created by the add-on's own DDL, children first (uninstall order).
 OWN_TABLES = (
+    "rrs_stock_daily",
+    "rrs_sales_hourly",
     "rrs_count_line",
     "rrs_count_epc",
     "rrs_epc",

@@ -1,0 +1,2 @@
+from . import rrs_stock_daily
+from . import rrs_sales_hourly

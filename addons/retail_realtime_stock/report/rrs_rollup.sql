@@ -1,0 +1,221 @@
+-- Copyright 2026 Retail Realtime Stock developers
+-- License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+-- The rollups' functions and stock_move triggers: generated from
+-- ingest_core/odoo/rollup.py FUNCTIONS_DDL (tests/test_rollups.py keeps them equal).
+
+CREATE OR REPLACE FUNCTION rrs_rollup_lines(added stock_move[], removed stock_move[])
+RETURNS TABLE (local_at timestamp, product_id integer, location_id integer,
+               warehouse_id integer, company_id integer, qty_sold numeric,
+               qty_returned numeric, qty_received numeric, qty_transfer_in numeric,
+               qty_transfer_out numeric, qty_scrapped numeric, qty_count_gain numeric,
+               qty_count_loss numeric, qty_net numeric, value_sold numeric,
+               value_returned numeric, cost_sold numeric, value_count_diff numeric,
+               value_scrapped numeric)
+LANGUAGE sql STABLE AS $rrs$
+    -- Each done move seen from each internal location it touches: direction +1 into
+    -- it, -1 out of it; what the other side is decides the counter it feeds.
+    WITH zone AS (
+        SELECT coalesce((SELECT value FROM ir_config_parameter
+                          WHERE key = 'retail_realtime_stock.rollup_timezone'), 'UTC') AS name
+    ), moves AS (
+        SELECT 1 AS sign, m.* FROM unnest(added) AS m
+        UNION ALL
+        SELECT -1, m.* FROM unnest(removed) AS m
+    ), sides AS (
+        SELECT (m.date AT TIME ZONE 'UTC') AT TIME ZONE zone.name AS local_at,
+               m.product_id, m.company_id, here.id AS location_id, here.warehouse_id,
+               side.direction, other.usage AS other_usage,
+               coalesce(m.scrapped, false) OR coalesce(other.scrap_location, false) AS scrap,
+               m.sign * CASE WHEN m.product_uom = t.uom_id THEN m.quantity
+                             ELSE m.quantity / unit.factor * product_unit.factor END AS qty,
+               coalesce(t.list_price, 0) AS list_price,
+               coalesce((p.standard_price ->> m.company_id::text)::numeric, 0) AS cost
+          FROM moves m
+          CROSS JOIN zone
+          CROSS JOIN LATERAL (VALUES (m.location_dest_id, 1, m.location_id),
+                                     (m.location_id, -1, m.location_dest_id))
+                     AS side(location_id, direction, other_id)
+          JOIN stock_location here ON here.id = side.location_id AND here.usage = 'internal'
+          JOIN stock_location other ON other.id = side.other_id
+          JOIN product_product p ON p.id = m.product_id
+          JOIN product_template t ON t.id = p.product_tmpl_id
+          JOIN uom_uom unit ON unit.id = m.product_uom
+          JOIN uom_uom product_unit ON product_unit.id = t.uom_id
+    ), flows AS (
+        SELECT s.*,
+               CASE WHEN other_usage = 'customer' AND direction < 0 THEN qty ELSE 0 END
+                   AS sold,
+               CASE WHEN other_usage = 'customer' AND direction > 0 THEN qty ELSE 0 END
+                   AS returned,
+               CASE WHEN other_usage = 'inventory' AND scrap THEN -direction * qty ELSE 0 END
+                   AS scrapped,
+               CASE WHEN other_usage = 'inventory' AND NOT scrap AND direction > 0
+                    THEN qty ELSE 0 END AS gain,
+               CASE WHEN other_usage = 'inventory' AND NOT scrap AND direction < 0
+                    THEN qty ELSE 0 END AS loss
+          FROM sides s
+    )
+    SELECT local_at, product_id, location_id, warehouse_id, company_id,
+           sold, returned,
+           CASE WHEN other_usage = 'supplier' THEN direction * qty ELSE 0 END,
+           CASE WHEN other_usage IN ('internal', 'transit') AND direction > 0
+                THEN qty ELSE 0 END,
+           CASE WHEN other_usage IN ('internal', 'transit') AND direction < 0
+                THEN qty ELSE 0 END,
+           scrapped, gain, loss, direction * qty,
+           sold * list_price, returned * list_price, (sold - returned) * cost,
+           (gain - loss) * cost, scrapped * cost
+      FROM flows
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_apply(added stock_move[], removed stock_move[])
+RETURNS void LANGUAGE plpgsql AS $rrs$
+DECLARE
+    touched_products integer[];
+    touched_locations integer[];
+    touched_days date[];
+    touched_hours integer[];
+BEGIN
+    IF cardinality(added) + cardinality(removed) = 0 THEN
+        RETURN;
+    END IF;
+    WITH up AS (
+        INSERT INTO rrs_stock_daily AS t (day, product_id, location_id, warehouse_id,
+                                          company_id, qty_sold, qty_returned, qty_received, qty_transfer_in, qty_transfer_out, qty_scrapped, qty_count_gain, qty_count_loss, qty_net, value_sold, value_returned, cost_sold, value_count_diff, value_scrapped)
+        SELECT l.local_at::date, l.product_id, l.location_id, min(l.warehouse_id),
+               min(l.company_id),
+           sum(l.qty_sold),
+           sum(l.qty_returned),
+           sum(l.qty_received),
+           sum(l.qty_transfer_in),
+           sum(l.qty_transfer_out),
+           sum(l.qty_scrapped),
+           sum(l.qty_count_gain),
+           sum(l.qty_count_loss),
+           sum(l.qty_net),
+           sum(l.value_sold),
+           sum(l.value_returned),
+           sum(l.cost_sold),
+           sum(l.value_count_diff),
+           sum(l.value_scrapped)
+          FROM rrs_rollup_lines(added, removed) l
+         GROUP BY 1, 2, 3
+        ON CONFLICT (product_id, location_id, day) DO UPDATE SET
+        qty_sold = t.qty_sold + EXCLUDED.qty_sold,
+        qty_returned = t.qty_returned + EXCLUDED.qty_returned,
+        qty_received = t.qty_received + EXCLUDED.qty_received,
+        qty_transfer_in = t.qty_transfer_in + EXCLUDED.qty_transfer_in,
+        qty_transfer_out = t.qty_transfer_out + EXCLUDED.qty_transfer_out,
+        qty_scrapped = t.qty_scrapped + EXCLUDED.qty_scrapped,
+        qty_count_gain = t.qty_count_gain + EXCLUDED.qty_count_gain,
+        qty_count_loss = t.qty_count_loss + EXCLUDED.qty_count_loss,
+        qty_net = t.qty_net + EXCLUDED.qty_net,
+        value_sold = t.value_sold + EXCLUDED.value_sold,
+        value_returned = t.value_returned + EXCLUDED.value_returned,
+        cost_sold = t.cost_sold + EXCLUDED.cost_sold,
+        value_count_diff = t.value_count_diff + EXCLUDED.value_count_diff,
+        value_scrapped = t.value_scrapped + EXCLUDED.value_scrapped
+        RETURNING t.product_id, t.location_id, t.day
+    )
+    SELECT array_agg(up.product_id), array_agg(up.location_id), array_agg(up.day)
+      INTO touched_products, touched_locations, touched_days
+      FROM up;
+    IF touched_days IS NULL THEN
+        RETURN;  -- no internal location touched
+    END IF;
+    -- A retraction that leaves a day with no movement leaves no row (as a rebuild).
+    DELETE FROM rrs_stock_daily t
+     USING unnest(touched_products, touched_locations, touched_days) AS k(p, l, d)
+     WHERE t.product_id = k.p AND t.location_id = k.l AND t.day = k.d AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.qty_received = 0 AND t.qty_transfer_in = 0 AND t.qty_transfer_out = 0 AND t.qty_scrapped = 0 AND t.qty_count_gain = 0 AND t.qty_count_loss = 0 AND t.qty_net = 0 AND t.value_sold = 0 AND t.value_returned = 0 AND t.cost_sold = 0 AND t.value_count_diff = 0 AND t.value_scrapped = 0;
+    -- Closing on-hand: running sum of the net change from the earliest touched day on.
+    WITH keys AS (
+        SELECT k.p, k.l, min(k.d) AS since
+          FROM unnest(touched_products, touched_locations, touched_days) AS k(p, l, d)
+         GROUP BY 1, 2
+    ), opening AS (
+        SELECT keys.*, coalesce((SELECT b.closing_qty FROM rrs_stock_daily b
+                                  WHERE b.product_id = keys.p AND b.location_id = keys.l
+                                    AND b.day < keys.since
+                                  ORDER BY b.day DESC LIMIT 1), 0) AS quantity
+          FROM keys
+    ), running AS (
+        SELECT r.id, o.quantity + sum(r.qty_net) OVER (PARTITION BY r.product_id,
+                                                       r.location_id ORDER BY r.day) AS closing
+          FROM opening o
+          JOIN rrs_stock_daily r
+            ON r.product_id = o.p AND r.location_id = o.l AND r.day >= o.since
+    )
+    UPDATE rrs_stock_daily t SET closing_qty = running.closing
+      FROM running
+     WHERE t.id = running.id AND t.closing_qty IS DISTINCT FROM running.closing;
+
+    WITH up AS (
+        INSERT INTO rrs_sales_hourly AS t (hour, warehouse_id, company_id,
+                                           qty_sold, qty_returned, value_sold, value_returned)
+        SELECT date_trunc('hour', l.local_at), l.warehouse_id, min(l.company_id),
+           sum(l.qty_sold),
+           sum(l.qty_returned),
+           sum(l.value_sold),
+           sum(l.value_returned)
+          FROM rrs_rollup_lines(added, removed) l
+         WHERE l.warehouse_id IS NOT NULL AND (l.qty_sold <> 0 OR l.qty_returned <> 0)
+         GROUP BY 1, 2
+        ON CONFLICT (warehouse_id, hour) DO UPDATE SET
+        qty_sold = t.qty_sold + EXCLUDED.qty_sold,
+        qty_returned = t.qty_returned + EXCLUDED.qty_returned,
+        value_sold = t.value_sold + EXCLUDED.value_sold,
+        value_returned = t.value_returned + EXCLUDED.value_returned
+        RETURNING t.id
+    )
+    SELECT array_agg(up.id) INTO touched_hours FROM up;
+    DELETE FROM rrs_sales_hourly t WHERE t.id = ANY(touched_hours) AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.value_sold = 0 AND t.value_returned = 0;
+END
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_moves_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    PERFORM rrs_rollup_apply(
+        ARRAY(SELECT n::stock_move FROM rrs_new n WHERE n.state = 'done'), '{}');
+    RETURN NULL;
+END
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_moves_updated() RETURNS trigger
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    PERFORM rrs_rollup_apply(
+        ARRAY(SELECT n::stock_move FROM rrs_new n JOIN rrs_old o ON o.id = n.id
+               WHERE n.state = 'done' AND (o.state IS DISTINCT FROM 'done' OR o.date IS DISTINCT FROM n.date OR o.product_id IS DISTINCT FROM n.product_id OR o.location_id IS DISTINCT FROM n.location_id OR o.location_dest_id IS DISTINCT FROM n.location_dest_id OR o.company_id IS DISTINCT FROM n.company_id OR o.quantity IS DISTINCT FROM n.quantity OR o.product_uom IS DISTINCT FROM n.product_uom OR o.scrapped IS DISTINCT FROM n.scrapped OR o.is_inventory IS DISTINCT FROM n.is_inventory)),
+        ARRAY(SELECT o::stock_move FROM rrs_old o JOIN rrs_new n ON n.id = o.id
+               WHERE o.state = 'done' AND (n.state IS DISTINCT FROM 'done' OR o.date IS DISTINCT FROM n.date OR o.product_id IS DISTINCT FROM n.product_id OR o.location_id IS DISTINCT FROM n.location_id OR o.location_dest_id IS DISTINCT FROM n.location_dest_id OR o.company_id IS DISTINCT FROM n.company_id OR o.quantity IS DISTINCT FROM n.quantity OR o.product_uom IS DISTINCT FROM n.product_uom OR o.scrapped IS DISTINCT FROM n.scrapped OR o.is_inventory IS DISTINCT FROM n.is_inventory)));
+    RETURN NULL;
+END
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_moves_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    PERFORM rrs_rollup_apply('{}',
+                             ARRAY(SELECT o::stock_move FROM rrs_old o WHERE o.state = 'done'));
+    RETURN NULL;
+END
+$rrs$;
+
+DROP TRIGGER IF EXISTS rrs_rollup_inserted ON stock_move;
+CREATE TRIGGER rrs_rollup_inserted AFTER INSERT ON stock_move
+    REFERENCING NEW TABLE AS rrs_new
+    FOR EACH STATEMENT EXECUTE FUNCTION rrs_rollup_moves_inserted();
+ALTER TABLE stock_move ENABLE ALWAYS TRIGGER rrs_rollup_inserted;
+
+DROP TRIGGER IF EXISTS rrs_rollup_updated ON stock_move;
+CREATE TRIGGER rrs_rollup_updated AFTER UPDATE ON stock_move
+    REFERENCING OLD TABLE AS rrs_old NEW TABLE AS rrs_new
+    FOR EACH STATEMENT EXECUTE FUNCTION rrs_rollup_moves_updated();
+ALTER TABLE stock_move ENABLE ALWAYS TRIGGER rrs_rollup_updated;
+
+DROP TRIGGER IF EXISTS rrs_rollup_deleted ON stock_move;
+CREATE TRIGGER rrs_rollup_deleted AFTER DELETE ON stock_move
+    REFERENCING OLD TABLE AS rrs_old
+    FOR EACH STATEMENT EXECUTE FUNCTION rrs_rollup_moves_deleted();
+ALTER TABLE stock_move ENABLE ALWAYS TRIGGER rrs_rollup_deleted;

@@ -1,0 +1,355 @@
+"""Sales and stock rollups: the SQL that keeps them equal to Odoo's done moves.
+
+What it is: two tables the analysis reads instead of ``stock_move``:
+``rrs_stock_daily`` (day x product x internal location: units sold,
+returned, received, transferred, scrapped, counted up and down, the day's net
+change, closing on-hand, sales at list price and at cost) and
+``rrs_sales_hourly`` (hour x store: units and value sold and returned, for
+the intraday view and the hour x weekday heatmap), plus the PL/pgSQL that
+fills them.
+
+How it works: statement-level triggers on ``stock_move`` (``AFTER INSERT`` /
+``UPDATE`` / ``DELETE`` with transition tables, enabled ``ALWAYS`` so they also
+fire while the journal writes with ``session_replication_role = replica``)
+hand the moves that became done, stopped being done, or changed a figure
+while done (date, product, locations, quantity, unit, scrap/inventory flags)
+to ``rrs_rollup_apply(added, removed)``. It adds the first and subtracts the
+second, per side of each move that is an internal location, then recomputes
+the closing on-hand of the touched (product, location) rows from the day
+before the earliest touched day (closing = running sum of the day's net
+change). So every writer of moves keeps the rollups current in its own
+transaction: the journal's ``INSERT``, Odoo's ORM (``_action_done`` writes
+``state = 'done'``), the history import re-dating its moves. A rebuild is the
+same function over every done move, chunk by chunk, on empty tables, so the
+two can only differ if the moves were changed behind the triggers' back.
+
+Days and hours are local time in the zone of the system parameter
+``retail_realtime_stock.rollup_timezone`` (default UTC). Values use the list
+price and the product's cost (``standard_price`` of the move's company) at
+the time the move is rolled up; a rebuild values every move at today's
+prices (docs/decisions/rollups.md).
+
+Caveats: the add-on creates the same objects from ``report/rrs_rollup.sql``;
+``tests/test_rollups.py`` requires that file to equal ``FUNCTIONS_DDL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+TIMEZONE_PARAMETER = "retail_realtime_stock.rollup_timezone"
+
+#: The counters of a daily row, in the order of ``rrs_rollup_lines``' columns.
+DAILY_COUNTERS = (
+    "qty_sold", "qty_returned", "qty_received", "qty_transfer_in", "qty_transfer_out",
+    "qty_scrapped", "qty_count_gain", "qty_count_loss", "qty_net", "value_sold",
+    "value_returned", "cost_sold", "value_count_diff", "value_scrapped",
+)
+HOURLY_COUNTERS = ("qty_sold", "qty_returned", "value_sold", "value_returned")
+
+DAILY_INDEXES = (
+    "CREATE UNIQUE INDEX rrs_stock_daily_key_uniq ON rrs_stock_daily "
+    "(product_id, location_id, day)",
+    "CREATE INDEX rrs_stock_daily_day_idx ON rrs_stock_daily (day, warehouse_id)",
+)
+HOURLY_INDEXES = (
+    "CREATE UNIQUE INDEX rrs_sales_hourly_key_uniq ON rrs_sales_hourly (warehouse_id, hour)",
+)
+
+_COUNTER_SUMS = ",\n           ".join(f"sum(l.{name})" for name in DAILY_COUNTERS)
+_HOURLY_SUMS = ",\n           ".join(f"sum(l.{name})" for name in HOURLY_COUNTERS)
+_ADD_DAILY = ",\n        ".join(f"{name} = t.{name} + EXCLUDED.{name}"
+                                for name in DAILY_COUNTERS)
+_ADD_HOURLY = ",\n        ".join(f"{name} = t.{name} + EXCLUDED.{name}"
+                                 for name in HOURLY_COUNTERS)
+_DAILY_ZERO = " AND ".join(f"t.{name} = 0" for name in DAILY_COUNTERS)
+_HOURLY_ZERO = " AND ".join(f"t.{name} = 0" for name in HOURLY_COUNTERS)
+
+#: Compared while done: a change of any of these moves the move's figures.
+_FIGURES = ("date", "product_id", "location_id", "location_dest_id", "company_id",
+            "quantity", "product_uom", "scrapped", "is_inventory")
+_CHANGED = " OR ".join(f"o.{name} IS DISTINCT FROM n.{name}" for name in _FIGURES)
+
+FUNCTIONS_DDL = f"""
+CREATE OR REPLACE FUNCTION rrs_rollup_lines(added stock_move[], removed stock_move[])
+RETURNS TABLE (local_at timestamp, product_id integer, location_id integer,
+               warehouse_id integer, company_id integer, qty_sold numeric,
+               qty_returned numeric, qty_received numeric, qty_transfer_in numeric,
+               qty_transfer_out numeric, qty_scrapped numeric, qty_count_gain numeric,
+               qty_count_loss numeric, qty_net numeric, value_sold numeric,
+               value_returned numeric, cost_sold numeric, value_count_diff numeric,
+               value_scrapped numeric)
+LANGUAGE sql STABLE AS $rrs$
+    -- Each done move seen from each internal location it touches: direction +1 into
+    -- it, -1 out of it; what the other side is decides the counter it feeds.
+    WITH zone AS (
+        SELECT coalesce((SELECT value FROM ir_config_parameter
+                          WHERE key = '{TIMEZONE_PARAMETER}'), 'UTC') AS name
+    ), moves AS (
+        SELECT 1 AS sign, m.* FROM unnest(added) AS m
+        UNION ALL
+        SELECT -1, m.* FROM unnest(removed) AS m
+    ), sides AS (
+        SELECT (m.date AT TIME ZONE 'UTC') AT TIME ZONE zone.name AS local_at,
+               m.product_id, m.company_id, here.id AS location_id, here.warehouse_id,
+               side.direction, other.usage AS other_usage,
+               coalesce(m.scrapped, false) OR coalesce(other.scrap_location, false) AS scrap,
+               m.sign * CASE WHEN m.product_uom = t.uom_id THEN m.quantity
+                             ELSE m.quantity / unit.factor * product_unit.factor END AS qty,
+               coalesce(t.list_price, 0) AS list_price,
+               coalesce((p.standard_price ->> m.company_id::text)::numeric, 0) AS cost
+          FROM moves m
+          CROSS JOIN zone
+          CROSS JOIN LATERAL (VALUES (m.location_dest_id, 1, m.location_id),
+                                     (m.location_id, -1, m.location_dest_id))
+                     AS side(location_id, direction, other_id)
+          JOIN stock_location here ON here.id = side.location_id AND here.usage = 'internal'
+          JOIN stock_location other ON other.id = side.other_id
+          JOIN product_product p ON p.id = m.product_id
+          JOIN product_template t ON t.id = p.product_tmpl_id
+          JOIN uom_uom unit ON unit.id = m.product_uom
+          JOIN uom_uom product_unit ON product_unit.id = t.uom_id
+    ), flows AS (
+        SELECT s.*,
+               CASE WHEN other_usage = 'customer' AND direction < 0 THEN qty ELSE 0 END
+                   AS sold,
+               CASE WHEN other_usage = 'customer' AND direction > 0 THEN qty ELSE 0 END
+                   AS returned,
+               CASE WHEN other_usage = 'inventory' AND scrap THEN -direction * qty ELSE 0 END
+                   AS scrapped,
+               CASE WHEN other_usage = 'inventory' AND NOT scrap AND direction > 0
+                    THEN qty ELSE 0 END AS gain,
+               CASE WHEN other_usage = 'inventory' AND NOT scrap AND direction < 0
+                    THEN qty ELSE 0 END AS loss
+          FROM sides s
+    )
+    SELECT local_at, product_id, location_id, warehouse_id, company_id,
+           sold, returned,
+           CASE WHEN other_usage = 'supplier' THEN direction * qty ELSE 0 END,
+           CASE WHEN other_usage IN ('internal', 'transit') AND direction > 0
+                THEN qty ELSE 0 END,
+           CASE WHEN other_usage IN ('internal', 'transit') AND direction < 0
+                THEN qty ELSE 0 END,
+           scrapped, gain, loss, direction * qty,
+           sold * list_price, returned * list_price, (sold - returned) * cost,
+           (gain - loss) * cost, scrapped * cost
+      FROM flows
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_apply(added stock_move[], removed stock_move[])
+RETURNS void LANGUAGE plpgsql AS $rrs$
+DECLARE
+    touched_products integer[];
+    touched_locations integer[];
+    touched_days date[];
+    touched_hours integer[];
+BEGIN
+    IF cardinality(added) + cardinality(removed) = 0 THEN
+        RETURN;
+    END IF;
+    WITH up AS (
+        INSERT INTO rrs_stock_daily AS t (day, product_id, location_id, warehouse_id,
+                                          company_id, {", ".join(DAILY_COUNTERS)})
+        SELECT l.local_at::date, l.product_id, l.location_id, min(l.warehouse_id),
+               min(l.company_id),
+           {_COUNTER_SUMS}
+          FROM rrs_rollup_lines(added, removed) l
+         GROUP BY 1, 2, 3
+        ON CONFLICT (product_id, location_id, day) DO UPDATE SET
+        {_ADD_DAILY}
+        RETURNING t.product_id, t.location_id, t.day
+    )
+    SELECT array_agg(up.product_id), array_agg(up.location_id), array_agg(up.day)
+      INTO touched_products, touched_locations, touched_days
+      FROM up;
+    IF touched_days IS NULL THEN
+        RETURN;  -- no internal location touched
+    END IF;
+    -- A retraction that leaves a day with no movement leaves no row (as a rebuild).
+    DELETE FROM rrs_stock_daily t
+     USING unnest(touched_products, touched_locations, touched_days) AS k(p, l, d)
+     WHERE t.product_id = k.p AND t.location_id = k.l AND t.day = k.d AND {_DAILY_ZERO};
+    -- Closing on-hand: running sum of the net change from the earliest touched day on.
+    WITH keys AS (
+        SELECT k.p, k.l, min(k.d) AS since
+          FROM unnest(touched_products, touched_locations, touched_days) AS k(p, l, d)
+         GROUP BY 1, 2
+    ), opening AS (
+        SELECT keys.*, coalesce((SELECT b.closing_qty FROM rrs_stock_daily b
+                                  WHERE b.product_id = keys.p AND b.location_id = keys.l
+                                    AND b.day < keys.since
+                                  ORDER BY b.day DESC LIMIT 1), 0) AS quantity
+          FROM keys
+    ), running AS (
+        SELECT r.id, o.quantity + sum(r.qty_net) OVER (PARTITION BY r.product_id,
+                                                       r.location_id ORDER BY r.day) AS closing
+          FROM opening o
+          JOIN rrs_stock_daily r
+            ON r.product_id = o.p AND r.location_id = o.l AND r.day >= o.since
+    )
+    UPDATE rrs_stock_daily t SET closing_qty = running.closing
+      FROM running
+     WHERE t.id = running.id AND t.closing_qty IS DISTINCT FROM running.closing;
+
+    WITH up AS (
+        INSERT INTO rrs_sales_hourly AS t (hour, warehouse_id, company_id,
+                                           {", ".join(HOURLY_COUNTERS)})
+        SELECT date_trunc('hour', l.local_at), l.warehouse_id, min(l.company_id),
+           {_HOURLY_SUMS}
+          FROM rrs_rollup_lines(added, removed) l
+         WHERE l.warehouse_id IS NOT NULL AND (l.qty_sold <> 0 OR l.qty_returned <> 0)
+         GROUP BY 1, 2
+        ON CONFLICT (warehouse_id, hour) DO UPDATE SET
+        {_ADD_HOURLY}
+        RETURNING t.id
+    )
+    SELECT array_agg(up.id) INTO touched_hours FROM up;
+    DELETE FROM rrs_sales_hourly t WHERE t.id = ANY(touched_hours) AND {_HOURLY_ZERO};
+END
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_moves_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    PERFORM rrs_rollup_apply(
+        ARRAY(SELECT n::stock_move FROM rrs_new n WHERE n.state = 'done'), '{{}}');
+    RETURN NULL;
+END
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_moves_updated() RETURNS trigger
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    PERFORM rrs_rollup_apply(
+        ARRAY(SELECT n::stock_move FROM rrs_new n JOIN rrs_old o ON o.id = n.id
+               WHERE n.state = 'done' AND (o.state IS DISTINCT FROM 'done' OR {_CHANGED})),
+        ARRAY(SELECT o::stock_move FROM rrs_old o JOIN rrs_new n ON n.id = o.id
+               WHERE o.state = 'done' AND (n.state IS DISTINCT FROM 'done' OR {_CHANGED})));
+    RETURN NULL;
+END
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_moves_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    PERFORM rrs_rollup_apply('{{}}',
+                             ARRAY(SELECT o::stock_move FROM rrs_old o WHERE o.state = 'done'));
+    RETURN NULL;
+END
+$rrs$;
+
+DROP TRIGGER IF EXISTS rrs_rollup_inserted ON stock_move;
+CREATE TRIGGER rrs_rollup_inserted AFTER INSERT ON stock_move
+    REFERENCING NEW TABLE AS rrs_new
+    FOR EACH STATEMENT EXECUTE FUNCTION rrs_rollup_moves_inserted();
+ALTER TABLE stock_move ENABLE ALWAYS TRIGGER rrs_rollup_inserted;
+
+DROP TRIGGER IF EXISTS rrs_rollup_updated ON stock_move;
+CREATE TRIGGER rrs_rollup_updated AFTER UPDATE ON stock_move
+    REFERENCING OLD TABLE AS rrs_old NEW TABLE AS rrs_new
+    FOR EACH STATEMENT EXECUTE FUNCTION rrs_rollup_moves_updated();
+ALTER TABLE stock_move ENABLE ALWAYS TRIGGER rrs_rollup_updated;
+
+DROP TRIGGER IF EXISTS rrs_rollup_deleted ON stock_move;
+CREATE TRIGGER rrs_rollup_deleted AFTER DELETE ON stock_move
+    REFERENCING OLD TABLE AS rrs_old
+    FOR EACH STATEMENT EXECUTE FUNCTION rrs_rollup_moves_deleted();
+ALTER TABLE stock_move ENABLE ALWAYS TRIGGER rrs_rollup_deleted;
+"""
+
+#: Dropped with the tables (``DROP TABLE`` leaves functions and triggers on stock_move).
+DROP_DDL = """
+DROP TRIGGER IF EXISTS rrs_rollup_inserted ON stock_move;
+DROP TRIGGER IF EXISTS rrs_rollup_updated ON stock_move;
+DROP TRIGGER IF EXISTS rrs_rollup_deleted ON stock_move;
+DROP FUNCTION IF EXISTS rrs_rollup_moves_inserted();
+DROP FUNCTION IF EXISTS rrs_rollup_moves_updated();
+DROP FUNCTION IF EXISTS rrs_rollup_moves_deleted();
+DROP FUNCTION IF EXISTS rrs_rollup_apply(stock_move[], stock_move[]);
+DROP FUNCTION IF EXISTS rrs_rollup_lines(stock_move[], stock_move[]);
+"""
+
+
+def set_timezone(cur, zone: str) -> None:
+    """Local zone of the rollups' days and hours (an IANA name PostgreSQL knows)."""
+    cur.execute("SELECT now() AT TIME ZONE %s", (zone,))  # unknown zone: an error here
+    cur.execute("""
+        INSERT INTO ir_config_parameter (key, value, create_date, write_date)
+        VALUES (%(key)s, %(zone)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,
+                                        write_date = EXCLUDED.write_date""",
+                {"key": TIMEZONE_PARAMETER, "zone": zone})
+
+
+def timezone(cur) -> str:
+    cur.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (TIMEZONE_PARAMETER,))
+    row = cur.fetchone()
+    return row[0] if row else "UTC"
+
+
+def installed(cur) -> bool:
+    """True when the rollup triggers are on ``stock_move`` (the add-on or ``db init``)."""
+    cur.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'stock_move'::regclass "
+                "AND tgname LIKE 'rrs_rollup_%%'")
+    return cur.fetchone()[0] == 3
+
+
+def done_move_months(cur) -> list[date]:
+    """First day (UTC) of every month that holds a done move, oldest first."""
+    cur.execute("""SELECT DISTINCT date_trunc('month', date)::date FROM stock_move
+                    WHERE state = 'done' ORDER BY 1""")
+    return [row[0] for row in cur.fetchall()]
+
+
+def lock_and_empty(cur) -> None:
+    """Empty the rollups, holding them until commit: the journal's trigger waits, and
+    readers keep seeing the old rows until the rebuild commits."""
+    cur.execute("LOCK TABLE rrs_stock_daily, rrs_sales_hourly IN ACCESS EXCLUSIVE MODE")
+    cur.execute("TRUNCATE rrs_stock_daily, rrs_sales_hourly RESTART IDENTITY")
+
+
+def roll_up_month(cur, month: date) -> int:
+    """Add the done moves dated in ``month`` (UTC); returns how many."""
+    cur.execute("""
+        WITH moves AS (
+            SELECT ARRAY(SELECT m FROM stock_move m
+                          WHERE m.state = 'done' AND m.date >= %(month)s
+                            AND m.date < %(month)s + interval '1 month'
+                          ORDER BY m.id) AS added)
+        SELECT rrs_rollup_apply(added, '{}'), cardinality(added) FROM moves""",
+                {"month": month})
+    return cur.fetchone()[1]
+
+
+def rebuild(cur, progress: Callable[[date, int], None] | None = None) -> int:
+    """Recompute both rollups from every done move in the caller's transaction; returns
+    the number of moves. ``progress(month, moves)`` is called after each month."""
+    lock_and_empty(cur)
+    total = 0
+    for month in done_move_months(cur):
+        moves = roll_up_month(cur, month)
+        total += moves
+        if progress:
+            progress(month, moves)
+    return total
+
+
+def daily_rows(cur) -> Iterator[tuple]:
+    """Every daily row without its id, in key order (comparisons, tests)."""
+    cur.execute(f"""SELECT day, product_id, location_id, warehouse_id, company_id,
+                           {", ".join(DAILY_COUNTERS)}, closing_qty
+                      FROM rrs_stock_daily ORDER BY product_id, location_id, day""")
+    yield from cur
+
+
+def hourly_rows(cur) -> Iterator[tuple]:
+    cur.execute(f"""SELECT hour, warehouse_id, company_id, {", ".join(HOURLY_COUNTERS)}
+                      FROM rrs_sales_hourly ORDER BY warehouse_id, hour""")
+    yield from cur
+
+
+def row_counts(cur) -> tuple[int, int]:
+    cur.execute("SELECT (SELECT count(*) FROM rrs_stock_daily), "
+                "(SELECT count(*) FROM rrs_sales_hourly)")
+    return cur.fetchone()
