@@ -1,18 +1,24 @@
 """``rtstock demo``: the whole product on one machine, no Odoo needed.
 
-What it is: an embedded PostgreSQL with the own Odoo-compatible schema and a
-demo chain (or ``--dsn`` an existing Odoo database), the ingest service on
-loopback, store scanners simulated over HTTP, and a live terminal table of
-throughput and of the stock changes the bus announces.
+What it is: an embedded PostgreSQL with the genuine Odoo 18 database (the own
+Odoo-compatible schema where ``shared/odoo18`` is absent) holding a real year
+of sales, imported once and then restored from a cache
+(``ingest_core.demo_history``), or ``--dsn`` an existing Odoo database; the
+ingest service on loopback, store scanners simulated over HTTP selling the
+history's products, and a live terminal table of throughput and of the stock
+changes the bus announces.
 
 How it works: the database and ingest run in this process (ingest in a
 uvicorn thread); each simulated scanner is an asyncio task posting batches
-drawn from the seeded store-day profiles of ``hardware.simulators``. The
+drawn from the seeded store-day profiles of ``hardware.simulators``, its
+barcodes relabelled to the history's best sellers (``HistoryState.relabel``). The
 table reads ``bus_bus`` (what Odoo's web client would receive) through the
 ingest's own SQL module, and the counters from the ingest's replies.
 
 Caveats: the demo database lives in a temp dir and is removed on exit
-unless ``--keep`` is given; Ctrl-C stops everything cleanly.
+unless ``--keep`` is given; Ctrl-C stops everything cleanly. The first run
+imports the history (minutes, with a progress bar); ``--no-history`` starts
+without it, ``--rebuild-history`` imports it again.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import secrets
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import psycopg2
@@ -35,10 +41,10 @@ from rich.table import Table
 
 from hardware.simulators import profiles
 from ingest_core.config import Settings
+from ingest_core.demo_history import HistoryOptions, HistoryState, banner, prepare
 from ingest_core.devices import provision
-from ingest_core.odoo import sql, templates
+from ingest_core.odoo import sql
 from ingest_core.odoo.check import check
-from ingest_core.pgembed import EmbeddedPostgres
 
 STORES = ((2, 18, "S01"), (2, 18, "S01"), (3, 24, "S02"))
 
@@ -54,6 +60,7 @@ class DemoOptions:
     profile: str = "black_friday"
     seed: int = 1
     keep: bool = False
+    history: HistoryOptions = field(default_factory=HistoryOptions)
 
 
 def _provision(dsn: str, scanners: int) -> list[tuple[str, str]]:
@@ -96,7 +103,7 @@ class _Stats:
 
 
 async def _scanner(url: str, token: str, options: DemoOptions, number: int, stats: _Stats,
-                   stop: asyncio.Event) -> None:
+                   stop: asyncio.Event, relabel: dict[str, str]) -> None:
     per_scanner = options.rate / options.scanners
     reads = profiles.generate(options.profile, options.seed + number, 10**9,
                               rate_per_s=per_scanner)
@@ -110,7 +117,8 @@ async def _scanner(url: str, token: str, options: DemoOptions, number: int, stat
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), wait)
-            body = {"reads": [{"key": f"demo-{number}-{next(keys)}", "code": r.code,
+            body = {"reads": [{"key": f"demo-{number}-{next(keys)}",
+                               "code": relabel.get(r.code, r.code),
                                "op": r.op, "qty": r.qty} for r in batch]}
             sent = time.monotonic()
             while not stop.is_set():
@@ -144,7 +152,7 @@ def _bus_reader(dsn: str, stats: _Stats, names: dict[int, str], stop: threading.
         connection.close()
 
 
-def _render(stats: _Stats, url: str, devices: int) -> Group:
+def _render(stats: _Stats, url: str, devices: int, history: str) -> Group:
     summary = Table(title=f"rtstock demo - ingest at {url} (API docs: {url}/docs)",
                     show_header=True)
     for column in ("reads/s (5 s)", "applied", "duplicate", "rejected", "ack p99 ms",
@@ -161,30 +169,40 @@ def _render(stats: _Stats, url: str, devices: int) -> Group:
     for name, location, warehouse, quantity in stats.changes:
         changes.add_row(name, str(location), str(warehouse), f"{quantity:g}")
     reasons = ", ".join(f"{r}: {n}" for r, n in stats.reasons.most_common(4)) or "none"
-    return Group(summary, changes, f"Rejected reads by reason (kept in quarantine): {reasons}")
+    return Group(history, summary, changes,
+                 f"Rejected reads by reason (kept in quarantine): {reasons}")
 
 
 def run_demo(options: DemoOptions, console: Console | None = None) -> int:
+    console = console or Console()
+    if options.dsn:
+        connection = psycopg2.connect(options.dsn)
+        report = check(connection)
+        connection.close()
+        if report.exit_code != 0:
+            console.print(f"[red]{options.dsn!r} is not ready (rtstock db check exit "
+                          f"{report.exit_code}); run `rtstock db check --dsn ...`[/red]")
+            return 2
+        history = HistoryState(message="no sales history loaded by the demo (--dsn: "
+                                       "`rtstock history import` loads it)")
+        return _run(options.dsn, history, options, console)
+    console.print("Starting an embedded PostgreSQL with the demo chain...")
+    server_pg, dsn, history = prepare(options.history, console)
+    try:
+        console.print(f"Database: {history.schema}.\n{banner(history)}")
+        return _run(dsn, history, options, console)
+    finally:
+        server_pg.stop(remove=not options.keep)
+        if options.keep:
+            console.print(f"Kept the database's cluster in {server_pg.datadir}")
+
+
+def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console) -> int:
+    """Ingest, bus reader and scanners against ``dsn`` until the duration or Ctrl-C."""
     import uvicorn
 
     from ingest_core.server import create_app
 
-    console = console or Console()
-    server_pg = None
-    if options.dsn:
-        dsn = options.dsn
-        connection = psycopg2.connect(dsn)
-        report = check(connection)
-        connection.close()
-        if report.exit_code != 0:
-            console.print(f"[red]{dsn!r} is not ready (rtstock db check exit "
-                          f"{report.exit_code}); run `rtstock db check --dsn ...`[/red]")
-            return 2
-    else:
-        console.print("Starting an embedded PostgreSQL with the demo chain...")
-        server_pg = EmbeddedPostgres().start()
-        templates.build_own(server_pg, "rtstock_demo")
-        dsn = server_pg.dsn("rtstock_demo")
     devices = _provision(dsn, options.scanners)
     connection = psycopg2.connect(dsn)
     with connection.cursor() as cur:
@@ -206,24 +224,8 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     stats, stop_bus = _Stats(), threading.Event()
     bus = threading.Thread(target=_bus_reader, args=(dsn, stats, names, stop_bus), daemon=True)
     bus.start()
-
-    async def simulate() -> None:
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(_scanner(url, token, options, n, stats, stop))
-                 for n, (_name, token) in enumerate(devices)]
-        deadline = time.monotonic() + options.duration if options.duration else None
-        try:
-            with Live(_render(stats, url, len(devices)), console=console,
-                      refresh_per_second=4) as live:
-                while deadline is None or time.monotonic() < deadline:
-                    await asyncio.sleep(0.25)
-                    live.update(_render(stats, url, len(devices)))
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
     try:
-        asyncio.run(simulate())
+        asyncio.run(_simulate(url, devices, options, stats, history, console))
     except KeyboardInterrupt:
         console.print("Stopping...")
     finally:
@@ -231,10 +233,26 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         server.should_exit = True
         thread.join(30)
         bus.join(5)
-        if server_pg is not None:
-            server_pg.stop(remove=not options.keep)
     applied = stats.fates["applied"]
     console.print()
     console.print(f"Done: {applied:,} reads applied, {stats.fates['duplicate']:,} duplicates, "
                   f"{stats.fates['rejected']:,} rejected.")
     return 0 if applied else 1
+
+
+async def _simulate(url: str, devices: list[tuple[str, str]], options: DemoOptions,
+                    stats: _Stats, history: HistoryState, console: Console) -> None:
+    stop = asyncio.Event()
+    relabel = history.relabel()
+    tasks = [asyncio.create_task(_scanner(url, token, options, n, stats, stop, relabel))
+             for n, (_name, token) in enumerate(devices)]
+    deadline = time.monotonic() + options.duration if options.duration else None
+    try:
+        with Live(_render(stats, url, len(devices), banner(history)), console=console,
+                  refresh_per_second=4) as live:
+            while deadline is None or time.monotonic() < deadline:
+                await asyncio.sleep(0.25)
+                live.update(_render(stats, url, len(devices), banner(history)))
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)

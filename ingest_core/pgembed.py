@@ -120,6 +120,27 @@ class EmbeddedPostgres:
         if self._own_dir if remove is None else remove:
             shutil.rmtree(self.base, ignore_errors=True)
 
+    def save_data(self, target: Path) -> None:
+        """Copy the data directory of this *stopped* server to ``target`` (a cache).
+
+        A cleanly stopped cluster is consistent on disk (its last checkpoint is
+        the shutdown); ``cp -a`` keeps the owner and modes PostgreSQL insists on.
+        """
+        if (self.datadir / "postmaster.pid").exists():
+            raise EmbeddedPostgresError("save_data needs a stopped server")
+        _copy_tree(self.datadir, target)
+
+    def load_data(self, source: Path) -> None:
+        """Start from a copy of ``source`` (made by ``save_data``) instead of ``initdb``;
+        call before ``start``."""
+        if (self.datadir / "PG_VERSION").exists():
+            raise EmbeddedPostgresError(f"{self.datadir} already holds a cluster")
+        self.base.mkdir(parents=True, exist_ok=True)
+        _copy_tree(source, self.datadir)
+        if self._as_postgres:
+            subprocess.run(["chown", "-R", "postgres:", str(self.datadir)], check=True)
+        os.chmod(self.datadir, 0o700)
+
     def preallocate_wal(self, megabytes: int) -> int:
         """Leave ``megabytes`` of recycled WAL segments ahead of the insert position; returns
         how many segment files ``pg_wal`` then holds.
@@ -172,3 +193,19 @@ class EmbeddedPostgres:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def major_version() -> str:
+    """Major version of the server binaries (a data directory is only good for that one)."""
+    result = subprocess.run([str(find_bindir() / "postgres"), "--version"],
+                            capture_output=True, text=True, check=True)
+    return result.stdout.split()[-1].split(".")[0]
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    """``cp -a`` (reflinks where the file system has them): a data directory is GBs, and
+    ``cp`` keeps owners, modes and sparse files as PostgreSQL left them."""
+    result = subprocess.run(["cp", "-a", "--reflink=auto", str(source), str(target)],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise EmbeddedPostgresError(f"copying {source} failed: {result.stderr.strip()}")

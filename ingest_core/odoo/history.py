@@ -66,11 +66,18 @@ def _copy_row(cur, table: str, model_id: int, overrides: dict[str, str], source:
     return dict(cur.fetchall())
 
 
+#: A created product's barcode: its stock code, as the shop's shelf labels (Code 128) carry
+#: it, so live scans can sell it; none where another product already has that barcode.
+_LABEL = ("CASE WHEN EXISTS (SELECT 1 FROM product_product b WHERE b.barcode = n.code) "
+          "THEN NULL ELSE n.code END")
+
+
 def copy_products(cur, codes: Sequence[str], names: Sequence[str], prices: Sequence[float],
                   cost_share: float, user_id: int) -> dict[str, int]:
     """One product (template + variant) per code, each a copy of the first storable,
-    untracked product with its code, name, list price and cost (``cost_share`` of the
-    price, per company where the model has a cost); returns code -> product id."""
+    untracked product with its code, name, list price, cost (``cost_share`` of the
+    price, per company where the model has a cost) and barcode (``_LABEL``); returns
+    code -> product id."""
     cur.execute("""SELECT p.id, t.id FROM product_product p
                      JOIN product_template t ON t.id = p.product_tmpl_id
                     WHERE coalesce(t.is_storable, t.type = 'product') AND t.tracking = 'none'
@@ -90,7 +97,7 @@ def copy_products(cur, codes: Sequence[str], names: Sequence[str], prices: Seque
         {**params, "names": list(names), "prices": list(prices)})
     return _copy_row(
         cur, "product_product", model_product,
-        {**own, "product_tmpl_id": "n.template", "barcode": "NULL",
+        {**own, "product_tmpl_id": "n.template", "barcode": _LABEL,
          "standard_price": "(SELECT jsonb_object_agg(k, round(n.price * %(share)s, 2))"
                            " FROM jsonb_object_keys(m.standard_price) k)"},
         "unnest(%(codes)s::varchar[], %(templates)s::int[], %(prices)s::numeric[])"
