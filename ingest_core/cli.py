@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, str] = {
     "journal": "run the journal (committed events -> done moves) on its own",
     "history": "import a real year of retail sales (UCI Online Retail) as past Odoo sales",
     "rollup": "rebuild the sales and stock rollups from Odoo's done moves",
+    "report": "sales, stock, count and shrink reports (PDF, XLSX, HTML) from the rollups",
 }
 
 EXIT_NOT_AVAILABLE = 3
