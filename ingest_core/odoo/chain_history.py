@@ -1,0 +1,436 @@
+"""A generated year of a retail chain's sales in the genuine Odoo 18 schema (benchmarks).
+
+What it is: ``generate()`` adds to an Odoo 18 database (the dump of
+``shared/odoo18`` with the add-on's tables) ``stores`` stores, ``skus``
+products in ``CATEGORIES`` categories and ``days`` days of done sale moves,
+so that ``rtstock bench analysis`` can compare the rollups with Odoo's own
+Moves Analysis at chain scale. Nothing here is typed in: rows are copies of the
+dump's own rows and the moves come from ``generate_series``.
+
+How it works:
+
+- a store is a copy of warehouse S01 (the row of ``stock_warehouse``) with a
+  copy of its view location and its ``lot_stock`` location; the rest of a
+  warehouse (input/output locations, routes, picking types) is not needed by
+  any figure and still points to S01's;
+- a product is a copy of the first storable product (template + variant), with
+  its category, list price, cost (``standard_price`` per company, 55-70 % of
+  the price) and an EAN-13 so that the fast path can scan it;
+- demand: the product of popularity rank ``k`` sells ``SCALE / k`` (Zipf, s = 1)
+  events a day in an average store on an average weekday, times the store's
+  size (0.6-1.4), times the weekday's factor (``WEEKDAY``: Saturday busiest), times
+  noise (0.75-1.25); the events of a product in a store on a day are
+  ``floor(expected + random())`` (so a product expected 0.3 times a day sells on
+  about 30 % of days). ``SCALE`` is set so that the chain sells ``events``
+  events in all (30 M for 20 x 5 000 x 365);
+- each event is one unit scanned at a till; as the journal folds a store's
+  events of a product into moves, the history has one done move
+  store/Stock -> Customers per product x store x day with the day's events as
+  quantity, at an hour between 09:00 and 21:00;
+- an opening inventory move per product x store on the day before the first
+  (1.5 x the expected demand of the period + 3), so on-hand never goes negative;
+- the moves go in one day a statement with the rollup triggers enabled: the
+  rollups are built by the same ``rrs_rollup_apply`` the journal's inserts
+  fire. Odoo's secondary indexes on ``stock_move`` are dropped during the load
+  and created again after it (as a restore does), and foreign keys are not
+  checked row by row (``session_replication_role = replica``, as the journal;
+  every referenced row is one this module just made or read).
+
+Caveats: no pickings and no move lines (Odoo's Moves Analysis reads
+``stock_move`` only); the real journal writes one move per product and store
+per journal run (every 400 ms), i.e. about one move per event for all but the
+best sellers: a real ``stock_move`` of this chain would have ~2.7 x the rows
+generated here, so the measured speed-ups of the rollups are lower bounds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from ingest_core.gs1 import gtin_check_digit
+from ingest_core.odoo import rollup
+
+#: Product categories, under the dump's root category "Retail".
+CATEGORIES = ("Bakery", "Beverages", "Dairy", "Frozen", "Grocery", "Household",
+              "Personal care", "Produce", "Snacks", "Stationery")
+
+#: Sales factor per ISO weekday (Monday first), mean 1.
+WEEKDAY = (0.85, 0.9, 0.95, 1.0, 1.15, 1.35, 0.8)
+
+#: Company prefix of the generated products' EAN-13 (the dump's own use 4012345).
+BARCODE_PREFIX = "4099999"
+
+#: Where the generator records what it made (benchmarks read it back).
+MARKER_PARAMETER = "rtstock.bench.chain_history"
+
+
+@dataclass(frozen=True)
+class ChainSize:
+    stores: int = 20
+    skus: int = 5000
+    days: int = 365
+    #: sale events in all; ``None``: 30 M scaled by stores x skus x days.
+    events: int | None = None
+
+    @property
+    def target_events(self) -> int:
+        if self.events is not None:
+            return self.events
+        return round(30_000_000 * self.stores * self.skus * self.days / (20 * 5000 * 365))
+
+    def key(self) -> str:
+        return f"s{self.stores}-p{self.skus}-d{self.days}-e{self.target_events}"
+
+
+def barcode(index: int) -> str:
+    body = f"{BARCODE_PREFIX}{index:05d}"
+    return body + str(gtin_check_digit(body))
+
+
+def _columns(cur, table: str) -> list[str]:
+    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "AND table_schema = current_schema() AND column_name <> 'id' "
+                "ORDER BY ordinal_position", (table,))
+    return [row[0] for row in cur.fetchall()]
+
+
+def _copy(cur, table: str, model_id: int, overrides: dict[str, str], source: str,
+          params: dict, key: str) -> dict:
+    """Copies of row ``model_id`` of ``table``, one per row of ``source`` (an SQL set
+    named ``n``), every column the model's but ``overrides``; returns column ``key`` of
+    each copy -> its id (RETURNING need not follow the rows' order)."""
+    columns = _columns(cur, table)
+    cur.execute(f"""
+        INSERT INTO {table} ({', '.join(columns)})
+        SELECT {', '.join(overrides.get(c, f'm.{c}') for c in columns)}
+          FROM {table} m, {source}
+         WHERE m.id = %(model)s
+        RETURNING {key}, id""", {**params, "model": model_id})
+    return dict(cur.fetchall())
+
+
+def _model_store(cur) -> tuple[int, int, int]:
+    """(warehouse, view location, stock location) of the first store of the dump."""
+    cur.execute("""SELECT id, view_location_id, lot_stock_id FROM stock_warehouse
+                    WHERE code = 'S01' UNION ALL
+                   (SELECT id, view_location_id, lot_stock_id FROM stock_warehouse
+                     ORDER BY id DESC LIMIT 1) LIMIT 1""")
+    return cur.fetchone()
+
+
+def make_stores(cur, count: int) -> list[tuple[int, int]]:
+    """``count`` stores C001.. as copies of S01; returns (warehouse, stock location)."""
+    warehouse, view, stock = _model_store(cur)
+    codes = [f"C{n:03d}" for n in range(1, count + 1)]
+    source = "unnest(%(codes)s::varchar[]) WITH ORDINALITY AS n(code, ordinality)"
+    params = {"codes": codes}
+    views = _copy(cur, "stock_location", view, {
+        "name": "n.code", "complete_name": "n.code", "warehouse_id": "NULL",
+        "barcode": "NULL"}, source, params, "complete_name")
+    views = [views[code] for code in codes]
+    stocks = _copy(cur, "stock_location", stock, {
+        "location_id": "(%(views)s::int[])[n.ordinality]",
+        "complete_name": "n.code || '/Stock'", "warehouse_id": "NULL",
+        "barcode": "n.code || 'STOCK'"}, source, {**params, "views": views}, "complete_name")
+    stocks = [stocks[f"{code}/Stock"] for code in codes]
+    warehouses = _copy(cur, "stock_warehouse", warehouse, {
+        "name": "'Chain store ' || n.code", "code": "n.code",
+        "view_location_id": "(%(views)s::int[])[n.ordinality]",
+        "lot_stock_id": "(%(stocks)s::int[])[n.ordinality]"},
+        source, {**params, "views": views, "stocks": stocks}, "code")
+    warehouses = [warehouses[code] for code in codes]
+    cur.execute("""
+        UPDATE stock_location l SET warehouse_id = k.warehouse,
+               parent_path = CASE WHEN l.id = k.view THEN '1/' || k.view || '/'
+                                  ELSE '1/' || k.view || '/' || k.stock || '/' END
+          FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(warehouse, view, stock)
+         WHERE l.id IN (k.view, k.stock)""", (warehouses, views, stocks))
+    return list(zip(warehouses, stocks, strict=True))
+
+
+def make_categories(cur) -> list[int]:
+    cur.execute("SELECT id, parent_path FROM product_category WHERE parent_id IS NULL "
+                "ORDER BY (name = 'Retail') DESC, id LIMIT 1")
+    root, root_path = cur.fetchone()
+    cur.execute("""
+        INSERT INTO product_category (name, complete_name, parent_id, create_date, write_date)
+        SELECT n, r.complete_name || ' / ' || n, r.id, now(), now()
+          FROM unnest(%s::varchar[]) n, product_category r WHERE r.id = %s
+        RETURNING id""", (list(CATEGORIES), root))
+    ids = [row[0] for row in cur.fetchall()]
+    cur.execute("UPDATE product_category SET parent_path = %s || id || '/' WHERE id = ANY(%s)",
+                (root_path, ids))
+    return ids
+
+
+def make_products(cur, count: int, categories: list[int]) -> list[int]:
+    """``count`` products CH00001.. (rank = popularity), in id order."""
+    cur.execute("""SELECT p.id, t.id FROM product_product p
+                     JOIN product_template t ON t.id = p.product_tmpl_id
+                    WHERE coalesce(t.is_storable, t.type = 'product') AND t.tracking = 'none'
+                      AND coalesce(p.active, true) ORDER BY p.id LIMIT 1""")
+    model_product, model_template = cur.fetchone()
+    codes = [f"CH{n:05d}" for n in range(1, count + 1)]
+    source = ("unnest(%(codes)s::varchar[]) WITH ORDINALITY AS n(code, ordinality)")
+    params = {"codes": codes, "categories": categories}
+    # Prices 1.50-25.00, spread over ranks by a hash; cost 55-70 % of the price.
+    price = "(1.5 + (hashint4(n.ordinality::int) & 1023) %% 236 / 10.0)::numeric"
+    templates = _copy(cur, "product_template", model_template, {
+        "name": "jsonb_build_object('en_US', 'Chain item ' || n.code)",
+        "default_code": "n.code", "list_price": price,
+        "categ_id": "(%(categories)s::int[])[1 + (n.ordinality - 1) %% "
+                    "cardinality(%(categories)s::int[])]",
+        "create_date": "now()", "write_date": "now()"}, source, params, "default_code")
+    templates = [templates[code] for code in codes]
+    products = _copy(cur, "product_product", model_product, {
+        "product_tmpl_id": "(%(templates)s::int[])[n.ordinality]",
+        "default_code": "n.code", "barcode": "(%(barcodes)s::varchar[])[n.ordinality]",
+        "standard_price": f"(SELECT jsonb_object_agg(k, round({price} * "
+                          "(0.55 + (hashint4(n.ordinality::int + 7) & 15) / 100.0), 2)) "
+                          "FROM jsonb_object_keys(m.standard_price) k)",
+        "create_date": "now()", "write_date": "now()"},
+        source, {**params, "templates": templates,
+                 "barcodes": [barcode(n) for n in range(1, count + 1)]}, "default_code")
+    return [products[code] for code in codes]
+
+
+_SECONDARY_INDEXES = """SELECT indexname, indexdef FROM pg_indexes
+                         WHERE tablename = %s AND indexname <> %s || '_pkey'"""
+
+
+def _drop_secondary_indexes(cur, table: str) -> list[str]:
+    """Drop the indexes of ``table`` but its primary key; returns their definitions."""
+    cur.execute(_SECONDARY_INDEXES, (table, table))
+    indexes = cur.fetchall()
+    for name, _definition in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in indexes]
+
+
+_ROLLUP_TRIGGERS = ("rrs_rollup_inserted", "rrs_rollup_updated", "rrs_rollup_deleted")
+
+#: The sale cells of the history: a row per product x store x day (``day``: offset from
+#: ``first``) that sold, with its events and the time its move is dated.
+_CELLS = """
+    SELECT d.day, p.rank, p.product_id, p.uom_id, s.warehouse_id, s.location_id,
+           floor(%(scale)s / p.rank * s.size * (%(weekday)s::float8[])[
+                     extract(isodow FROM %(first)s::date + d.day)]
+                 * (0.75 + random() / 2) + random())::int AS events,
+           (%(first)s::date + d.day) + interval '9 hours'
+               + make_interval(secs => (hashint4(p.product_id * 31 + s.warehouse_id) & 65535)
+                                       %% 43200) AS at
+      FROM generate_series(%(from_day)s, %(to_day)s) AS d(day)
+     CROSS JOIN rtstock_chain_product p
+     CROSS JOIN rtstock_chain_store s
+"""
+
+_MOVE_COLUMNS = """name, reference, product_id, product_uom, location_id, location_dest_id,
+    company_id, product_qty, product_uom_qty, quantity, sequence, priority, state,
+    procure_method, picked, propagate_cancel, additional, scrapped, is_inventory, date,
+    create_uid, create_date, write_uid, write_date"""
+
+_INSERT_SALE_MOVES = f"""
+    INSERT INTO stock_move ({_MOVE_COLUMNS})
+    SELECT 'Chain sales', 'CHAIN/' || c.warehouse_id || '/' || c.at::date, c.product_id,
+           c.uom_id, c.location_id, %(customers)s, %(company)s, c.events, c.events, c.events,
+           10, '0', 'done', 'make_to_stock', true, true, false, false, false, c.at,
+           1, now(), 1, now()
+      FROM ({{cells}}) c WHERE c.events > 0
+"""
+
+_OPENING = f"""
+    INSERT INTO stock_move ({_MOVE_COLUMNS})
+    SELECT 'Product Quantity Updated', 'Product Quantity Updated', p.product_id, p.uom_id,
+           %(inventory)s, s.location_id, %(company)s, q, q, q, 10, '0', 'done',
+           'make_to_stock', true, true, false, false, true,
+           %(first)s::date - 1 + interval '6 hours', 1, now(), 1, now()
+      FROM rtstock_chain_product p CROSS JOIN rtstock_chain_store s,
+           LATERAL (SELECT ceil(1.5 * %(scale)s / p.rank * s.size * %(days)s) + 3 AS q) o
+"""
+
+#: The daily rows ``rrs_rollup_apply`` makes of the generated moves, in one statement:
+#: the opening count gain and the sales (no returns, receipts or transfers here),
+#: closing = running sum of the net change. Values at today's list price and cost.
+_DAILY_ROWS = """
+    INSERT INTO rrs_stock_daily (day, product_id, location_id, warehouse_id, company_id,
+        qty_sold, qty_returned, qty_received, qty_transfer_in, qty_transfer_out,
+        qty_scrapped, qty_count_gain, qty_count_loss, qty_net, value_sold, value_returned,
+        cost_sold, value_count_diff, value_scrapped, closing_qty)
+    SELECT r.day, r.product_id, r.location_id, r.warehouse_id, %(company)s,
+           r.sold, 0, 0, 0, 0, 0, r.gain, 0, r.gain - r.sold, r.sold * price.list,
+           0, r.sold * price.cost, r.gain * price.cost, 0,
+           sum(r.gain - r.sold) OVER (PARTITION BY r.product_id, r.location_id
+                                      ORDER BY r.day)
+      FROM (SELECT ((m.date AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)::date AS day,
+                   m.product_id, m.location_dest_id AS location_id, s.warehouse_id,
+                   0 AS sold, m.quantity AS gain
+              FROM stock_move m JOIN rtstock_chain_store s ON s.location_id = m.location_dest_id
+             WHERE m.location_id = %(inventory)s
+            UNION ALL
+            SELECT ((c.at AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)::date, c.product_id,
+                   c.location_id, c.warehouse_id, c.events, 0
+              FROM rtstock_chain_sale c) r
+      JOIN LATERAL (SELECT coalesce(t.list_price, 0) AS list,
+                           coalesce((p.standard_price ->> %(company)s::text)::numeric, 0) AS cost
+                      FROM product_product p JOIN product_template t ON t.id = p.product_tmpl_id
+                     WHERE p.id = r.product_id) price ON true
+"""
+
+_HOURLY_ROWS = """
+    INSERT INTO rrs_sales_hourly (hour, warehouse_id, company_id, qty_sold, qty_returned,
+                                  value_sold, value_returned)
+    SELECT date_trunc('hour', (c.at AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s), c.warehouse_id,
+           %(company)s, sum(c.events), 0, sum(c.events * coalesce(t.list_price, 0)), 0
+      FROM rtstock_chain_sale c
+      JOIN product_product p ON p.id = c.product_id
+      JOIN product_template t ON t.id = p.product_tmpl_id
+     GROUP BY 1, 2
+"""
+
+
+def _staging(cur, size: ChainSize, stores: list[tuple[int, int]], products: list[int]) -> None:
+    cur.execute("""CREATE TEMP TABLE rtstock_chain_store AS
+                   SELECT k.warehouse_id, k.location_id,
+                          0.6 + 0.8 * (k.n - 1) / greatest(cardinality(%s::int[]) - 1, 1) AS size
+                     FROM unnest(%s::int[], %s::int[]) WITH ORDINALITY AS k(warehouse_id,
+                                                                            location_id, n)""",
+                ([w for w, _ in stores], [w for w, _ in stores], [s for _, s in stores]))
+    cur.execute("""CREATE TEMP TABLE rtstock_chain_product AS
+                   SELECT k.rank, k.product_id, t.uom_id
+                     FROM unnest(%s::int[]) WITH ORDINALITY AS k(product_id, rank)
+                     JOIN product_product p ON p.id = k.product_id
+                     JOIN product_template t ON t.id = p.product_tmpl_id""", (products,))
+
+
+def _scale(size: ChainSize) -> float:
+    """Daily events of rank 1 in an average store on an average weekday."""
+    harmonic = sum(1.0 / rank for rank in range(1, size.skus + 1))
+    # Store sizes average 1 and weekday factors average 1: the total is scale x H x S x D
+    # (plus the floor(x + random()) rounding, unbiased).
+    return size.target_events / (harmonic * size.stores * size.days)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._last, 1)
+        self._last = now
+
+
+def generate(connection, size: ChainSize, end: date,
+             progress: Callable[[str], None] | None = None) -> dict:
+    """Add the chain and its history ending on ``end`` (the last day of sales); returns
+    what it made and how long each stage took (seconds)."""
+    say = progress or (lambda _message: None)
+    clock = _Clock()
+    first = end - timedelta(days=size.days - 1)
+    with connection.cursor() as cur:
+        # A bulk load's session settings: sorts and hashes in memory, room for the
+        # index builds.
+        cur.execute("SET work_mem = '256MB'")
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        cur.execute("SELECT setseed(0.14)")
+        stores = make_stores(cur, size.stores)
+        products = make_products(cur, size.skus, make_categories(cur))
+        cur.execute("SELECT id FROM res_company ORDER BY id LIMIT 1")
+        company = cur.fetchone()[0]
+        cur.execute("SELECT id FROM stock_location WHERE usage = 'customer' ORDER BY id LIMIT 1")
+        customers = cur.fetchone()[0]
+        cur.execute("SELECT id FROM stock_location WHERE usage = 'inventory' "
+                    "AND NOT coalesce(scrap_location, false) ORDER BY id LIMIT 1")
+        inventory = cur.fetchone()[0]
+        _staging(cur, size, stores, products)
+        move_indexes = _drop_secondary_indexes(cur, "stock_move")
+        rollup_indexes = _drop_secondary_indexes(cur, "rrs_stock_daily")
+        for trigger in _ROLLUP_TRIGGERS:
+            cur.execute(f"ALTER TABLE stock_move DISABLE TRIGGER {trigger}")
+        cur.execute("SET session_replication_role = replica")
+        params = {"scale": _scale(size), "weekday": list(WEEKDAY), "first": first,
+                  "customers": customers, "company": company, "inventory": inventory,
+                  "days": size.days, "tz": rollup.timezone(cur),
+                  "from_day": 0, "to_day": size.days - 2}
+        clock.lap("chain_s")
+        cur.execute(_OPENING, params)
+        cur.execute(f"CREATE TEMP TABLE rtstock_chain_sale AS {_CELLS}", params)
+        cur.execute("DELETE FROM rtstock_chain_sale WHERE events <= 0")
+        cur.execute(_INSERT_SALE_MOVES.format(cells="SELECT * FROM rtstock_chain_sale"),
+                    params)
+        clock.lap("moves_s")
+        say(f"moves of {size.days - 1} days written; rollups next")
+        cur.execute(_DAILY_ROWS, params)
+        cur.execute(_HOURLY_ROWS, params)
+        for definition in rollup_indexes:
+            cur.execute(definition)
+        for trigger in _ROLLUP_TRIGGERS:
+            cur.execute(f"ALTER TABLE stock_move ENABLE ALWAYS TRIGGER {trigger}")
+        connection.commit()
+        clock.lap("rollups_set_based_s")
+        # The last day goes through the rollup triggers, as the journal's moves do.
+        last_day = {**params, "from_day": size.days - 1, "to_day": size.days - 1}
+        cur.execute(_INSERT_SALE_MOVES.format(cells=_CELLS), last_day)
+        last_day_moves = cur.rowcount
+        connection.commit()
+        clock.lap("last_day_through_triggers_s")
+        say(f"last day through the rollup triggers: {last_day_moves} moves in "
+            f"{clock.timings['last_day_through_triggers_s']} s; stock_move indexes next")
+        cur.execute("SET session_replication_role = origin")
+        for definition in move_indexes:
+            cur.execute(definition)
+        connection.commit()
+        clock.lap("stock_move_indexes_s")
+        cur.execute("""SELECT count(*), coalesce(sum(quantity), 0) FROM stock_move
+                        WHERE location_id = ANY(%s) AND location_dest_id = %s""",
+                    ([s for _, s in stores], customers))
+        moves, events = cur.fetchone()
+        made = {"size": asdict(size), "first_day": first.isoformat(),
+                "last_day": end.isoformat(), "stores": [w for w, _ in stores],
+                "store_locations": [s for _, s in stores], "products": len(products),
+                "product_ids": products, "sale_moves": moves, "sale_events": int(events),
+                "last_day_moves": last_day_moves}
+    connection.commit()
+    connection.autocommit = True
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    connection.autocommit = False
+    clock.lap("vacuum_analyze_s")
+    made["timings_s"] = clock.timings
+    return made
+
+
+def record(cur, made: dict) -> None:
+    import json
+
+    cur.execute("""INSERT INTO ir_config_parameter (key, value, create_date, write_date)
+                   VALUES (%s, %s, now(), now())
+                   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value""",
+                (MARKER_PARAMETER, json.dumps(made)))
+
+
+def recorded(cur) -> dict | None:
+    """What ``generate`` made in this database, if it ran to the end."""
+    import json
+
+    cur.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (MARKER_PARAMETER,))
+    row = cur.fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def sizes(cur) -> dict[str, int]:
+    """Bytes on disk (heap + indexes + TOAST) of ``stock_move`` and the two rollups."""
+    cur.execute("""SELECT pg_total_relation_size('stock_move'),
+                          pg_total_relation_size('rrs_stock_daily'),
+                          pg_total_relation_size('rrs_sales_hourly'),
+                          (SELECT count(*) FROM stock_move),
+                          (SELECT count(*) FROM rrs_stock_daily),
+                          (SELECT count(*) FROM rrs_sales_hourly)""")
+    move, daily, hourly, move_rows, daily_rows, hourly_rows = cur.fetchone()
+    return {"stock_move_bytes": move, "rrs_stock_daily_bytes": daily,
+            "rrs_sales_hourly_bytes": hourly, "stock_move_rows": move_rows,
+            "rrs_stock_daily_rows": daily_rows, "rrs_sales_hourly_rows": hourly_rows}
