@@ -6,7 +6,7 @@
 # A private PostgreSQL in .rtstock/report-samples/ gets the genuine Odoo 18 database
 # (../shared/odoo18) with the add-on's tables and `rtstock history import` of the year
 # (about three minutes, done once: the cluster is kept for the next run; delete the folder
-# to start over). Then `rtstock report` writes the PDFs and Debian's pdftoppm
+# to start over), rollups rebuilt in the shop's zone (Europe/London). Then `rtstock report` writes the PDFs and Debian's pdftoppm
 # (poppler-utils) turns their first pages into PNG.
 #
 # Usage: scripts/report_samples.sh [--only-db]   (--only-db: build the database and stop)
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import psycopg2
 
+from ingest_core.analysis.rebuild import rebuild
 from ingest_core.history import importer
 from ingest_core.journal import wait_drained
 from ingest_core.odoo import templates
@@ -47,6 +48,12 @@ try:
         wait_drained(dsn, 120)
         print(importer.table(report.as_dict()), flush=True)
         marker.write_text("done\n")
+    rebuilt = base / "rebuilt-Europe-London"
+    if not rebuilt.exists():
+        # days and hours in the shop's time (docs/decisions/rollups.md, "Local time")
+        print("rebuilding the rollups in Europe/London...", flush=True)
+        rebuild(dsn, "Europe/London")
+        rebuilt.write_text("done\n")
     if "--only-db" in sys.argv[1:]:
         print(f"database ready: {dsn}")
         sys.exit(0)

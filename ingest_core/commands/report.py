@@ -108,7 +108,8 @@ def _make(args: argparse.Namespace, output_format: str) -> int:
             scope = figures.Scope(args.since, args.until,
                                   {ident: code for ident, code, _name in stores})
             report = build.build(cur, args.kind, scope,
-                                 build.Options(args.dead_days, args.tolerance, args.top))
+                                 build.Options(args.dead_days, args.tolerance, args.top),
+                                 all_stores=codes is None)
     finally:
         connection.close()
     writer = {"pdf": pdf.write, "xlsx": xlsx.write, "html": html.write}[output_format]

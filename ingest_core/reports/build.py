@@ -38,10 +38,12 @@ class Options:
     top: int = 25
 
 
-def build(cur, kind: str, scope: Scope, options: Options = Options()) -> Report:
-    """The report ``kind`` (one of ``KINDS``) for ``scope``."""
+def build(cur, kind: str, scope: Scope, options: Options = Options(),
+          all_stores: bool = False) -> Report:
+    """The report ``kind`` (one of ``KINDS``) for ``scope``; ``all_stores``: no store
+    was named (the report says "all stores")."""
     report = Report(kind=kind, title=TITLES[kind], since=scope.since, until=scope.until,
-                    stores=list(scope.stores.values()),
+                    stores=list(scope.stores.values()), all_stores=all_stores,
                     database=analysis.database_name(cur),
                     credit=CREDIT if analysis.history_imported(cur) else None)
     {"sales": _sales, "stock": _stock, "counts": _counts, "shrink": _shrink}[kind](
@@ -50,13 +52,16 @@ def build(cur, kind: str, scope: Scope, options: Options = Options()) -> Report:
 
 
 def _table(title: str, frame: pd.DataFrame, columns: list[tuple[str, str, str]], *,
-           sheet: str = "", page_rows: int = 25, note: str = "") -> Table:
-    """A table of ``frame``'s columns ``(source, heading, kind)``."""
+           sheet: str = "", page_rows: int = 25, note: str = "",
+           page_columns: list[str] | None = None) -> Table:
+    """A table of ``frame``'s columns ``(source, heading, kind)``; ``page_columns``: the
+    headings a page shows (default all)."""
     chosen = frame[[source for source, _heading, _kind in columns]].copy()
     chosen.columns = [heading for _source, heading, _kind in columns]
     return Table(title, chosen.reset_index(drop=True),
                  {heading: kind for _source, heading, kind in columns},
-                 sheet=sheet or title, page_rows=page_rows, note=note)
+                 sheet=sheet or title, page_rows=page_rows, note=note,
+                 page_columns=page_columns)
 
 
 _SALES_COLUMNS = [("sold", "Units sold", "units"), ("returned", "Returned", "units"),
@@ -83,19 +88,11 @@ def _sales(cur, scope: Scope, options: Options, report: Report) -> None:
         Figure("Return rate (units)", returned / sold if sold else 0.0, "pct"),
     ]
     unit = "week" if weekly else "day"
-    periods = figures.sales_by_period(daily, weekly)
-    report.sections.append(Section(
-        "Sales trend",
-        charts=[Chart(f"Net revenue per {unit} and store",
-                      charts.sales_trend(figures.revenue_by_store(daily, weekly), weekly))],
-        tables=[_table(f"Sales per {unit}", periods,
-                       [("period", "Week from" if weekly else "Day", "date"),
-                        *_SALES_COLUMNS, ("margin_pct", "Margin %", "pct")],
-                       page_rows=60)]))
-    report.sections.append(Section("Stores", tables=[_table(
-        "Sales per store", stores,
-        [("store", "Store", "text"), *_SALES_COLUMNS, ("margin_pct", "Margin %", "pct"),
-         ("return_rate", "Return rate", "pct"), ("revenue_share", "Share", "pct")])]))
+    report.sections.append(Section("Sales trend", charts=[Chart(
+        f"Net revenue per {unit} and store",
+        charts.sales_trend(figures.revenue_by_store(daily, weekly), weekly))]))
+    report.sections.append(Section("When customers buy", charts=[Chart(
+        "Net revenue by weekday and hour", charts.heatmap(figures.weekday_hour(cur, scope)))]))
     report.sections.append(Section(
         "Products: revenue Pareto (ABC)",
         text="Products by net revenue: class A makes the first 80 % of revenue, "
@@ -114,11 +111,19 @@ def _sales(cur, scope: Scope, options: Options, report: Report) -> None:
                         ("share", "Share", "pct"), ("cumulative_share", "Cumulative", "pct"),
                         ("abc", "ABC", "text")],
                        sheet="Products", page_rows=options.top,
-                       note="every product is in the spreadsheet (--format xlsx)")]))
-    report.sections.append(Section(
-        "When customers buy",
-        charts=[Chart("Net revenue by weekday and hour",
-                      charts.heatmap(figures.weekday_hour(cur, scope)))]))
+                       page_columns=["Code", "Product", "Units sold", "Returned",
+                                     "Net units", "Net revenue", "Share", "Cumulative",
+                                     "ABC"],
+                       note="every product, with cost and margin, is in the spreadsheet "
+                            "(--format xlsx)")]))
+    report.sections.append(Section("Stores", tables=[_table(
+        "Sales per store", stores,
+        [("store", "Store", "text"), *_SALES_COLUMNS, ("margin_pct", "Margin %", "pct"),
+         ("return_rate", "Return rate", "pct"), ("revenue_share", "Share", "pct")])]))
+    report.sections.append(Section(f"Sales per {unit}", tables=[_table(
+        f"Sales per {unit}", figures.sales_by_period(daily, weekly),
+        [("period", "Week from" if weekly else "Day", "date"), *_SALES_COLUMNS,
+         ("margin_pct", "Margin %", "pct")], page_rows=60)]))
 
 
 _STATUS_COLUMNS = [("store", "Store", "text"), ("code", "Code", "text"),

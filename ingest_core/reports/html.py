@@ -32,6 +32,8 @@ class _PageTable:
 
 def _page_table(table: Table) -> _PageTable:
     shown = table.frame.head(table.page_rows)
+    if table.page_columns:
+        shown = shown[table.page_columns]
     numeric = [table.kind(column) in _NUMERIC for column in shown.columns]
     rows = [[(show(value, table.kind(column)), number)
              for value, column, number in zip(row, shown.columns, numeric, strict=True)]

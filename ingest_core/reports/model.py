@@ -38,7 +38,8 @@ def show(value, kind: str) -> str:
 @dataclass
 class Table:
     """A table: ``frame``'s columns are the headings; ``kinds`` maps a column to its kind
-    (``text`` where absent). Pages show the first ``page_rows`` rows; the spreadsheet all."""
+    (``text`` where absent). Pages show the first ``page_rows`` rows and, where given, only
+    the ``page_columns`` (an A4 page is narrower than a sheet); the spreadsheet all."""
 
     title: str
     frame: pd.DataFrame
@@ -46,6 +47,7 @@ class Table:
     sheet: str = ""
     page_rows: int = 25
     note: str = ""
+    page_columns: list[str] | None = None
 
     def kind(self, column: str) -> str:
         return self.kinds.get(column, "text")
@@ -82,6 +84,7 @@ class Report:
     since: date
     until: date
     stores: list[str]
+    all_stores: bool
     database: str
     credit: str | None
     figures: list[Figure] = field(default_factory=list)
@@ -93,6 +96,13 @@ class Report:
     @property
     def period(self) -> str:
         return f"{self.since:%Y-%m-%d} to {self.until:%Y-%m-%d}"
+
+    @property
+    def store_label(self) -> str:
+        codes = ", ".join(self.stores)
+        if self.all_stores:
+            return f"all stores ({codes})"
+        return f"store {codes}" if len(self.stores) == 1 else f"stores {codes}"
 
     @property
     def footer(self) -> str:

@@ -76,7 +76,7 @@ class _Writer:
         sheet.set_column(0, 0, 42)
         sheet.set_column(1, 1, 18)
         sheet.write_string(0, 0, report.title, self.title)
-        rows = [("Period", f"{report.period}"), ("Stores", ", ".join(report.stores)),
+        rows = [("Period", f"{report.period}"), ("Stores", report.store_label),
                 ("Database", report.database),
                 ("Generated", report.generated_at.strftime("%Y-%m-%d %H:%M"))]
         row = 2
