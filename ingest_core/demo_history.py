@@ -156,14 +156,8 @@ def prepare(options: HistoryOptions, console: Console) -> tuple[EmbeddedPostgres
                                                                  HistoryState]:
     """The demo's running server, its DSN and what happened to the history."""
     started = time.monotonic()
-    state = HistoryState()
     transactions = options.transactions or default_transactions()
-    if not options.enabled:
-        state.message = "no sales history (--no-history)"
-    elif transactions is None or not transactions.exists():
-        state.message = ("no sales history: the UCI Online Retail file was not found "
-                         f"({transactions or 'shared/datasets/online_retail/transactions.csv.gz'};"
-                         " set RTSTOCK_DEMO_TRANSACTIONS)")
+    state = HistoryState(message=why_no_history(options.enabled, transactions))
     if state.message:
         server = EmbeddedPostgres().start()
         try:
@@ -203,6 +197,17 @@ def prepare(options: HistoryOptions, console: Console) -> tuple[EmbeddedPostgres
         setattr(state, name, meta[name])
     state.seconds = round(time.monotonic() - started, 1)
     return server, server.dsn(DATABASE), state
+
+
+def why_no_history(enabled: bool, transactions: Path | None) -> str:
+    """Why the demo starts without the history ('' when it has it)."""
+    if not enabled:
+        return "no sales history (--no-history)"
+    if transactions is None or not transactions.exists():
+        where = transactions or "shared/datasets/online_retail/transactions.csv.gz"
+        return (f"no sales history: the UCI Online Retail file was not found ({where}; "
+                "set RTSTOCK_DEMO_TRANSACTIONS or --transactions)")
+    return ""
 
 
 def _yesterday() -> date:

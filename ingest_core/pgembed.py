@@ -125,10 +125,23 @@ class EmbeddedPostgres:
 
         A cleanly stopped cluster is consistent on disk (its last checkpoint is
         the shutdown); ``cp -a`` keeps the owner and modes PostgreSQL insists on.
+        Of ``pg_wal`` only the segment holding that checkpoint is kept: the later
+        ones are recycled segments waiting to be overwritten (up to
+        ``max_wal_size`` of them after a big load), which the server creates
+        again when it needs them.
         """
         if (self.datadir / "postmaster.pid").exists():
             raise EmbeddedPostgresError("save_data needs a stopped server")
+        control = self._run("env", "LC_ALL=C", str(self.bindir / "pg_controldata"), "-D",
+                            str(self.datadir))
+        fields = dict(line.split(":", 1) for line in control.stdout.splitlines() if ":" in line)
+        if fields["Database cluster state"].strip() != "shut down":
+            raise EmbeddedPostgresError("save_data needs a cleanly stopped server")
+        redo = fields["Latest checkpoint's REDO WAL file"].strip()
         _copy_tree(self.datadir, target)
+        for segment in (target / "pg_wal").iterdir():
+            if len(segment.name) == 24 and segment.is_file() and segment.name > redo:
+                segment.unlink()
 
     def load_data(self, source: Path) -> None:
         """Start from a copy of ``source`` (made by ``save_data``) instead of ``initdb``;
