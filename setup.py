@@ -106,6 +106,7 @@ setup(
         "report": ["pandas==3.1.1", "matplotlib==3.11.2", "jinja2==3.1.6",
                    "weasyprint==70.0", "xlsxwriter==3.3.1"],
         "rfid": ["sllurp==3.0.5"],
+        "forecast": ["statsforecast==2.1.1", "pandas==2.3.3", "pyarrow==26.0.1"],
         "wedge": ["evdev==2.0.0"],
     },
     entry_points={"console_scripts": ["rtstock=ingest_core.cli:main"]},
