@@ -1,4 +1,4 @@
-"""``rtstock bench scan|rfid``: benchmarks that print JSON and a readable table."""
+"""``rtstock bench scan|rfid|analysis``: benchmarks that print JSON and a readable table."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 
+from ingest_core.bench import analysis_cli
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("which", choices=["scan", "rfid"])
+    parser.add_argument("which", choices=["scan", "rfid", "analysis"])
     parser.add_argument("--dsn", help="benchmark this database instead of a private copy")
     parser.add_argument("--seconds", type=float, default=15.0, help="fast-path run length")
     parser.add_argument("--devices", type=int, default=16, help="simulated devices")
@@ -18,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     parser.add_argument("--no-mixed", dest="mixed", action="store_false",
                         help="scan: leave out the mixed-traffic phases (scanners + RFID + counts)")
+    analysis_cli.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"... {message}", file=sys.stderr, flush=True)
 
+    if args.which == "analysis":
+        return analysis_cli.run(args)
     if args.which == "scan":
         from ingest_core.bench import scan
 

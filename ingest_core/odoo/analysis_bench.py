@@ -243,3 +243,32 @@ FIGURES = (SALES_TODAY, TOP_MOVERS, DEAD_STOCK, DAYS_OF_COVER, PIVOT_QUARTER, PI
 def run(cur, sql: str, params: dict) -> list[tuple]:
     cur.execute(sql, params)
     return cur.fetchall()
+
+
+# -- the journal's cost of keeping the rollups ------------------------------------------
+
+_ROLLUP_TRIGGERS = ("rrs_rollup_inserted", "rrs_rollup_updated", "rrs_rollup_deleted")
+
+
+def set_rollup_triggers(cur, enabled: bool) -> None:
+    """Switch the rollup triggers on ``stock_move`` (back to ``ALWAYS``) or off."""
+    for trigger in _ROLLUP_TRIGGERS:
+        state = "ENABLE ALWAYS" if enabled else "DISABLE"
+        cur.execute(f"ALTER TABLE stock_move {state} TRIGGER {trigger}")
+
+
+def last_move_id(cur) -> int:
+    cur.execute("SELECT coalesce(max(id), 0) FROM stock_move")
+    return cur.fetchone()[0]
+
+
+def roll_up_moves(cur, after_id: int, up_to_id: int) -> int:
+    """Roll up the done moves of ids (``after_id``, ``up_to_id``], written while the
+    triggers were off, with the triggers' own function; returns how many."""
+    cur.execute("""
+        WITH moves AS (SELECT ARRAY(SELECT m FROM stock_move m
+                                     WHERE m.id > %s AND m.id <= %s AND m.state = 'done'
+                                     ORDER BY m.id) AS added)
+        SELECT rrs_rollup_apply(added, '{}'), cardinality(added) FROM moves""",
+                (after_id, up_to_id))
+    return cur.fetchone()[1]
