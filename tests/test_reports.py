@@ -87,7 +87,8 @@ def test_each_report_in_each_format(sample_db, tmp_path, kind, output_format):
         book = load_workbook(out)
         assert book.sheetnames[0] == "Summary"
         summary = [cell for row in book["Summary"].iter_rows(values_only=True) for cell in row]
-        assert store in summary and any("UCI Online Retail" in str(cell) for cell in summary)
+        assert f"store {store}" in summary
+        assert any("UCI Online Retail" in str(cell) for cell in summary)
     else:
         page = data.decode()
         assert store in page and "UCI Online Retail" in page and "CC BY 4.0" in page

@@ -112,6 +112,7 @@ def on_hand(trend: pd.DataFrame) -> bytes:
                   color=PALETTE[number % len(PALETTE)], linewidth=1.6)
     axes.set_ylabel("units on hand")
     axes.yaxis.set_major_formatter(_thousands)
+    axes.set_ylim(bottom=min(0.0, float(trend.min().min()) if trend.size else 0.0))
     if len(trend.columns) > 1:
         axes.legend(frameon=False, ncols=min(len(trend.columns), 6), loc="upper left")
     figure.autofmt_xdate()
