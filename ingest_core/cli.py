@@ -1,7 +1,7 @@
 """The ``rtstock`` command line.
 
 What it is: one console script whose subcommands cover the whole product
-(``demo serve decode bench simulate agent db journal history rollup``).
+(``demo serve decode bench simulate agent db journal history rollup forecast``).
 
 How it works: each subcommand lives in ``ingest_core.commands.<name>`` and
 exposes ``add_arguments(parser)`` and ``run(args) -> int``; this module only
@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, str] = {
     "journal": "run the journal (committed events -> done moves) on its own",
     "history": "import a real year of retail sales (UCI Online Retail) as past Odoo sales",
     "rollup": "rebuild the sales and stock rollups from Odoo's done moves",
+    "forecast": "demand forecasts per store x product: backtest, predict",
     "report": "sales, stock, count and shrink reports (PDF, XLSX, HTML) from the rollups",
 }
 

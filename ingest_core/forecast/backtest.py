@@ -72,10 +72,12 @@ def eligible(frame: pd.DataFrame, horizon: int, windows: int) -> tuple[pd.DataFr
 
 
 def cross_validate(frame: pd.DataFrame, horizon: int, windows: int, set_name: str,
-                   n_jobs: int = 1) -> pd.DataFrame:
-    forecaster = StatsForecast(models=model_set(set_name, horizon), freq="D", n_jobs=n_jobs)
+                   n_jobs: int = 1, intervals: bool = True) -> pd.DataFrame:
+    forecaster = StatsForecast(models=model_set(set_name, horizon, intervals), freq="D",
+                               n_jobs=n_jobs)
     cv = forecaster.cross_validation(df=frame, h=horizon, n_windows=windows,
-                                     step_size=horizon, level=list(LEVELS))
+                                     step_size=horizon,
+                                     level=list(LEVELS) if intervals else None)
     values = [c for c in cv.columns if c not in ("unique_id", "ds", "cutoff", "y")]
     cv[values] = cv[values].clip(lower=0.0)
     return cv

@@ -40,11 +40,11 @@ def from_transactions(path: Path, stores: int = 2,
     units: dict[tuple[str, date], float] = defaultdict(float)
     last_day: date | None = None
     for line in read(path):
+        day = line.at.date()  # any line, goods or not, is a day the shop traded
+        last_day = day if last_day is None or day > last_day else last_day
         if skip_reason(line):
             continue
         operation = movement_of(line)
-        day = line.at.date()
-        last_day = day if last_day is None or day > last_day else last_day
         if operation == "scrap":
             continue
         series = f"{store_codes[store_of(line, stores)]}/{line.code}"
@@ -85,7 +85,7 @@ def censor(frame: pd.DataFrame, stock_out: pd.DataFrame) -> pd.DataFrame:
     if stock_out.empty:
         return frame
     marked = frame.merge(stock_out.assign(out=True), on=["unique_id", "ds"], how="left")
-    marked["out"] = marked["out"].fillna(False).astype(bool)
+    marked["out"] = marked["out"].eq(True)
     observed = marked["y"].where(~marked["out"])
     marked["weekday"] = marked["ds"].dt.dayofweek
     estimate = (observed.groupby([marked["unique_id"], marked["weekday"]])

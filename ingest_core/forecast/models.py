@@ -23,6 +23,7 @@ from statsforecast.models import (
     AutoETS,
     AutoTheta,
     CrostonSBA,
+    HistoricAverage,
     SeasonalExponentialSmoothingOptimized,
     SeasonalNaive,
     SeasonalWindowAverage,
@@ -38,6 +39,8 @@ LEVELS = (80, 95)
 BASELINES = ("SeasonalNaive", "WindowAverage")
 NOT_CANDIDATES = ("SeasonalNaive",)
 FALLBACK = "WindowAverage"
+#: For series shorter than the selection windows: the mean of whatever history there is.
+SHORT_FALLBACK = "HistoricAverage"
 
 
 def model_set(name: str, horizon: int, intervals: bool = True) -> list:
@@ -62,6 +65,10 @@ def model_set(name: str, horizon: int, intervals: bool = True) -> list:
     if name == "full":
         models += [AutoETS(season_length=SEASON), AutoTheta(season_length=SEASON)]
     return models
+
+
+def short_model() -> HistoricAverage:
+    return HistoricAverage()
 
 
 def min_history(horizon: int, windows: int) -> int:

@@ -1,0 +1,157 @@
+"""Forecasting: demand series, the backtest's choice and figures, forecasts, bad history.
+
+Synthetic weekly-patterned Poisson series test the mechanics exactly; the real
+year (UCI Online Retail, Daqing Chen, UCI Machine Learning Repository, CC BY
+4.0) runs through the command line on a seeded sample.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ingest_core.forecast import backtest, demand, evaluation, predict
+from ingest_core.forecast.models import SHORT_FALLBACK, min_history
+
+REPO = Path(__file__).resolve().parents[1]
+REAL = REPO.parent / "shared" / "datasets" / "online_retail" / "transactions.csv.gz"
+HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+
+
+def synthetic(series: int = 6, days: int = 240, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2011-01-03")
+    rows = []
+    for number in range(series):
+        level = 0.3 + number  # from intermittent to steady
+        weekly = np.array([1.4, 1.2, 1.0, 1.0, 1.3, 0.0, 0.6])  # closed on Saturdays
+        for day in range(days):
+            rows.append((f"S01/P{number}", start + pd.Timedelta(days=day),
+                         float(rng.poisson(level * weekly[day % 7]))))
+    return pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
+
+
+def _csv(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "lines.csv"
+    path.write_text("\n".join([HEADER, *lines]) + "\n")
+    return path
+
+
+def test_demand_nets_returns_by_store_and_fills_the_days(tmp_path):
+    path = _csv(tmp_path, [
+        "536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850,United Kingdom",
+        "536366,85123A,HEART,4,2010-12-03 09:00:00,2.55,17850,United Kingdom",
+        "C536367,85123A,HEART,-1,2010-12-03 10:00:00,2.55,17850,United Kingdom",
+        "536368,85123A,HEART,-2,2010-12-03 11:00:00,2.55,17850,United Kingdom",  # write-off
+        "536369,POST,POSTAGE,1,2010-12-04 09:00:00,18.0,17850,United Kingdom",  # no goods
+    ])
+    frame = demand.from_transactions(path)
+    assert frame["unique_id"].nunique() == 1
+    series = frame.set_index("ds")["y"]
+    # 1st: 6 sold; 2nd: nothing; 3rd: 4 sold - 1 returned; the write-off is no demand;
+    # the postage line still ends the file's days (the 4th)
+    assert series.to_dict() == {pd.Timestamp("2010-12-01"): 6.0, pd.Timestamp("2010-12-02"): 0.0,
+                                pd.Timestamp("2010-12-03"): 3.0, pd.Timestamp("2010-12-04"): 0.0}
+
+
+def test_only_returns_is_a_clear_error(tmp_path):
+    path = _csv(tmp_path, ["C536379,85123A,HEART,-3,2010-12-02 09:41:00,2.55,17850,UK"])
+    with pytest.raises(demand.DemandError, match="no day with a positive demand"):
+        demand.from_transactions(path)
+
+
+def test_censored_days_are_estimated_not_zero():
+    frame = synthetic(series=1, days=35)
+    frame.loc[frame.index[-1], "y"] = 0.0
+    last = frame["ds"].iloc[-1]
+    out = demand.censor(frame, pd.DataFrame({"unique_id": ["S01/P0"], "ds": [last]}))
+    same_weekday = frame[(frame["ds"] < last) & (frame["ds"].dt.dayofweek == last.dayofweek)]
+    assert out["y"].iloc[-1] == pytest.approx(same_weekday["y"].tail(4).mean())
+    assert out["y"].iloc[:-1].tolist() == frame["y"].iloc[:-1].tolist()
+
+
+def test_backtest_judges_each_origin_by_choices_made_before_it():
+    frame = synthetic()
+    report = backtest.run(frame, horizon=14, windows=3)
+    assert report.series == 6 and report.too_short == 0 and len(report.origins) == 3
+    assert {"Auto", "SeasonalNaive", "WindowAverage", "CrostonSBA", "TSB"} <= set(
+        report.methods)
+    for figures in report.methods.values():
+        assert set(figures) == {"mase", "rmsse", "wape", "bias", "coverage_80", "coverage_95"}
+        assert 0 <= figures["coverage_80"] <= figures["coverage_95"] <= 1
+    assert sum(report.choices.values()) == 6
+    assert "SeasonalNaive" not in report.choices, "the seasonal naive is a yardstick only"
+    assert report.as_dict()["source"].startswith("UCI Online Retail")
+
+
+def test_choice_and_pick_use_only_earlier_windows():
+    cutoffs = [pd.Timestamp("2011-01-10"), pd.Timestamp("2011-01-20")]
+    cv = pd.DataFrame({
+        "unique_id": ["a", "a", "b", "b"], "cutoff": cutoffs * 2, "y": [1.0, 1.0, 5.0, 5.0],
+        "ds": cutoffs * 2, "M1": [1.0, 9.0, 0.0, 5.0], "M2": [3.0, 1.0, 5.0, 0.0]})
+    choice = evaluation.choose(cv, ["M1", "M2"], cutoffs[1], "M2")
+    assert choice.to_dict() == {"a": "M1", "b": "M2"}  # by the first window alone
+    picked = evaluation.pick(cv[cv["cutoff"] == cutoffs[1]], choice, bounds=False)
+    assert picked["Auto"].tolist() == [9.0, 0.0]
+    assert evaluation.choose(cv, ["M1", "M2"], cutoffs[0], "M2").tolist() == ["M2", "M2"]
+
+
+def test_forecast_has_every_day_bounds_in_order_and_a_fallback_for_short_series():
+    frame = synthetic(series=3)
+    short = synthetic(series=1, days=20, seed=9).assign(unique_id="S02/NEW")
+    short["ds"] = short["ds"] + pd.Timedelta(days=220)  # ends with the others
+    result = predict.forecast(pd.concat([frame, short]), horizon=14)
+    assert len(result) == 4 * 14 and list(result.columns) == predict.COLUMNS
+    assert (result["ds"].groupby(result["unique_id"]).min()
+            == frame["ds"].max() + pd.Timedelta(days=1)).all()
+    ordered = (result["lo95"] <= result["lo80"]) & (result["lo80"] <= result["hi80"]) & (
+        result["hi80"] <= result["hi95"]) & (result["lo95"] >= 0)
+    assert ordered.all()
+    models = result.groupby("unique_id")["model"].first()
+    assert models["S02/NEW"] == f"fallback:{SHORT_FALLBACK}"
+    assert not models.drop("S02/NEW").str.startswith("fallback").any()
+    assert len(frame) // 3 >= min_history(14, predict.SELECTION_WINDOWS)
+
+
+@pytest.mark.parametrize(("history", "message"), [
+    (pd.DataFrame(columns=["unique_id", "ds", "y"]), "no demand history"),
+    (synthetic(series=2, days=1), "a history of one day"),
+])
+def test_forecast_refuses_what_cannot_be_forecast(history, message):
+    with pytest.raises(demand.DemandError, match=message):
+        predict.forecast(history)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ingest_core.cli", "forecast", *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_cli_predict_bad_history_writes_nothing(tmp_path):
+    out = tmp_path / "forecasts.csv"
+    early = _cli("predict", "--transactions", str(REPO / "tests/data/online_retail/sample.csv"),
+                 "--until", "2009-01-01", "--out", str(out))
+    assert early.returncode == 2 and "no demand history" in early.stderr
+    assert "Traceback" not in early.stderr and not out.exists()
+    missing = _cli("backtest", "--transactions", str(tmp_path / "absent.csv"))
+    assert missing.returncode == 2 and "absent.csv" in missing.stderr
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="../shared/datasets/online_retail is absent")
+def test_cli_backtest_on_a_sample_of_the_real_year(tmp_path):
+    result = _cli("backtest", "--series", "24", "--origins", "3", "--json",
+                  "--plots", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["series"] == 24 and report["too_short"] > 0
+    assert report["origins"][-1] == "2011-11-11"  # the last 28 days are the last window
+    assert set(report["methods"]["Auto"]) >= {"mase", "wape", "coverage_80", "coverage_95"}
+    assert "CC BY 4.0" in report["source"]
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "error_by_horizon.png", "forecast_vs_actual.png"]
