@@ -23,12 +23,17 @@
         "views/res_users_views.xml",
         "views/rrs_live_stock_views.xml",
         "views/rrs_count_session_views.xml",
+        "report/rrs_sales_analysis_views.xml",
+        "report/rrs_sales_hour_analysis_views.xml",
+        "report/rrs_stock_daily_views.xml",
+        "report/rrs_analysis_dashboard_views.xml",
         "data/web_tour_tour.xml",
         "views/rrs_menus.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "retail_realtime_stock/static/src/live_stock/**/*",
+            "retail_realtime_stock/static/src/analysis_dashboard/**/*",
             "retail_realtime_stock/static/src/tours/**/*",
         ],
         "point_of_sale._assets_pos": [

@@ -1,2 +1,6 @@
+from . import rrs_rollup_drill_mixin
 from . import rrs_stock_daily
 from . import rrs_sales_hourly
+from . import rrs_sales_analysis
+from . import rrs_sales_hour_analysis
+from . import rrs_analysis_dashboard

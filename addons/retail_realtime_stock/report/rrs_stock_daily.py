@@ -13,6 +13,7 @@ class RrsStockDaily(models.Model):
     """
 
     _name = "rrs.stock.daily"
+    _inherit = ["rrs.rollup.drill.mixin"]
     _description = "Retail Stock Daily Rollup"
     _auto = False
     _order = "day desc, id desc"

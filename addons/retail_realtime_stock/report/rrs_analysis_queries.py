@@ -1,0 +1,351 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The dashboard's SQL, over the rollups only (never ``stock_move``).
+
+What it is: one function per figure of the *Sales & stock dashboard*
+(``rrs_analysis_dashboard``); each takes the cursor, the store ids the user
+may see (already checked) and the local day the figures are for, and returns
+plain rows (dicts).
+
+How it works: the daily rollup is indexed on (product, location, day) and
+(day, store), the hourly one on (store, hour); every query is bounded by the
+stores and, where the figure has a window, by the days. The current on-hand
+of a product in a location is the ``closing_qty`` of its latest row
+(``docs/decisions/rollups.md``): ``DISTINCT ON`` over that index.
+
+Caveats: "current on-hand" and "last sale" read every row of the stores
+(a year of a large chain is tens of millions of rows); the other figures read
+their window only.
+"""
+
+from datetime import timedelta
+
+from odoo.tools import SQL
+
+
+def _fetch(cr, query):
+    cr.execute(query)
+    return cr.dictfetchall()
+
+
+def sales_today(cr, store_ids, today, cut_hour):
+    """Per store: net sales today until ``cut_hour`` (local), the same hours and the
+    whole day of the same weekday last week."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            SELECT h.warehouse_id,
+                   coalesce(sum(h.value_sold - h.value_returned)
+                            FILTER (WHERE h.hour::date = %(today)s), 0) AS value_today,
+                   coalesce(sum(h.qty_sold - h.qty_returned)
+                            FILTER (WHERE h.hour::date = %(today)s), 0) AS units_today,
+                   coalesce(sum(h.value_sold - h.value_returned)
+                            FILTER (WHERE h.hour::date = %(last_week)s
+                                      AND extract(hour FROM h.hour) < %(cut)s), 0)
+                       AS value_last_week_same_time,
+                   coalesce(sum(h.value_sold - h.value_returned)
+                            FILTER (WHERE h.hour::date = %(last_week)s), 0)
+                       AS value_last_week_day
+              FROM rrs_sales_hourly h
+             WHERE h.warehouse_id = ANY(%(stores)s)
+               AND h.hour >= %(last_week)s::timestamp
+               AND h.hour < (%(today)s::date + 1)::timestamp
+               AND (h.hour::date = %(today)s OR h.hour::date = %(last_week)s)
+             GROUP BY h.warehouse_id
+            """,
+            today=today,
+            last_week=today - timedelta(days=7),
+            cut=cut_hour,
+            stores=list(store_ids),
+        ),
+    )
+
+
+def sales_by_hour(cr, store_ids, today):
+    """Net sales per local hour of ``today`` and of the same weekday last week."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            SELECT extract(hour FROM h.hour)::int AS hour,
+                   coalesce(sum(h.value_sold - h.value_returned)
+                            FILTER (WHERE h.hour::date = %(today)s), 0) AS today,
+                   coalesce(sum(h.value_sold - h.value_returned)
+                            FILTER (WHERE h.hour::date = %(today)s::date - 7), 0) AS last_week
+              FROM rrs_sales_hourly h
+             WHERE h.warehouse_id = ANY(%(stores)s)
+               AND h.hour >= (%(today)s::date - 7)::timestamp
+               AND h.hour < (%(today)s::date + 1)::timestamp
+             GROUP BY 1 ORDER BY 1
+            """,
+            today=today,
+            stores=list(store_ids),
+        ),
+    )
+
+
+def week_over_week(cr, store_ids, today, limit):
+    """Net units and sales of the last 7 days against the 7 before: the totals
+    (product_id null) and the ``limit`` biggest risers and fallers by units."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            WITH per_product AS (
+                SELECT d.product_id,
+                       sum(d.qty_sold - d.qty_returned)
+                           FILTER (WHERE d.day > %(today)s::date - 7) AS units,
+                       coalesce(sum(d.qty_sold - d.qty_returned)
+                           FILTER (WHERE d.day <= %(today)s::date - 7), 0) AS units_before,
+                       coalesce(sum(d.value_sold - d.value_returned)
+                           FILTER (WHERE d.day > %(today)s::date - 7), 0) AS value,
+                       coalesce(sum(d.value_sold - d.value_returned)
+                           FILTER (WHERE d.day <= %(today)s::date - 7), 0) AS value_before
+                  FROM rrs_stock_daily d
+                 WHERE d.warehouse_id = ANY(%(stores)s)
+                   AND d.day > %(today)s::date - 14 AND d.day <= %(today)s
+                   AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+                 GROUP BY d.product_id
+            ), scored AS (
+                SELECT *, coalesce(units, 0) - units_before AS delta FROM per_product
+            )
+            (SELECT 'total' AS kind, NULL::int AS product_id, sum(coalesce(units, 0)) AS units,
+                    sum(units_before) AS units_before, sum(value) AS value,
+                    sum(value_before) AS value_before, NULL::numeric AS delta
+               FROM scored)
+            UNION ALL
+            (SELECT 'top', product_id, units, units_before, value, value_before, delta
+               FROM scored WHERE units > 0 ORDER BY units DESC, product_id LIMIT %(limit)s)
+            UNION ALL
+            (SELECT 'riser', product_id, coalesce(units, 0), units_before, value, value_before,
+                    delta
+               FROM scored WHERE delta > 0 ORDER BY delta DESC, product_id LIMIT %(limit)s)
+            UNION ALL
+            (SELECT 'faller', product_id, coalesce(units, 0), units_before, value, value_before,
+                    delta
+               FROM scored WHERE delta < 0 ORDER BY delta, product_id LIMIT %(limit)s)
+            """,
+            today=today,
+            stores=list(store_ids),
+            limit=limit,
+        ),
+    )
+
+
+def stock_position(cr, store_ids, today, dead_days, limit):
+    """On hand now (latest closing) against the sales of 28 days, per product and store.
+
+    One row ``kind = 'total'`` with the chain's sums and counts, then lists: the
+    ``limit`` dead-stock keys by value at cost (on hand, no sale for ``dead_days``),
+    out of stock (on hand <= 0, sold in 28 days) by units sold, the lowest cover; and
+    per store the products of each of the first two (``dead_keys``, ``out_of_stock_keys``).
+    """
+    return _fetch(
+        cr,
+        SQL(
+            """
+            WITH latest AS (
+                SELECT DISTINCT ON (d.product_id, d.location_id)
+                       d.product_id, d.warehouse_id, d.company_id, d.closing_qty
+                  FROM rrs_stock_daily d
+                 WHERE d.warehouse_id = ANY(%(stores)s) AND d.day <= %(today)s
+                 ORDER BY d.product_id, d.location_id, d.day DESC
+            ), stock AS (
+                SELECT product_id, warehouse_id, min(company_id) AS company_id,
+                       sum(closing_qty) AS on_hand
+                  FROM latest GROUP BY 1, 2
+            ), sales AS (
+                SELECT d.product_id, d.warehouse_id,
+                       sum(d.qty_sold - d.qty_returned)
+                           FILTER (WHERE d.day > %(today)s::date - 28) AS sold_28,
+                       max(d.day) FILTER (WHERE d.qty_sold > 0) AS last_sale
+                  FROM rrs_stock_daily d
+                 WHERE d.warehouse_id = ANY(%(stores)s) AND d.day <= %(today)s
+                   AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+                 GROUP BY 1, 2
+            ), keys AS (
+                SELECT s.product_id, s.warehouse_id, s.on_hand,
+                       coalesce(x.sold_28, 0) AS sold_28, x.last_sale,
+                       s.on_hand * coalesce(
+                           (p.standard_price ->> s.company_id::text)::numeric, 0) AS value
+                  FROM stock s
+                  LEFT JOIN sales x USING (product_id, warehouse_id)
+                  JOIN product_product p ON p.id = s.product_id
+            ), flagged AS (
+                SELECT *,
+                       on_hand > 0 AND (last_sale IS NULL
+                                        OR last_sale <= %(today)s::date - %(dead_days)s) AS dead,
+                       on_hand <= 0 AND sold_28 > 0 AS out_of_stock,
+                       CASE WHEN on_hand > 0 AND sold_28 > 0
+                            THEN on_hand / (sold_28 / 28.0) END AS cover_days
+                  FROM keys
+            )
+            (SELECT 'total' AS kind, NULL::int AS product_id, NULL::int AS warehouse_id,
+                    sum(greatest(on_hand, 0)) AS on_hand,
+                    sum(greatest(value, 0)) AS value,
+                    sum(sold_28) AS sold_28, NULL::date AS last_sale,
+                    count(*) FILTER (WHERE dead) AS dead_count,
+                    coalesce(sum(value) FILTER (WHERE dead), 0) AS dead_value,
+                    count(*) FILTER (WHERE out_of_stock) AS out_of_stock_count,
+                    count(*) FILTER (WHERE on_hand > 0) AS in_stock_count,
+                    NULL::numeric AS cover_days, NULL::int[] AS product_ids
+               FROM flagged)
+            UNION ALL
+            (SELECT 'dead', product_id, warehouse_id, on_hand, value, sold_28, last_sale,
+                    NULL, NULL, NULL, NULL, cover_days, NULL
+               FROM flagged WHERE dead ORDER BY value DESC, product_id LIMIT %(limit)s)
+            UNION ALL
+            (SELECT 'out_of_stock', product_id, warehouse_id, on_hand, value, sold_28,
+                    last_sale, NULL, NULL, NULL, NULL, cover_days, NULL
+               FROM flagged WHERE out_of_stock ORDER BY sold_28 DESC, product_id
+              LIMIT %(limit)s)
+            UNION ALL
+            (SELECT 'low_cover', product_id, warehouse_id, on_hand, value, sold_28,
+                    last_sale, NULL, NULL, NULL, NULL, cover_days, NULL
+               FROM flagged WHERE cover_days IS NOT NULL ORDER BY cover_days, product_id
+              LIMIT %(limit)s)
+            UNION ALL
+            -- every key of the two lists, per store, for the figures' drill-down
+            (SELECT CASE WHEN dead THEN 'dead_keys' ELSE 'out_of_stock_keys' END, NULL,
+                    warehouse_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                    array_agg(product_id ORDER BY product_id)
+               FROM flagged WHERE dead OR out_of_stock GROUP BY 1, 3)
+            """,
+            today=today,
+            stores=list(store_ids),
+            dead_days=dead_days,
+            limit=limit,
+        ),
+    )
+
+
+def abc_xyz(cr, store_ids, today, weeks):
+    """ABC (revenue Pareto 80/15/5) and XYZ (coefficient of variation of weekly units:
+    X < 0.5, Y < 1, Z above) per product and store, over ``weeks`` 7-day buckets
+    ending ``today``; rows per (store, abc, xyz) with the products and their revenue."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            WITH weekly AS (
+                SELECT d.warehouse_id, d.product_id, (%(today)s::date - d.day) / 7 AS bucket,
+                       sum(d.qty_sold - d.qty_returned) AS units,
+                       sum(d.value_sold - d.value_returned) AS revenue
+                  FROM rrs_stock_daily d
+                 WHERE d.warehouse_id = ANY(%(stores)s)
+                   AND d.day > %(today)s::date - 7 * %(weeks)s AND d.day <= %(today)s
+                   AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+                 GROUP BY 1, 2, 3
+            ), per_key AS (
+                -- weeks without a sale count as zero: mean and variance over all weeks
+                SELECT warehouse_id, product_id, sum(revenue) AS revenue,
+                       sum(units) / %(weeks)s::numeric AS mean,
+                       sum(units * units) / %(weeks)s::numeric AS mean_square
+                  FROM weekly GROUP BY 1, 2
+            ), ranked AS (
+                SELECT *,
+                       sum(revenue) OVER (PARTITION BY warehouse_id ORDER BY revenue DESC,
+                                          product_id ROWS UNBOUNDED PRECEDING) - revenue
+                           AS revenue_before,
+                       sum(revenue) OVER (PARTITION BY warehouse_id) AS store_revenue,
+                       sqrt(greatest(mean_square - mean * mean, 0)) AS deviation
+                  FROM per_key WHERE revenue > 0
+            )
+            SELECT warehouse_id,
+                   CASE WHEN revenue_before < 0.80 * store_revenue THEN 'A'
+                        WHEN revenue_before < 0.95 * store_revenue THEN 'B'
+                        ELSE 'C' END AS abc,
+                   CASE WHEN mean <= 0 THEN 'Z'
+                        WHEN deviation / mean < 0.5 THEN 'X'
+                        WHEN deviation / mean < 1 THEN 'Y'
+                        ELSE 'Z' END AS xyz,
+                   count(*) AS products, sum(revenue) AS revenue,
+                   array_agg(product_id ORDER BY product_id) AS product_ids
+              FROM ranked GROUP BY 1, 2, 3
+            """,
+            today=today,
+            stores=list(store_ids),
+            weeks=weeks,
+        ),
+    )
+
+
+def shrink_by_store(cr, store_ids, today, days):
+    """Per store over ``days``: count losses (net, at cost) and scraps, against net sales."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            SELECT d.warehouse_id,
+                   sum(d.qty_count_loss) AS count_loss_units,
+                   sum(d.qty_scrapped) AS scrapped_units,
+                   sum(greatest(-d.value_count_diff, 0)) AS count_loss_value,
+                   sum(d.value_scrapped) AS scrapped_value,
+                   sum(d.value_sold - d.value_returned) AS sales_value
+              FROM rrs_stock_daily d
+             WHERE d.warehouse_id = ANY(%(stores)s)
+               AND d.day > %(today)s::date - %(days)s AND d.day <= %(today)s
+             GROUP BY 1
+            """,
+            today=today,
+            stores=list(store_ids),
+            days=days,
+        ),
+    )
+
+
+def count_accuracy(cr, store_ids, today, weeks, timezone, tolerance_units, tolerance_pct):
+    """Inventory record accuracy per 7-day bucket (0 = the last 7 days).
+
+    A counted key is a (product, location, day) of a stopped RFID count session
+    (``rrs_count_line``: every counted key, matches included) or, where no
+    session counted the key that week, a rollup row with a count gain or loss
+    (Odoo's physical inventory, the ingest's counts). It is accurate when
+    ``|counted - record| <= max(tolerance_units, tolerance_pct % of the record)``.
+    """
+    return _fetch(
+        cr,
+        SQL(
+            """
+            WITH sessions AS (
+                SELECT l.product_id, l.location_id,
+                       ((s.closed_at AT TIME ZONE 'UTC') AT TIME ZONE %(zone)s)::date AS day,
+                       sum(l.counted - l.expected) AS difference,
+                       sum(l.expected) AS record
+                  FROM rrs_count_line l
+                  JOIN rrs_count_session s ON s.id = l.session_id
+                 WHERE s.state IN ('closed', 'applied') AND s.warehouse_id = ANY(%(stores)s)
+                   AND s.closed_at IS NOT NULL
+                 GROUP BY 1, 2, 3
+            ), counted AS (
+                SELECT product_id, location_id, day, difference, record
+                  FROM sessions
+                 WHERE day > %(today)s::date - 7 * %(weeks)s AND day <= %(today)s
+                UNION ALL
+                SELECT d.product_id, d.location_id, d.day,
+                       d.qty_count_gain - d.qty_count_loss,
+                       d.closing_qty - d.qty_count_gain + d.qty_count_loss
+                  FROM rrs_stock_daily d
+                 WHERE d.warehouse_id = ANY(%(stores)s)
+                   AND d.day > %(today)s::date - 7 * %(weeks)s AND d.day <= %(today)s
+                   AND (d.qty_count_gain <> 0 OR d.qty_count_loss <> 0)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM sessions s
+                        WHERE s.product_id = d.product_id AND s.location_id = d.location_id
+                          AND (%(today)s::date - s.day) / 7 = (%(today)s::date - d.day) / 7)
+            )
+            SELECT (%(today)s::date - day) / 7 AS bucket, count(*) AS counted,
+                   count(*) FILTER (WHERE abs(difference)
+                                    <= greatest(%(units)s, %(pct)s / 100.0 * abs(record)))
+                       AS accurate
+              FROM counted GROUP BY 1 ORDER BY 1 DESC
+            """,
+            today=today,
+            stores=list(store_ids),
+            weeks=weeks,
+            zone=timezone,
+            units=tolerance_units,
+            pct=tolerance_pct,
+        ),
+    )

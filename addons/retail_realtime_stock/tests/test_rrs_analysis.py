@@ -1,0 +1,189 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields
+from odoo.exceptions import AccessError
+
+from .common import RrsCommon
+
+ANALYSIS_MODELS = (
+    "rrs.stock.daily",
+    "rrs.sales.hourly",
+    "rrs.sales.analysis",
+    "rrs.sales.hour.analysis",
+)
+
+
+class TestRrsAnalysis(RrsCommon):
+    """Receipts and sales validated through Odoo's own pickings in S01 and S02: the
+    rollups, the analysis views over them, the dashboard and their store security."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product.write({"list_price": 2.5, "standard_price": 1.0})
+        cls.slow_product = cls._create_product("RRS candle", "4012345000016", list_price=9.0)
+        # The triggers read the prices from the tables, not from the ORM's cache.
+        cls.env.flush_all()
+        cls.stock_s01 = cls.store_s01.lot_stock_id
+        cls.stock_s02 = cls.store_s02.lot_stock_id
+        supplier = cls.env.ref("stock.stock_location_suppliers")
+        cls._create_done_picking(cls.store_s01.in_type_id, supplier, cls.stock_s01, 10)
+        cls._create_done_picking(
+            cls.store_s01.in_type_id, supplier, cls.stock_s01, 4, product=cls.slow_product
+        )
+        cls.sale_s01 = cls._create_done_picking(
+            cls.store_s01.out_type_id, cls.stock_s01, cls.customer_location, 3
+        )
+        cls._create_done_picking(cls.store_s02.in_type_id, supplier, cls.stock_s02, 5)
+        cls._create_done_picking(cls.store_s02.out_type_id, cls.stock_s02, cls.customer_location, 2)
+        cls.env.flush_all()  # the rollup triggers fire when the moves are written
+        cls.today = fields.Datetime.now().date()  # rollup zone: UTC (default)
+
+    @classmethod
+    def _create_done_picking(cls, picking_type, source, destination, quantity, product=None):
+        """A picking with one move, confirmed and validated as a user does in Odoo."""
+        product = product or cls.product
+        picking = cls.env["stock.picking"].create(
+            {
+                "picking_type_id": picking_type.id,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "move_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom": product.uom_id.id,
+                            "product_uom_qty": quantity,
+                            "location_id": source.id,
+                            "location_dest_id": destination.id,
+                        },
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        picking.move_ids.write({"quantity": quantity, "picked": True})
+        picking.button_validate()
+        return picking
+
+    def _daily_row(self, location, product=None):
+        return self.env["rrs.stock.daily"].search(
+            [
+                ("product_id", "=", (product or self.product).id),
+                ("location_id", "=", location.id),
+                ("day", "=", self.today),
+            ]
+        )
+
+    def test_rollup_follows_odoo_validation(self):
+        """A receipt and a sale validated through the ORM are rolled up at once."""
+        self.assertEqual(self.sale_s01.state, "done", "the sale is validated")
+        row = self._daily_row(self.stock_s01)
+        self.assertEqual(len(row), 1, "one row for the product, location and day")
+        self.assertEqual(row.qty_received, 10.0, "received 10")
+        self.assertEqual(row.qty_sold, 3.0, "sold 3")
+        self.assertEqual(row.closing_qty, 7.0, "7 left on hand")
+        self.assertEqual(row.value_sold, 7.5, "sales at list price: 3 x 2.5")
+        self.assertEqual(row.warehouse_id, self.store_s01, "the row is S01's")
+        hourly = self.env["rrs.sales.hourly"].search([("warehouse_id", "=", self.store_s01.id)])
+        self.assertEqual(sum(hourly.mapped("qty_sold")), 3.0, "the hourly rollup has the sale")
+
+    def test_analysis_view_has_category_and_net_sales(self):
+        """The analysis view adds the category and the derived measures to the rollup row."""
+        row = self._daily_row(self.stock_s01)
+        analysis = self.env["rrs.sales.analysis"].browse(row.id)
+        self.assertEqual(analysis.categ_id, self.product.categ_id, "category from the product")
+        self.assertEqual(analysis.qty_net_sold, 3.0, "net units sold")
+        self.assertEqual(analysis.margin, 7.5 - 3.0, "net sales minus cost")
+        groups = self.env["rrs.sales.analysis"]._read_group(
+            [("warehouse_id", "in", (self.store_s01 | self.store_s02).ids)],
+            ["categ_id", "day:week"],
+            ["qty_sold:sum"],
+        )
+        self.assertEqual(sum(total for *_keys, total in groups), 5.0, "pivot by category x week")
+
+    def test_drill_to_moves_and_reads(self):
+        """A rollup row opens its done moves and its device reads."""
+        row = self._daily_row(self.stock_s01)
+        action = row.with_user(self.user_s01).action_view_moves()
+        moves = self.env["stock.move"].search(action["domain"])
+        self.assertEqual(len(moves), 2, "the receipt and the sale of the day")
+        self.assertIn(self.sale_s01.move_ids, moves, "the sale is among them")
+        action = row.action_view_events()
+        self.assertEqual(action["res_model"], "rrs.event", "reads of the row")
+        self.assertIn(("product_id", "=", self.product.id), action["domain"], "of its product")
+
+    def test_store_user_cannot_read_other_store(self):
+        """A user of S01 finds no analysis row of S02 and cannot read one."""
+        for model in ANALYSIS_MODELS:
+            rows = self.env[model].search([])
+            s02 = rows.filtered(lambda row: row.warehouse_id == self.store_s02)
+            self.assertTrue(s02, f"{model}: S02 has rows")
+            found = self.env[model].with_user(self.user_s01).search([])
+            self.assertTrue(found, f"{model}: S01 user sees S01 rows")
+            self.assertFalse(
+                found.filtered(lambda row: row.warehouse_id == self.store_s02),
+                f"{model}: S01 user should not see S02",
+            )
+            with self.assertRaises(AccessError, msg=f"{model} of S02 readable by S01"):
+                s02.with_user(self.user_s01).read(["warehouse_id"])
+            found = self.env[model].with_user(self.manager).search([])
+            self.assertTrue(s02 <= found, f"{model}: the manager sees S02")
+
+    def test_rollups_are_read_only(self):
+        """Nobody writes the rollups through Odoo: the triggers do."""
+        row = self._daily_row(self.stock_s01)
+        for user in (self.user_s01, self.manager):
+            with self.assertRaises(AccessError, msg=f"{user.login} wrote a rollup row"):
+                row.with_user(user).write({"qty_sold": 99})
+            with self.assertRaises(AccessError, msg=f"{user.login} deleted a rollup row"):
+                row.with_user(user).unlink()
+
+    def test_dashboard_figures_of_own_store(self):
+        """The dashboard of an S01 user counts S01's sales and stock only."""
+        dashboard = self.env["rrs.analysis.dashboard"].with_user(self.user_s01)
+        data = dashboard.get_dashboard_data()
+        self.assertEqual([store["id"] for store in data["stores"]], self.store_s01.ids, "S01 only")
+        self.assertEqual(data["sales_today"]["value_today"], 7.5, "S01 sold 3 x 2.5 today")
+        self.assertEqual(data["sales_today"]["units_today"], 3.0, "3 units today")
+        top = data["top_movers"]
+        self.assertEqual([row["product_id"] for row in top], self.product.ids, "top mover")
+        self.assertEqual(top[0]["units"], 3.0, "S01's units only")
+        stock = data["stock"]
+        self.assertEqual(stock["on_hand"], 7.0 + 4.0, "on hand: soap and candle in S01")
+        self.assertAlmostEqual(stock["sell_through_pct"], 100 * 3 / (3 + 11), 6, "sell-through")
+        self.assertEqual(data["dead_stock"]["count"], 1, "the candle never sold")
+        self.assertEqual(
+            data["dead_stock"]["rows"][0]["product_id"], self.slow_product.id, "dead: the candle"
+        )
+        self.assertEqual(data["out_of_stock"]["count"], 0, "nothing sold is out of stock")
+        classes = {cell["abc"] + cell["xyz"]: cell["products"] for cell in data["abc_xyz"]["cells"]}
+        self.assertEqual(classes, {"AZ": 1}, "one product, all revenue, one week of 13: Z")
+        found = self.env["rrs.sales.analysis"].search(data["dead_stock"]["drill"]["domain"])
+        self.assertEqual(found.product_id, self.slow_product, "drill to the dead stock rows")
+
+    def test_dashboard_refuses_other_store(self):
+        """Asking the dashboard for another store raises AccessError."""
+        dashboard = self.env["rrs.analysis.dashboard"].with_user(self.user_s01)
+        with self.assertRaises(AccessError, msg="S01 user read S02's dashboard"):
+            dashboard.get_dashboard_data(warehouse_id=self.store_s02.id)
+        data = self.env["rrs.analysis.dashboard"].with_user(self.manager).get_dashboard_data()
+        self.assertEqual(data["sales_today"]["units_today"], 5.0, "the manager: both stores")
+
+    def test_analysis_views_load(self):
+        """The analysis views load for a store user."""
+        for model, kinds in (
+            ("rrs.sales.analysis", ["list", "pivot", "graph", "search"]),
+            ("rrs.sales.hour.analysis", ["list", "pivot", "graph", "search"]),
+            ("rrs.stock.daily", ["list", "pivot", "graph", "search"]),
+        ):
+            views = (
+                self.env[model]
+                .with_user(self.user_s01)
+                .get_views([(False, kind) for kind in kinds])
+            )
+            self.assertEqual(set(views["views"]), set(kinds), f"{model} views")
