@@ -283,4 +283,4 @@ def _shrink(cur, scope: Scope, options: Options, report: Report) -> None:
          ("loss", "Count losses", "units"), ("gain", "Count gains", "units"),
          ("shrink_value", "Shrink at cost", "money")],
         sheet="Shrink products", page_rows=options.top,
-        note=f"{len(products):,} products in all")]))
+        note=f"products with shrink: {len(products):,}")]))

@@ -140,7 +140,8 @@ def accuracy(sessions: pd.DataFrame) -> bytes:
     labels = [f"{row.store} #{row.session_id}" for row in sessions.itertuples()]
     colors = [CLASS_COLORS["A"] if value >= 0.95 else CLASS_COLORS["B"] if value >= 0.8
               else CLASS_COLORS["C"] for value in sessions["accuracy"]]
-    axes.bar(labels, sessions["accuracy"], color=colors)
+    axes.bar(labels, sessions["accuracy"], color=colors, width=0.6)
+    axes.set_xlim(-0.5, max(len(labels), 6) - 0.5)  # a lone session is no wall of colour
     axes.axhline(0.95, color="#555555", linestyle="--", linewidth=0.9)
     axes.set_ylim(0, 1.05)
     axes.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -151,17 +152,21 @@ def accuracy(sessions: pd.DataFrame) -> bytes:
 
 
 def shrink_bars(stores: pd.DataFrame) -> bytes:
-    """Shrink at cost per store: scraps and net count losses, stacked."""
-    figure, axes = _figure(2.8)
+    """Shrink at cost per store, one horizontal bar each: scraps and net count losses."""
+    figure, axes = _figure(min(1.6 + 0.32 * len(stores), 8.0))
+    axes.grid(axis="y", visible=False)
+    axes.grid(axis="x", color="#dddddd", linewidth=0.6)
+    names = stores["store"].astype(str).to_numpy()
     scrap = stores["scrap_value"].to_numpy()
     loss = stores["count_loss_value"].to_numpy()
-    axes.bar(stores["store"], scrap, label="scrapped", color=PALETTE[1])
-    axes.bar(stores["store"], loss, bottom=np.where(loss >= 0, scrap, 0),
-             label="count losses less gains", color=PALETTE[3])
-    axes.axhline(0, color="#333333", linewidth=0.8)
-    axes.set_ylabel("shrink at cost")
-    axes.yaxis.set_major_formatter(_thousands)
-    axes.legend(frameon=False, loc="upper left")
+    axes.barh(names, scrap, height=0.6, label="scrapped", color=PALETTE[1])
+    axes.barh(names, loss, height=0.6, left=np.where(loss >= 0, scrap, 0),
+              label="count losses less gains", color=PALETTE[3])
+    axes.axvline(0, color="#333333", linewidth=0.8)
+    axes.invert_yaxis()
+    axes.set_xlabel("shrink at cost")
+    axes.xaxis.set_major_formatter(_thousands)
+    figure.legend(frameon=False, loc="outside upper right", ncols=2, fontsize=8)
     return _png(figure)
 
 

@@ -189,7 +189,8 @@ def stock_by_store(status: pd.DataFrame, scope: Scope) -> pd.DataFrame:
         net_sold=("net_sold", "sum"), out_of_stock=("out_of_stock", "sum"),
         dead=("dead", "sum"), dead_value=("dead_value", "sum"))
     rate = stores["net_sold"].clip(lower=0) / scope.days
-    stores["days_of_cover"] = (stores["units"] / rate.where(rate > 0)).fillna(np.inf)
+    stores["days_of_cover"] = (stores["units"] / rate.where(rate > 0)).where(
+        rate > 0, np.where(stores["units"] > 0, np.inf, 0.0))
     stores["dead_share"] = _ratio(stores["dead_value"], stores["value"])
     return stores
 
@@ -288,7 +289,7 @@ def shrink_products(cur, scope: Scope) -> pd.DataFrame:
 
 
 def _ratio(numerator: pd.Series, denominator) -> pd.Series:
-    """numerator / denominator, 0 where the denominator is 0."""
+    """numerator / denominator; missing (a blank cell, not 0 %) where the denominator is 0."""
     if np.isscalar(denominator):
-        return numerator / denominator if denominator else numerator * 0.0
-    return (numerator / denominator.where(denominator != 0)).fillna(0.0)
+        return numerator / denominator if denominator else numerator * np.nan
+    return numerator / denominator.where(denominator != 0)
