@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest_core.forecast import backtest, demand, evaluation, predict
+from ingest_core.forecast import backtest, demand, evaluation, predict, simulate
 from ingest_core.forecast.models import SHORT_FALLBACK, min_history
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,3 +155,27 @@ def test_cli_backtest_on_a_sample_of_the_real_year(tmp_path):
     assert "CC BY 4.0" in report["source"]
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
         "error_by_horizon.png", "forecast_vs_actual.png"]
+
+
+def test_replay_serves_from_stock_and_orders_up_to_max():
+    """One series, lead time 1: the shelf empties, the order placed at min arrives next day."""
+    demand_rows = np.array([[3.0, 3.0, 3.0, 3.0]])
+    low, high = np.full((1, 4), 2.0), np.full((1, 4), 6.0)
+    figures, trace = simulate.replay(demand_rows, low, high, lead_days=1, cost=np.array([2.0]))
+    # day 0: 6 on hand, 3 sold -> 3 (> min 2); day 1: 3 sold -> 0, order 6
+    # day 2: 6 arrive, 3 sold -> 3; day 3: 3 sold -> 0, order 6
+    assert trace.tolist() == [[3.0, 0.0, 3.0, 0.0]]
+    assert figures.fill_rate == 1.0 and figures.orders == 2 and figures.stockout_sku_days == 0
+    assert figures.average_on_hand_value == pytest.approx(1.5 * 2.0)
+
+
+def test_simulation_runs_both_policies_on_weekly_forecasts():
+    frame = synthetic(series=4, days=200)
+    prices = {f"P{number}": 1.0 + number for number in range(4)}
+    report = simulate.run(frame, prices, weeks=4, lead_days=2, review_days=7, n_jobs=1)
+    assert report.series == 4 and set(report.policies) == {"static", "forecast"}
+    for figures in report.policies.values():
+        assert 0 < figures.fill_rate <= 1 and figures.orders > 0
+    assert report.first_day < report.last_day
+    assert report.as_dict()["stock_reduction"] is not None
+    assert simulate.abc_classes(frame, prices).value_counts().sum() == 4

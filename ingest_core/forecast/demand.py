@@ -35,8 +35,10 @@ class DemandError(ValueError):
 
 
 def from_transactions(path: Path, stores: int = 2,
-                      store_codes: tuple[str, ...] = ("S01", "S02")) -> pd.DataFrame:
-    """Daily net demand per (store, stock code) from the invoice lines of ``path``."""
+                      store_codes: tuple[str, ...] = ("S01", "S02"),
+                      prices: dict[str, float] | None = None) -> pd.DataFrame:
+    """Daily net demand per (store, stock code) from the invoice lines of ``path``;
+    ``prices``, when given, receives each stock code's last positive sale price."""
     units: dict[tuple[str, date], float] = defaultdict(float)
     last_day: date | None = None
     for line in read(path):
@@ -48,6 +50,8 @@ def from_transactions(path: Path, stores: int = 2,
         if operation == "scrap":
             continue
         series = f"{store_codes[store_of(line, stores)]}/{line.code}"
+        if prices is not None and operation == "sale" and line.price > 0:
+            prices[line.code] = line.price
         units[(series, day)] += abs(line.quantity) if operation == "sale" else -abs(
             line.quantity)
     if not units:
