@@ -88,9 +88,14 @@ def _sales(cur, scope: Scope, options: Options, report: Report) -> None:
         Figure("Return rate (units)", returned / sold if sold else 0.0, "pct"),
     ]
     unit = "week" if weekly else "day"
+    partial = [name for name, cut in (("first", scope.since.weekday() != 0),
+                                      ("last", scope.until.weekday() != 6)) if cut]
     report.sections.append(Section("Sales trend", charts=[Chart(
         f"Net revenue per {unit} and store",
-        charts.sales_trend(figures.revenue_by_store(daily, weekly), weekly))]))
+        charts.sales_trend(figures.revenue_by_store(daily, weekly), weekly),
+        caption=f"Weeks from Monday; the {' and '.join(partial)} "
+                f"{'week is' if len(partial) == 1 else 'weeks are'} partial."
+        if weekly and partial else "")]))
     report.sections.append(Section("When customers buy", charts=[Chart(
         "Net revenue by weekday and hour", charts.heatmap(figures.weekday_hour(cur, scope)))]))
     report.sections.append(Section(
