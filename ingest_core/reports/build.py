@@ -98,7 +98,20 @@ def _sales(cur, scope: Scope, options: Options, report: Report) -> None:
         if weekly and partial else "")]))
     report.sections.append(Section("When customers buy", charts=[Chart(
         "Net revenue by weekday and hour", charts.heatmap(figures.weekday_hour(cur, scope)))]))
-    report.sections.append(Section(
+    report.sections.append(_products_section(products, options))
+    report.sections.append(Section("Stores", tables=[_table(
+        "Sales per store", stores,
+        [("store", "Store", "text"), *_SALES_COLUMNS, ("margin_pct", "Margin %", "pct"),
+         ("return_rate", "Return rate", "pct"), ("revenue_share", "Share", "pct")])]))
+    report.sections.append(Section(f"Sales per {unit}", tables=[_table(
+        f"Sales per {unit}", figures.sales_by_period(daily, weekly),
+        [("period", "Week from" if weekly else "Day", "date"), *_SALES_COLUMNS,
+         ("margin_pct", "Margin %", "pct")], page_rows=60)]))
+
+
+def _products_section(products: pd.DataFrame, options: Options) -> Section:
+    """The revenue Pareto, the ABC split and the products by revenue."""
+    return Section(
         "Products: revenue Pareto (ABC)",
         text="Products by net revenue: class A makes the first 80 % of revenue, "
              "B the next 15 %, C the rest.",
@@ -120,15 +133,7 @@ def _sales(cur, scope: Scope, options: Options, report: Report) -> None:
                                      "Net units", "Net revenue", "Share", "Cumulative",
                                      "ABC"],
                        note="every product, with cost and margin, is in the spreadsheet "
-                            "(--format xlsx)")]))
-    report.sections.append(Section("Stores", tables=[_table(
-        "Sales per store", stores,
-        [("store", "Store", "text"), *_SALES_COLUMNS, ("margin_pct", "Margin %", "pct"),
-         ("return_rate", "Return rate", "pct"), ("revenue_share", "Share", "pct")])]))
-    report.sections.append(Section(f"Sales per {unit}", tables=[_table(
-        f"Sales per {unit}", figures.sales_by_period(daily, weekly),
-        [("period", "Week from" if weekly else "Day", "date"), *_SALES_COLUMNS,
-         ("margin_pct", "Margin %", "pct")], page_rows=60)]))
+                            "(--format xlsx)")])
 
 
 _STATUS_COLUMNS = [("store", "Store", "text"), ("code", "Code", "text"),
@@ -182,25 +187,31 @@ def _stock(cur, scope: Scope, options: Options, report: Report) -> None:
                         ("value", "Value at cost", "money")]),
                 _table("Lowest cover (on hand and selling)", low, _STATUS_COLUMNS,
                        sheet="Lowest cover", page_rows=options.top)]))
+    report.sections += _stock_lists(status, dead, options)
+
+
+def _stock_lists(status: pd.DataFrame, dead: pd.DataFrame, options: Options) -> list[Section]:
+    """Dead stock, out of stock, and every product x location (the spreadsheet's list)."""
     out = status[status["out_of_stock"]].sort_values("net_sold", ascending=False)
-    report.sections.append(Section("Dead stock and out of stock", tables=[
-        _table(f"Dead stock: on hand, no sale in {options.dead_days} days", dead,
-               [*_STATUS_COLUMNS, ("days_since_sale", "Days since sale", "count")],
-               sheet="Dead stock", page_rows=options.top),
-        _table("Out of stock: sold in the period, none on hand", out,
-               [*_STATUS_COLUMNS[:4], ("net_sold", "Net sold", "units"),
-                ("last_sale", "Last sale", "date")],
-               sheet="Out of stock", page_rows=options.top)]))
-    report.sections.append(Section("All stock", tables=[_table(
-        "Stock status", status.sort_values(["store", "code"]),
-        [("store", "Store", "text"), ("location", "Location", "text"),
-         ("code", "Code", "text"), ("name", "Product", "text"),
-         ("category", "Category", "text"), ("on_hand", "On hand", "units"),
-         ("cost", "Unit cost", "money"), ("value", "Value at cost", "money"),
-         ("net_sold", "Net sold", "units"), ("days_of_cover", "Days of cover", "days"),
-         ("last_sale", "Last sale", "date"), ("dead", "Dead", "text")],
-        page_rows=0, note="every product and location is in the spreadsheet "
-                          "(--format xlsx)")]))
+    dead_table = _table(f"Dead stock: on hand, no sale in {options.dead_days} days", dead,
+                        [*_STATUS_COLUMNS, ("days_since_sale", "Days since sale", "count")],
+                        sheet="Dead stock", page_rows=options.top)
+    out_table = _table("Out of stock: sold in the period, none on hand", out,
+                       [*_STATUS_COLUMNS[:4], ("net_sold", "Net sold", "units"),
+                        ("last_sale", "Last sale", "date")],
+                       sheet="Out of stock", page_rows=options.top)
+    every = _table("Stock status", status.sort_values(["store", "code"]),
+                   [("store", "Store", "text"), ("location", "Location", "text"),
+                    ("code", "Code", "text"), ("name", "Product", "text"),
+                    ("category", "Category", "text"), ("on_hand", "On hand", "units"),
+                    ("cost", "Unit cost", "money"), ("value", "Value at cost", "money"),
+                    ("net_sold", "Net sold", "units"),
+                    ("days_of_cover", "Days of cover", "days"),
+                    ("last_sale", "Last sale", "date"), ("dead", "Dead", "text")],
+                   page_rows=0,
+                   note="every product and location is in the spreadsheet (--format xlsx)")
+    return [Section("Dead stock and out of stock", tables=[dead_table, out_table]),
+            Section("All stock", tables=[every])]
 
 
 def _counts(cur, scope: Scope, options: Options, report: Report) -> None:
