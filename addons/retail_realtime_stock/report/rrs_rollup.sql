@@ -26,8 +26,11 @@ LANGUAGE sql STABLE AS $rrs$
                m.product_id, m.company_id, here.id AS location_id, here.warehouse_id,
                side.direction, other.usage AS other_usage,
                coalesce(m.scrapped, false) OR coalesce(other.scrap_location, false) AS scrap,
-               m.sign * CASE WHEN m.product_uom = t.uom_id THEN m.quantity
-                             ELSE m.quantity / unit.factor * product_unit.factor END AS qty,
+               -- Odoo's ORM may write state = 'done' before the quantity it computed
+               -- (a later UPDATE, which this trigger sees as a change of quantity).
+               m.sign * CASE WHEN m.product_uom = t.uom_id THEN coalesce(m.quantity, 0)
+                             ELSE coalesce(m.quantity, 0) / unit.factor * product_unit.factor
+                        END AS qty,
                coalesce(t.list_price, 0) AS list_price,
                coalesce((p.standard_price ->> m.company_id::text)::numeric, 0) AS cost
           FROM moves m
