@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest_core.forecast import backtest, demand, evaluation, predict, simulate
+from ingest_core.forecast import backtest, demand, evaluation, odoo_run, predict, simulate
 from ingest_core.forecast.models import SHORT_FALLBACK, min_history
 
 REPO = Path(__file__).resolve().parents[1]
@@ -179,3 +179,41 @@ def test_simulation_runs_both_policies_on_weekly_forecasts():
     assert report.first_day < report.last_day
     assert report.as_dict()["stock_reduction"] is not None
     assert simulate.abc_classes(frame, prices).value_counts().sum() == 4
+
+
+def test_stock_out_days_are_the_empty_shelf_days_without_sales():
+    history = pd.DataFrame({"unique_id": ["2/7"] * 4,
+                            "ds": pd.date_range("2011-03-01", periods=4),
+                            "y": [2.0, 0.0, 0.0, 1.0]})
+    closing = pd.DataFrame({"unique_id": ["2/7"], "ds": [pd.Timestamp("2011-03-01")],
+                            "closing": [0.0]})
+    outs = odoo_run.stock_out_days(history, closing)
+    # the 2nd and 3rd opened empty (closing carried) and sold nothing; the 4th sold
+    assert outs["ds"].dt.day.tolist() == [2, 3]
+
+
+def test_run_on_the_database_writes_one_forecast_per_store_and_product(fast_db):
+    from ingest_core.history import importer
+    from ingest_core.journal import wait_drained
+    from tests.support.ingest import query
+
+    empty = _cli("run", "--dsn", fast_db)
+    assert empty.returncode == 2 and "hold no sale" in empty.stderr
+    assert query(fast_db, "SELECT count(*) FROM rrs_forecast")[0][0] == 0
+    importer.run(fast_db, REPO / "tests" / "data" / "online_retail" / "sample.csv")
+    wait_drained(fast_db, 30)
+    result = _cli("run", "--dsn", fast_db, "--horizon", "7", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    series = query(fast_db, """SELECT count(DISTINCT (warehouse_id, product_id))
+                                 FROM rrs_stock_daily WHERE qty_sold > 0""")[0][0]
+    assert report["series"] == series and report["rows_written"] == 7 * series
+    rows = query(fast_db, "SELECT product_id, warehouse_id, count(*), min(model), "
+                          "bool_and(lo95 <= mean AND mean <= hi95) FROM rrs_forecast "
+                          "GROUP BY 1, 2")
+    assert len(rows) == series and all(count == 7 for _p, _w, count, _m, _ok in rows)
+    assert all(model.startswith("fallback:") for *_rest, model, _ok in rows)  # days of history
+    assert all(ok for *_rest, ok in rows)
+    again = _cli("run", "--dsn", fast_db, "--horizon", "7", "--json")
+    assert again.returncode == 0 and query(
+        fast_db, "SELECT count(*) FROM rrs_forecast")[0][0] == 7 * series

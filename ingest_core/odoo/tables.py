@@ -301,6 +301,14 @@ ADDON_TABLES: tuple[Table, ...] = (
            "id:int! hour:ts! warehouse_id:int!~stock_warehouse company_id:int!~res_company "
            + " ".join(f"{name}:num!" for name in rollup.HOURLY_COUNTERS),
            ddl=(*rollup.HOURLY_INDEXES, rollup.FUNCTIONS_DDL)),
+    # The latest demand forecast per product and store (``rtstock forecast run``).
+    _table("rrs_forecast", "addon",
+           "id:int! product_id:int!~product_product warehouse_id:int!~stock_warehouse "
+           "company_id:int!~res_company date:date! mean:num! lo80:num hi80:num lo95:num "
+           "hi95:num model:varchar! made_at:ts! " + MAGIC_LOOSE,
+           inserts=True,
+           ddl=("CREATE INDEX rrs_forecast_series_idx ON rrs_forecast "
+                "(product_id, warehouse_id, date)",)),
 )
 
 ALL_TABLES: tuple[Table, ...] = ODOO_TABLES + ADDON_TABLES

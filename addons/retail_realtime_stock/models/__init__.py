@@ -11,3 +11,4 @@ from . import stock_move
 from . import ir_websocket
 from . import rrs_live_stock
 from . import pos_session
+from . import rrs_forecast
