@@ -106,8 +106,11 @@ def test_sales_workbook_has_the_samples_units_as_numbers(sample_db, tmp_path):
     for code, row in rows.items():
         assert row["Net revenue"] == pytest.approx(NET_UNITS[code] * PRICES[code])
         assert row["Product"] == NAMES[code]
-    cell = load_workbook(out)["Products"]["E2"]
+    book = load_workbook(out)
+    cell = book["Products"]["E2"]
     assert cell.data_type == "n" and cell.number_format == "#,##0", cell.number_format
+    assert book["Products"]["G2"].number_format == "#,##0.00"
+    assert len(book["Charts"]._images) == 3  # trend, heatmap, Pareto
     stores = _sheet_rows(out, "Sales per store")
     assert sum(row["Net units"] for row in stores) == sum(NET_UNITS.values())
     summary = dict(row[:2] for row in load_workbook(out)["Summary"].iter_rows(values_only=True)
