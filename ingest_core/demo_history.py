@@ -46,6 +46,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hardware.simulators import catalog
 from ingest_core.analysis.rebuild import rebuild
 from ingest_core.history import importer
+from ingest_core.history.dataset import DatasetError
 from ingest_core.odoo import templates
 from ingest_core.pgembed import EmbeddedPostgres, major_version
 
@@ -159,14 +160,7 @@ def prepare(options: HistoryOptions, console: Console) -> tuple[EmbeddedPostgres
     transactions = options.transactions or default_transactions()
     state = HistoryState(message=why_no_history(options.enabled, transactions))
     if state.message:
-        server = EmbeddedPostgres().start()
-        try:
-            state.schema = templates.build_best(server, DATABASE)
-        except BaseException:
-            server.stop()
-            raise
-        state.seconds = round(time.monotonic() - started, 1)
-        return server, server.dsn(DATABASE), state
+        return _without_history(state, started)
     parts = key_parts(transactions)
     root = (options.cache_dir or default_cache_dir()) / "demo-history"
     entry = root / _key(parts)
@@ -179,7 +173,11 @@ def prepare(options: HistoryOptions, console: Console) -> tuple[EmbeddedPostgres
                       "ago: importing it again so that the recent weeks are filled")
         meta = None
     if meta is None:
-        _build(root, entry, transactions, parts, console)
+        try:
+            _build(root, entry, transactions, parts, console)
+        except DatasetError as exc:
+            state.message = f"no sales history: {transactions}: {exc}"
+            return _without_history(state, started)
         meta = _read_meta(entry)
         state.imported = True
     else:
@@ -195,6 +193,18 @@ def prepare(options: HistoryOptions, console: Console) -> tuple[EmbeddedPostgres
     for name in ("schema", "first_day", "last_day", "lines", "products", "moves",
                  "best_sellers", "entry_bytes"):
         setattr(state, name, meta[name])
+    state.seconds = round(time.monotonic() - started, 1)
+    return server, server.dsn(DATABASE), state
+
+
+def _without_history(state: HistoryState, started: float) -> tuple[EmbeddedPostgres, str,
+                                                                    HistoryState]:
+    server = EmbeddedPostgres().start()
+    try:
+        state.schema = templates.build_best(server, DATABASE)
+    except BaseException:
+        server.stop()
+        raise
     state.seconds = round(time.monotonic() - started, 1)
     return server, server.dsn(DATABASE), state
 
@@ -226,19 +236,16 @@ def _build(root: Path, entry: Path, transactions: Path, parts: dict[str, str],
     """Import the year into a fresh server, stop it, keep its data directory as ``entry``."""
     console.print(f"Loading the sales history once (a few minutes; cached in {entry}).\n"
                   f"{CREDIT}")
-    root.mkdir(parents=True, exist_ok=True)
-    for old in root.iterdir():  # other keys and interrupted builds: never used again
-        shutil.rmtree(old, ignore_errors=True)
     building = root / f"{entry.name}.building"
     server = EmbeddedPostgres(durable=False)  # a crash here loses nothing but this build
     try:
-        server.start()
         with _progress(console) as bar:
-            task = bar.add_task("restoring the Odoo 18 database", total=None)
+            task = bar.add_task("reading the transactions", total=None)
+            shift = importer.shift_to(transactions, _yesterday())  # a damaged file stops here
+            bar.update(task, description="restoring the Odoo 18 database")
+            server.start()
             schema = templates.build_best(server, DATABASE)
             dsn = server.dsn(DATABASE)
-            bar.update(task, description="reading the transactions")
-            shift = importer.shift_to(transactions, _yesterday())
             bar.update(task, description="importing day by day")
             report = importer.run(dsn, transactions, shift, progress=lambda done, days:
                                   bar.update(task, completed=done, total=days))
@@ -249,6 +256,9 @@ def _build(root: Path, entry: Path, transactions: Path, parts: dict[str, str],
             server.psql(DATABASE, "-c", "VACUUM ANALYZE")
             bar.update(task, description="saving the cache")
             server.stop(remove=False)
+            root.mkdir(parents=True, exist_ok=True)
+            for old in root.iterdir():  # other keys, interrupted builds: never used again
+                shutil.rmtree(old, ignore_errors=True)
             building.mkdir()
             server.save_data(building / "data")
         movements = [m for m in report.plan.movements if m.operation != "receipt"]

@@ -149,15 +149,20 @@ def test_rebuild_flag_and_an_old_history_build_again(built, tmp_path, monkeypatc
 
 
 def test_without_history(tmp_path):
-    """``--no-history`` and a missing file start the demo chain alone, saying why."""
+    """``--no-history``, a missing file and a damaged one start the demo chain alone, saying
+    why."""
     absent = tmp_path / "absent.csv.gz"
     assert "--no-history" in demo_history.why_no_history(False, SAMPLE)
+    assert str(absent) in demo_history.why_no_history(True, absent)
     assert "RTSTOCK_DEMO_TRANSACTIONS" in demo_history.why_no_history(True, absent)
     assert demo_history.why_no_history(True, SAMPLE) == ""
-    opened = _open(HistoryOptions(transactions=absent, cache_dir=tmp_path))
-    assert not opened.state.loaded and str(absent) in opened.state.message
+    damaged = tmp_path / "damaged.csv"
+    damaged.write_text("Invoice,StockCode\n" + SAMPLE.read_text().split("\n", 1)[1])
+    cache = tmp_path / "cache"
+    opened = _open(HistoryOptions(transactions=damaged, cache_dir=cache))
+    assert not opened.state.loaded and "line 1" in opened.state.message, opened.state
     assert opened.sold == {} and opened.state.relabel() == {}
-    assert list(tmp_path.iterdir()) == [], "nothing cached"
+    assert not cache.exists() or not any(cache.rglob("*")), "nothing cached"
 
 
 def _free_port() -> int:
