@@ -29,6 +29,7 @@ ends on the day before the build, up to ``MAX_AGE_DAYS`` ago.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -133,6 +134,13 @@ def _sha256(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
+def _code_digest() -> str:
+    """Of ``CODE_FILES`` as this process loaded them (once: the rows come from the code
+    that runs, whatever is edited on disk meanwhile)."""
+    return _sha256([_PACKAGE / name for name in CODE_FILES])
+
+
 def key_parts(transactions: Path) -> dict[str, str]:
     """What the cached database depends on (``meta.json`` keeps it for the curious)."""
     shared = templates.shared_odoo18_dir()
@@ -141,7 +149,7 @@ def key_parts(transactions: Path) -> dict[str, str]:
     else:
         schema = f"own schema {_sha256([_PACKAGE / f for f in _OWN_SCHEMA_FILES])}"
     return {"format": str(CACHE_FORMAT), "dataset": _sha256([transactions]),
-            "code": _sha256([_PACKAGE / f for f in CODE_FILES]), "schema": schema,
+            "code": _code_digest(), "schema": schema,
             "postgresql": major_version()}
 
 
