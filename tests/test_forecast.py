@@ -217,3 +217,44 @@ def test_run_on_the_database_writes_one_forecast_per_store_and_product(fast_db):
     again = _cli("run", "--dsn", fast_db, "--horizon", "7", "--json")
     assert again.returncode == 0 and query(
         fast_db, "SELECT count(*) FROM rrs_forecast")[0][0] == 7 * series
+
+
+def test_replenish_sets_forecast_rules_and_keeps_manual_ones(fast_db):
+    """Rules of A/B products are created and follow the forecast; a buyer's manual rule keeps
+    its min/max and only shows the suggestion; the previous values and the reason stay."""
+    from ingest_core.history import importer
+    from ingest_core.journal import wait_drained
+    from tests.support.ingest import query
+
+    none = _cli("replenish", "--dsn", fast_db)
+    assert none.returncode == 2 and "run `rtstock forecast run` first" in none.stderr
+    importer.run(fast_db, REPO / "tests" / "data" / "online_retail" / "sample.csv")
+    wait_drained(fast_db, 30)
+    assert _cli("run", "--dsn", fast_db, "--horizon", "14").returncode == 0
+    (product, store) = query(fast_db, """SELECT product_id, warehouse_id FROM rrs_forecast
+                                          ORDER BY product_id, warehouse_id LIMIT 1""")[0]
+    query(fast_db, """  -- a buyer's rule, typed in Odoo before the add-on saw it
+        INSERT INTO stock_warehouse_orderpoint (warehouse_id, location_id, product_id,
+               company_id, name, trigger, product_min_qty, product_max_qty, qty_multiple,
+               active)
+        SELECT id, lot_stock_id, %s, company_id, 'OP/MANUAL', 'auto', 5, 9, 1, true
+          FROM stock_warehouse WHERE id = %s""", (product, store))
+    result = _cli("replenish", "--dsn", fast_db, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["manual_kept"] == 1 and report["rules_created"] >= 1
+    rows = query(fast_db, """
+        SELECT o.name, o.product_min_qty, o.product_max_qty, l.mode, l.suggested_min,
+               l.suggested_max, l.previous_min, l.reason, o.name LIKE 'OP/%%'
+          FROM stock_warehouse_orderpoint o
+          JOIN rrs_orderpoint_level l ON l.orderpoint_id = o.id""")
+    manual = [row for row in rows if row[0] == "OP/MANUAL"]
+    assert len(manual) == 1 and manual[0][1:4] == (5, 9, "manual")
+    assert manual[0][4] is not None and "forecast" in manual[0][7]
+    automatic = [row for row in rows if row[3] == "forecast"]
+    assert len(automatic) == report["rules_created"]
+    for _name, low, high, _mode, s_low, s_high, previous, reason, named in automatic:
+        assert (low, high) == (s_low, s_high) and 0 < low <= high, reason
+        assert previous == 0 and "service" in reason and named
+    again = json.loads(_cli("replenish", "--dsn", fast_db, "--json").stdout)
+    assert again["rules_created"] == 0 and again["rules_changed"] == 0

@@ -28,6 +28,7 @@
         "report/rrs_stock_daily_views.xml",
         "report/rrs_analysis_dashboard_views.xml",
         "data/web_tour_tour.xml",
+        "views/stock_warehouse_orderpoint_views.xml",
         "views/rrs_menus.xml",
     ],
     "assets": {

@@ -41,6 +41,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     odoo.add_argument("--models", choices=["fast", "full"], default="fast")
     odoo.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
     odoo.add_argument("--json", action="store_true", help="print only JSON")
+    replenish = sub.add_parser(
+        "replenish", help="set the reorder rules' min/max from the latest forecasts",
+        description="Min = demand over the lead time + safety stock (ABC service level), "
+        "max = min + demand over the review period, on Odoo's own reorder rules; manual "
+        "rules only get the suggestion.")
+    replenish.add_argument("--dsn", required=True, help="Odoo database (libpq DSN)")
+    replenish.add_argument("--lead-days", type=int, default=3, help="default 3")
+    replenish.add_argument("--review-days", type=int, default=7, help="default 7")
+    replenish.add_argument("--no-create", action="store_true",
+                           help="do not create rules for A/B products that have none")
+    replenish.add_argument("--json", action="store_true", help="print only JSON")
     simulate = sub.add_parser(
         "simulate", help="replay the last weeks: static min/max vs forecast-driven reorder points",
         description="Day-by-day replay of the real year's last 13 weeks under policy A "
@@ -71,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     from ingest_core.forecast import backtest, demand, predict, simulate
     from ingest_core.history.dataset import DatasetError
 
+    if args.action == "replenish":
+        return _replenish(args)
     if args.horizon < 1:
         return _fail("--horizon must be at least 1 day")
     if args.action == "run":
@@ -180,4 +193,25 @@ def _run_on_odoo(args: argparse.Namespace) -> int:
           f"{report.series} product x store series up to {report.last_day} "
           f"({report.stock_out_days} stock-out days censored): {report.rows_written} "
           f"forecast rows written to rrs_forecast in {report.seconds} s")
+    return 0
+
+
+def _replenish(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import psycopg2
+
+    from ingest_core.forecast import demand, replenish
+
+    if args.lead_days < 1 or args.review_days < 1:
+        return _fail("--lead-days and --review-days must be at least 1")
+    try:
+        report = replenish.run(args.dsn, args.lead_days, args.review_days,
+                               create=not args.no_create)
+    except (demand.DemandError, psycopg2.Error) as exc:
+        return _fail(f"{str(exc).strip()}; nothing was written")
+    print(json.dumps(dataclasses.asdict(report), indent=2) if args.json else
+          f"{report.suggestions} reorder rules computed: {report.rules_changed} changed, "
+          f"{report.rules_created} created, {report.manual_kept} manual kept "
+          f"(classes {report.classes})")
     return 0

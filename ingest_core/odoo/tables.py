@@ -212,6 +212,14 @@ ODOO_TABLES: tuple[Table, ...] = (
            inserts=True,
            ddl=("CREATE INDEX stock_move_line__move_id_index ON stock_move_line (move_id)",
                 "CREATE INDEX stock_move_line__product_id_index ON stock_move_line (product_id)")),
+    # Reorder rules: ``rtstock forecast replenish`` sets their min/max, creates missing ones.
+    _table("stock_warehouse_orderpoint", "odoo",
+           "id:int! warehouse_id:int!>stock_warehouse location_id:int!>stock_location "
+           "product_id:int!>product_product product_category_id:int group_id:int "
+           "company_id:int!>res_company route_id:int name:varchar! trigger:varchar! "
+           "snoozed_until:date product_min_qty:num! product_max_qty:num! qty_multiple:num! "
+           "qty_to_order_manual:num active:bool " + MAGIC,
+           inserts=True),
     _table("bus_bus", "odoo", "id:int! channel:varchar message:varchar " + MAGIC, inserts=True),
 )
 
@@ -301,6 +309,15 @@ ADDON_TABLES: tuple[Table, ...] = (
            "id:int! hour:ts! warehouse_id:int!~stock_warehouse company_id:int!~res_company "
            + " ".join(f"{name}:num!" for name in rollup.HOURLY_COUNTERS),
            ddl=(*rollup.HOURLY_INDEXES, rollup.FUNCTIONS_DDL)),
+    # Per reorder rule: forecast-driven or manual, what the forecast suggests, what it
+    # replaced and why (docs/decisions/forecasting.md); Odoo's own table is not extended.
+    _table("rrs_orderpoint_level", "addon",
+           "id:int! orderpoint_id:int!~stock_warehouse_orderpoint mode:varchar! "
+           "suggested_min:num suggested_max:num previous_min:num previous_max:num "
+           "reason:varchar set_at:ts " + MAGIC_LOOSE,
+           inserts=True,
+           ddl=("ALTER TABLE rrs_orderpoint_level ADD CONSTRAINT "
+                "rrs_orderpoint_level_orderpoint_uniq UNIQUE (orderpoint_id)",)),
     # The latest demand forecast per product and store (``rtstock forecast run``).
     _table("rrs_forecast", "addon",
            "id:int! product_id:int!~product_product warehouse_id:int!~stock_warehouse "

@@ -12,3 +12,5 @@ from . import ir_websocket
 from . import rrs_live_stock
 from . import pos_session
 from . import rrs_forecast
+from . import rrs_orderpoint_level
+from . import stock_warehouse_orderpoint

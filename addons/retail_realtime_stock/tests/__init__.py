@@ -11,3 +11,4 @@ from . import test_rrs_count_session
 from . import test_guided_tours
 from . import test_live_stock_websocket
 from . import test_rrs_analysis
+from . import test_rrs_orderpoint_level

@@ -1,0 +1,59 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+from .own_table import MAGIC_COLUMNS, ensure_table
+
+# ingest_core/odoo/tables.py, ADDON_TABLES["rrs_orderpoint_level"]: same columns.
+TABLE_DDL = (
+    f"""
+    CREATE TABLE IF NOT EXISTS rrs_orderpoint_level (
+        id serial PRIMARY KEY,
+        orderpoint_id integer NOT NULL,
+        mode varchar NOT NULL,
+        suggested_min numeric,
+        suggested_max numeric,
+        previous_min numeric,
+        previous_max numeric,
+        reason varchar,
+        set_at timestamp,{MAGIC_COLUMNS},
+        CONSTRAINT rrs_orderpoint_level_orderpoint_uniq UNIQUE (orderpoint_id)
+    )
+    """,
+    "COMMENT ON TABLE rrs_orderpoint_level IS 'Retail Stock Reorder Level'",
+)
+
+
+class RrsOrderpointLevel(models.Model):
+    """What the forecast says a reorder rule's min/max should be, and what it replaced.
+
+    Written by ``rtstock forecast replenish``; a rule in mode ``forecast`` takes
+    the suggestion, a ``manual`` one only shows it.
+    """
+
+    _name = "rrs.orderpoint.level"
+    _description = "Retail Stock Reorder Level"
+    _auto = False
+    _rec_name = "orderpoint_id"
+
+    orderpoint_id = fields.Many2one(
+        comodel_name="stock.warehouse.orderpoint", required=True, ondelete="cascade"
+    )
+    mode = fields.Selection(
+        selection=[("forecast", "From the forecast"), ("manual", "Manual")],
+        required=True,
+        default="manual",
+    )
+    suggested_min = fields.Float(readonly=True)
+    suggested_max = fields.Float(readonly=True)
+    previous_min = fields.Float(readonly=True)
+    previous_max = fields.Float(readonly=True)
+    reason = fields.Char(readonly=True)
+    set_at = fields.Datetime(string="Suggested at", readonly=True)
+
+    _sql_constraints = [
+        ("orderpoint_uniq", "unique(orderpoint_id)", "One level per reorder rule."),
+    ]
+
+    def init(self):
+        ensure_table(self.env.cr, self._table, TABLE_DDL)

@@ -1,0 +1,89 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+
+
+class StockWarehouseOrderpoint(models.Model):
+    """Reorder rules that follow the demand forecast (``rtstock forecast replenish``)."""
+
+    _inherit = "stock.warehouse.orderpoint"
+
+    rrs_level_id = fields.Many2one(
+        comodel_name="rrs.orderpoint.level", compute="_compute_rrs_level_id"
+    )
+    rrs_mode = fields.Selection(
+        selection=[("forecast", "From the forecast"), ("manual", "Manual")],
+        string="Min/max",
+        compute="_compute_rrs_level_id",
+    )
+    rrs_suggested_min = fields.Float(
+        string="Suggested min", compute="_compute_rrs_level_id"
+    )
+    rrs_suggested_max = fields.Float(
+        string="Suggested max", compute="_compute_rrs_level_id"
+    )
+    rrs_reason = fields.Char(string="Why", compute="_compute_rrs_level_id")
+
+    @api.depends("product_min_qty", "product_max_qty")
+    def _compute_rrs_level_id(self):
+        levels = self.env["rrs.orderpoint.level"].search(
+            [("orderpoint_id", "in", self.ids)]
+        )
+        by_rule = {level.orderpoint_id.id: level for level in levels}
+        for rule in self:
+            level = by_rule.get(rule.id, self.env["rrs.orderpoint.level"])
+            rule.rrs_level_id = level
+            rule.rrs_mode = level.mode or "manual"
+            rule.rrs_suggested_min = level.suggested_min
+            rule.rrs_suggested_max = level.suggested_max
+            rule.rrs_reason = level.reason
+
+    def _rrs_levels(self):
+        """The rules' levels, created in mode ``manual`` where missing."""
+        levels = self.env["rrs.orderpoint.level"].search(
+            [("orderpoint_id", "in", self.ids)]
+        )
+        missing = self - levels.orderpoint_id
+        return levels | levels.create(
+            [{"orderpoint_id": rule.id, "mode": "manual"} for rule in missing]
+        )
+
+    def action_rrs_accept_suggestion(self):
+        """Take the forecast's min/max and let later forecasts set them (undo: restore)."""
+        for level in self._rrs_levels().filtered(
+            lambda lv: lv.suggested_min or lv.suggested_max
+        ):
+            rule = level.orderpoint_id
+            level.write(
+                {
+                    "mode": "forecast",
+                    "previous_min": rule.product_min_qty,
+                    "previous_max": rule.product_max_qty,
+                }
+            )
+            rule.write(
+                {
+                    "product_min_qty": level.suggested_min,
+                    "product_max_qty": max(level.suggested_max, level.suggested_min),
+                }
+            )
+        return True
+
+    def action_rrs_keep_manual(self):
+        """Keep the typed min/max: later forecasts only suggest."""
+        self._rrs_levels().write({"mode": "manual"})
+        return True
+
+    def action_rrs_restore_previous(self):
+        """Back to the min/max before the forecast last set them, and to manual."""
+        for level in self._rrs_levels().filtered(
+            lambda lv: lv.previous_min or lv.previous_max
+        ):
+            level.orderpoint_id.write(
+                {
+                    "product_min_qty": level.previous_min,
+                    "product_max_qty": level.previous_max,
+                }
+            )
+            level.write({"mode": "manual"})
+        return True

@@ -1,0 +1,73 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from .common import RrsCommon
+
+
+class TestRrsOrderpointLevel(RrsCommon):
+    """The Replenishment list's forecast buttons: follow, keep manual, restore."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rule = cls.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": cls.product.id,
+                "warehouse_id": cls.store_s01.id,
+                "location_id": cls.store_s01.lot_stock_id.id,
+                "product_min_qty": 5.0,
+                "product_max_qty": 9.0,
+            }
+        )
+        cls.level = cls.env["rrs.orderpoint.level"].create(
+            {
+                "orderpoint_id": cls.rule.id,
+                "mode": "manual",
+                "suggested_min": 3.0,
+                "suggested_max": 7.0,
+                "reason": "forecast 2.0 over 3 d + safety 1.0 (class A, service 98%)",
+            }
+        )
+
+    def test_manual_rule_shows_the_suggestion_only(self):
+        """A manual rule keeps its typed min/max and shows what the forecast says."""
+        self.assertEqual(self.rule.rrs_mode, "manual", "rules start manual")
+        self.assertEqual(
+            (self.rule.product_min_qty, self.rule.product_max_qty),
+            (5.0, 9.0),
+            "the typed values stay",
+        )
+        self.assertEqual(
+            (self.rule.rrs_suggested_min, self.rule.rrs_suggested_max),
+            (3.0, 7.0),
+            "the suggestion is shown",
+        )
+
+    def test_follow_then_restore(self):
+        """Following the forecast keeps the previous values; restoring puts them back."""
+        rule = self.rule.with_user(self.manager)
+        rule.action_rrs_accept_suggestion()
+        self.assertEqual(
+            (rule.product_min_qty, rule.product_max_qty), (3.0, 7.0), "forecast applied"
+        )
+        self.assertEqual(self.level.mode, "forecast", "later forecasts set the rule")
+        self.assertEqual(
+            (self.level.previous_min, self.level.previous_max), (5.0, 9.0), "kept for undo"
+        )
+        rule.action_rrs_restore_previous()
+        self.assertEqual(
+            (rule.product_min_qty, rule.product_max_qty), (5.0, 9.0), "previous restored"
+        )
+        self.assertEqual(self.level.mode, "manual", "and manual again")
+
+    def test_keep_manual_creates_the_level_of_a_new_rule(self):
+        """A rule the forecast never saw gets a manual level when a buyer keeps it."""
+        other = self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": self.product.id,
+                "warehouse_id": self.store_s02.id,
+                "location_id": self.store_s02.lot_stock_id.id,
+            }
+        )
+        other.with_user(self.manager).action_rrs_keep_manual()
+        level = self.env["rrs.orderpoint.level"].search([("orderpoint_id", "=", other.id)])
+        self.assertEqual(level.mode, "manual", "one manual level")
