@@ -200,6 +200,19 @@ def test_empty_period_is_a_report_saying_so(sample_db, tmp_path, kind, message):
     assert message in summary
 
 
+def test_store_filter_keeps_to_the_stores_asked_for(sample_db, tmp_path):
+    """Every sale is S02's: S01's sales report is empty, the two add up to the chain's."""
+    assert _report(sample_db, "sales", tmp_path / "s01.html", "--store", "S01") == 0
+    assert "No sales in the period" in (tmp_path / "s01.html").read_text()
+    assert _report(sample_db, "sales", tmp_path / "s02.xlsx", "--store", "S02") == 0
+    assert _report(sample_db, "sales", tmp_path / "all.xlsx") == 0
+    per_store = {row["Store"]: row["Net units"]
+                 for row in _sheet_rows(tmp_path / "all.xlsx", "Sales per store")}
+    assert per_store == {"S02": sum(NET_UNITS.values())}
+    assert _sheet_rows(tmp_path / "s02.xlsx", "Products") == _sheet_rows(
+        tmp_path / "all.xlsx", "Products")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("--store", "S01,S09"), "unknown store: no active warehouse with code S09"),
     (("--from", "2010-12-09", "--to", "2010-12-01"), "--from 2010-12-09 is after --to "
