@@ -103,7 +103,7 @@ setup(
         ],
         "load": ["locust==2.47.0", "matplotlib==3.11.2"],
         # rtstock report (docs/decisions/reports.md); WeasyPrint needs Debian's pango.
-        "report": ["pandas==3.1.1", "matplotlib==3.11.2", "jinja2==3.1.6",
+        "report": ["pandas==2.3.3", "matplotlib==3.11.2", "jinja2==3.1.6",
                    "weasyprint==70.0", "xlsxwriter==3.3.1"],
         "rfid": ["sllurp==3.0.5"],
         "forecast": ["statsforecast==2.1.1", "pandas==2.3.3", "pyarrow==26.0.1"],
