@@ -9,10 +9,11 @@ screen then act on them), with the previous values and the reason kept.
 How it works: the safety stock is z x sigma of lead-time demand, sigma taken
 from the forecast's 80 % bounds (half-width / 1.2816 per day, summed as
 variances over the lead time), z from the product's service level by its ABC
-class in the store (revenue of the last 90 days of the rollups: A 98 %, B 95 %,
-C 90 %; the 90 days end with the last day that sold). Rules in mode ``manual`` (every rule that existed before the add-on
-saw it, until a buyer switches it to automatic) keep their values and only
-show the suggestion; rules are created for A and B products that have none.
+class in the store (revenue of the 90 days of the rollups that end with the
+last day that sold: A 98 %, B 95 %, C 90 %). Rules in mode ``manual`` (every
+rule that existed before the add-on saw it, until a buyer switches it to
+automatic) keep their values and only show the suggestion; rules are created
+for A and B products that have none.
 
 Caveats: one lead time for all (``--lead-days``; a store's resupply from the
 DC), not yet Odoo's per-route lead days; packaging multiples come from the
