@@ -75,6 +75,11 @@ class RrsAnalysisDashboard(models.AbstractModel):
         if not stores:
             return data
         cr = self.env.cr
+        # A few aggregates over many rows, for a person waiting: hash aggregates in
+        # memory rather than spilled to disk, and no JIT compilation (seconds of
+        # compiling for a query that runs in a fraction of that).
+        cr.execute("SET LOCAL work_mem = '64MB'")
+        cr.execute("SET LOCAL jit = off")
         ids = stores.ids
         names = {store.id: store.name for store in stores}
         scope = [("warehouse_id", "in", ids)]

@@ -10,12 +10,15 @@ plain rows (dicts).
 How it works: the daily rollup is indexed on (product, location, day) and
 (day, store), the hourly one on (store, hour); every query is bounded by the
 stores and, where the figure has a window, by the days. The current on-hand
-of a product in a location is the ``closing_qty`` of its latest row
-(``docs/decisions/rollups.md``): ``DISTINCT ON`` over that index.
+of a product in a location is the ``closing_qty`` of its latest row, which
+is the sum of ``qty_net`` over all its rows (``docs/decisions/rollups.md``):
+one aggregate instead of a sort for the latest row.
 
 Caveats: "current on-hand" and "last sale" read every row of the stores
-(a year of a large chain is tens of millions of rows); the other figures read
-their window only.
+(a year of a large chain is tens of millions of rows) in one pass; the other
+figures read their window only. Sums are taken as ``float8``: PostgreSQL's
+``numeric`` arithmetic is several times slower and the figures are displayed
+rounded.
 """
 
 from datetime import timedelta
@@ -94,13 +97,13 @@ def week_over_week(cr, store_ids, today, limit):
             """
             WITH per_product AS (
                 SELECT d.product_id,
-                       sum(d.qty_sold - d.qty_returned)
+                       sum((d.qty_sold - d.qty_returned)::float8)
                            FILTER (WHERE d.day > %(today)s::date - 7) AS units,
-                       coalesce(sum(d.qty_sold - d.qty_returned)
+                       coalesce(sum((d.qty_sold - d.qty_returned)::float8)
                            FILTER (WHERE d.day <= %(today)s::date - 7), 0) AS units_before,
-                       coalesce(sum(d.value_sold - d.value_returned)
+                       coalesce(sum((d.value_sold - d.value_returned)::float8)
                            FILTER (WHERE d.day > %(today)s::date - 7), 0) AS value,
-                       coalesce(sum(d.value_sold - d.value_returned)
+                       coalesce(sum((d.value_sold - d.value_returned)::float8)
                            FILTER (WHERE d.day <= %(today)s::date - 7), 0) AS value_before
                   FROM rrs_stock_daily d
                  WHERE d.warehouse_id = ANY(%(stores)s)
@@ -112,7 +115,7 @@ def week_over_week(cr, store_ids, today, limit):
             )
             (SELECT 'total' AS kind, NULL::int AS product_id, sum(coalesce(units, 0)) AS units,
                     sum(units_before) AS units_before, sum(value) AS value,
-                    sum(value_before) AS value_before, NULL::numeric AS delta
+                    sum(value_before) AS value_before, NULL::float8 AS delta
                FROM scored)
             UNION ALL
             (SELECT 'top', product_id, units, units_before, value, value_before, delta
@@ -145,33 +148,22 @@ def stock_position(cr, store_ids, today, dead_days, limit):
         cr,
         SQL(
             """
-            WITH latest AS (
-                SELECT DISTINCT ON (d.product_id, d.location_id)
-                       d.product_id, d.warehouse_id, d.company_id, d.closing_qty
-                  FROM rrs_stock_daily d
-                 WHERE d.warehouse_id = ANY(%(stores)s) AND d.day <= %(today)s
-                 ORDER BY d.product_id, d.location_id, d.day DESC
-            ), stock AS (
-                SELECT product_id, warehouse_id, min(company_id) AS company_id,
-                       sum(closing_qty) AS on_hand
-                  FROM latest GROUP BY 1, 2
-            ), sales AS (
-                SELECT d.product_id, d.warehouse_id,
-                       sum(d.qty_sold - d.qty_returned)
-                           FILTER (WHERE d.day > %(today)s::date - 28) AS sold_28,
+            WITH keys AS (
+                -- closing on hand = running sum of the net change from zero
+                -- (docs/decisions/rollups.md): the sum over all the rows of a key is
+                -- the closing of its latest row, in one pass without sorting
+                SELECT d.product_id, d.warehouse_id, min(d.company_id) AS company_id,
+                       sum(d.qty_net::float8) AS on_hand,
+                       coalesce(sum((d.qty_sold - d.qty_returned)::float8)
+                           FILTER (WHERE d.day > %(today)s::date - 28), 0) AS sold_28,
                        max(d.day) FILTER (WHERE d.qty_sold > 0) AS last_sale
                   FROM rrs_stock_daily d
                  WHERE d.warehouse_id = ANY(%(stores)s) AND d.day <= %(today)s
-                   AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
                  GROUP BY 1, 2
-            ), keys AS (
-                SELECT s.product_id, s.warehouse_id, s.on_hand,
-                       coalesce(x.sold_28, 0) AS sold_28, x.last_sale,
-                       s.on_hand * coalesce(
-                           (p.standard_price ->> s.company_id::text)::numeric, 0) AS value
-                  FROM stock s
-                  LEFT JOIN sales x USING (product_id, warehouse_id)
-                  JOIN product_product p ON p.id = s.product_id
+            ), valued AS (
+                SELECT k.*, k.on_hand * coalesce(
+                           (p.standard_price ->> k.company_id::text)::float8, 0) AS value
+                  FROM keys k JOIN product_product p ON p.id = k.product_id
             ), flagged AS (
                 SELECT *,
                        on_hand > 0 AND (last_sale IS NULL
@@ -179,7 +171,7 @@ def stock_position(cr, store_ids, today, dead_days, limit):
                        on_hand <= 0 AND sold_28 > 0 AS out_of_stock,
                        CASE WHEN on_hand > 0 AND sold_28 > 0
                             THEN on_hand / (sold_28 / 28.0) END AS cover_days
-                  FROM keys
+                  FROM valued
             )
             (SELECT 'total' AS kind, NULL::int AS product_id, NULL::int AS warehouse_id,
                     sum(greatest(on_hand, 0)) AS on_hand,
@@ -189,7 +181,7 @@ def stock_position(cr, store_ids, today, dead_days, limit):
                     coalesce(sum(value) FILTER (WHERE dead), 0) AS dead_value,
                     count(*) FILTER (WHERE out_of_stock) AS out_of_stock_count,
                     count(*) FILTER (WHERE on_hand > 0) AS in_stock_count,
-                    NULL::numeric AS cover_days, NULL::int[] AS product_ids
+                    NULL::float8 AS cover_days, NULL::int[] AS product_ids
                FROM flagged)
             UNION ALL
             (SELECT 'dead', product_id, warehouse_id, on_hand, value, sold_28, last_sale,
@@ -230,8 +222,8 @@ def abc_xyz(cr, store_ids, today, weeks):
             """
             WITH weekly AS (
                 SELECT d.warehouse_id, d.product_id, (%(today)s::date - d.day) / 7 AS bucket,
-                       sum(d.qty_sold - d.qty_returned) AS units,
-                       sum(d.value_sold - d.value_returned) AS revenue
+                       sum((d.qty_sold - d.qty_returned)::float8) AS units,
+                       sum((d.value_sold - d.value_returned)::float8) AS revenue
                   FROM rrs_stock_daily d
                  WHERE d.warehouse_id = ANY(%(stores)s)
                    AND d.day > %(today)s::date - 7 * %(weeks)s AND d.day <= %(today)s
@@ -240,8 +232,8 @@ def abc_xyz(cr, store_ids, today, weeks):
             ), per_key AS (
                 -- weeks without a sale count as zero: mean and variance over all weeks
                 SELECT warehouse_id, product_id, sum(revenue) AS revenue,
-                       sum(units) / %(weeks)s::numeric AS mean,
-                       sum(units * units) / %(weeks)s::numeric AS mean_square
+                       sum(units) / %(weeks)s AS mean,
+                       sum(units * units) / %(weeks)s AS mean_square
                   FROM weekly GROUP BY 1, 2
             ), ranked AS (
                 SELECT *,
