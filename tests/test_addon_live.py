@@ -182,7 +182,8 @@ def test_addon_installs_and_its_tests_pass(installed_db):
     _dbname, result, seconds = installed_db
     log = result.stdout + result.stderr
     bad = [line for line in log.splitlines() if BAD_LOG_LINE.search(line)]
-    assert result.returncode == 0, f"odoo-bin exited {result.returncode}:\n{_log_tail(result)}"
+    assert result.returncode == 0, (f"odoo-bin exited {result.returncode}; ERROR/FAIL lines:\n"
+                                    + "\n".join(bad[:40]) + f"\n...\n{_log_tail(result)}")
     assert not bad, "ERROR/FAIL lines in the Odoo log:\n" + "\n".join(bad[:40])
     counts = TEST_RESULT_LINE.findall(log)
     assert counts, f"no Odoo test result line: were the tests run?\n{_log_tail(result)}"
