@@ -67,12 +67,16 @@ class RrsRollupDrillMixin(models.AbstractModel):
         domain = [("state", "=", "done")]
         domain += self._rrs_drill_domain("date", ("location_id", "location_dest_id"))
         action = self.env["ir.actions.act_window"]._for_xml_id("stock.stock_move_action")
+        title = _(
+            "Moves of %(product)s, %(day)s", product=self.product_id.display_name, day=self.day
+        )
         action.update(
-            name=_(
-                "Moves of %(product)s, %(day)s", product=self.product_id.display_name, day=self.day
-            ),
+            name=title,
+            display_name=title,  # what the web client shows in the breadcrumb
             domain=domain,
             context={"create": False},
+            view_mode="list,form",
+            views=[(self.env.ref("stock.view_move_tree").id, "list"), (False, "form")],
         )
         return action
 
@@ -83,12 +87,14 @@ class RrsRollupDrillMixin(models.AbstractModel):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "retail_realtime_stock.rrs_event_action"
         )
+        title = _(
+            "Device reads of %(product)s, %(day)s",
+            product=self.product_id.display_name,
+            day=self.day,
+        )
         action.update(
-            name=_(
-                "Device reads of %(product)s, %(day)s",
-                product=self.product_id.display_name,
-                day=self.day,
-            ),
+            name=title,
+            display_name=title,
             domain=domain,
             context={"create": False},
         )

@@ -12,3 +12,4 @@ from . import test_guided_tours
 from . import test_live_stock_websocket
 from . import test_rrs_analysis
 from . import test_rrs_orderpoint_level
+from . import test_analysis_dashboard_tour
