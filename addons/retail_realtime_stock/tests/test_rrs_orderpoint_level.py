@@ -1,5 +1,8 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+
 from .common import RrsCommon
 
 
@@ -17,6 +20,10 @@ class TestRrsOrderpointLevel(RrsCommon):
                 "product_min_qty": 5.0,
                 "product_max_qty": 9.0,
             }
+        )
+        # Reorder rules are Inventory Administrators' (Odoo's own access rights).
+        cls.buyer = new_test_user(
+            cls.env, login="rrs_buyer", groups="base.group_user,stock.group_stock_manager"
         )
         cls.level = cls.env["rrs.orderpoint.level"].create(
             {
@@ -44,7 +51,9 @@ class TestRrsOrderpointLevel(RrsCommon):
 
     def test_follow_then_restore(self):
         """Following the forecast keeps the previous values; restoring puts them back."""
-        rule = self.rule.with_user(self.manager)
+        with self.assertRaises(AccessError, msg="store users do not set reorder rules"):
+            self.rule.with_user(self.user_s01).action_rrs_accept_suggestion()
+        rule = self.rule.with_user(self.buyer)
         rule.action_rrs_accept_suggestion()
         self.assertEqual(
             (rule.product_min_qty, rule.product_max_qty), (3.0, 7.0), "forecast applied"
@@ -68,6 +77,6 @@ class TestRrsOrderpointLevel(RrsCommon):
                 "location_id": self.store_s02.lot_stock_id.id,
             }
         )
-        other.with_user(self.manager).action_rrs_keep_manual()
+        other.with_user(self.buyer).action_rrs_keep_manual()
         level = self.env["rrs.orderpoint.level"].search([("orderpoint_id", "=", other.id)])
         self.assertEqual(level.mode, "manual", "one manual level")
