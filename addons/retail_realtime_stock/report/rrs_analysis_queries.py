@@ -295,6 +295,8 @@ def count_accuracy(cr, store_ids, today, weeks, timezone, tolerance_units, toler
     session counted the key that week, a rollup row with a count gain or loss
     (Odoo's physical inventory, the ingest's counts). It is accurate when
     ``|counted - record| <= max(tolerance_units, tolerance_pct % of the record)``.
+    An Odoo count that matched the record is a done move of quantity 0, which
+    leaves no rollup row: outside RFID sessions only differences are seen.
     """
     return _fetch(
         cr,
