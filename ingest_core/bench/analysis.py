@@ -23,14 +23,16 @@ untimed run of each query, then ``--repeat`` timed runs from the rollups and
 the triggers off are rolled up, so the rollups stay equal to the moves.
 
 Caveats: a shared machine's neighbours move every figure; the JSON states the
-load average before and after. The journal phase adds dated-today moves to the
-cached history; the figures use the history's own last day as "today", so
-they are not affected.
+load average before and after. The cache is keyed by the size only: after a
+change of the generator, delete its directory. The journal phase adds
+dated-today moves to the cached history; the figures use the history's own
+last day as "today", so they are not affected.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import os
 import random
@@ -68,7 +70,6 @@ class AnalysisBenchOptions:
     repeat_moves: int = 5
     journal_rounds: int = 3
     journal_events: int = 9600
-    keep_server: bool = False
 
     @property
     def size(self) -> chain_history.ChainSize:
@@ -107,19 +108,21 @@ def open_history(options: AnalysisBenchOptions, progress: Callable[[str], None]
             made, _ = _ensure_history(server.dsn(DATABASE), options.size, progress)
         finally:
             server.stop(remove=False)
-        import json
-
         marker.write_text(json.dumps(made))
         generated = True
     else:
         generated = False
     server = EmbeddedPostgres(base_dir=directory, durable=True).start()
-    connection = psycopg2.connect(server.dsn(DATABASE))
     try:
-        with connection.cursor() as cur:
-            made = chain_history.recorded(cur)
-    finally:
-        connection.close()
+        connection = psycopg2.connect(server.dsn(DATABASE))
+        try:
+            with connection.cursor() as cur:
+                made = chain_history.recorded(cur)
+        finally:
+            connection.close()
+    except Exception:
+        server.stop(remove=False)
+        raise
     return server, server.dsn(DATABASE), made, generated
 
 
