@@ -82,7 +82,10 @@ BEGIN
     IF cardinality(added) + cardinality(removed) = 0 THEN
         RETURN;
     END IF;
-    WITH up AS (
+    -- The moves' lines once, both rollups upserted from them in one statement.
+    WITH lines AS MATERIALIZED (
+        SELECT * FROM rrs_rollup_lines(added, removed)
+    ), daily AS (
         INSERT INTO rrs_stock_daily AS t (day, product_id, location_id, warehouse_id,
                                           company_id, qty_sold, qty_returned, qty_received, qty_transfer_in, qty_transfer_out, qty_scrapped, qty_count_gain, qty_count_loss, qty_net, value_sold, value_returned, cost_sold, value_count_diff, value_scrapped)
         SELECT l.local_at::date, l.product_id, l.location_id, min(l.warehouse_id),
@@ -101,7 +104,7 @@ BEGIN
            sum(l.cost_sold),
            sum(l.value_count_diff),
            sum(l.value_scrapped)
-          FROM rrs_rollup_lines(added, removed) l
+          FROM lines l
          GROUP BY 1, 2, 3
         ON CONFLICT (product_id, location_id, day) DO UPDATE SET
         qty_sold = t.qty_sold + EXCLUDED.qty_sold,
@@ -119,17 +122,42 @@ BEGIN
         value_count_diff = t.value_count_diff + EXCLUDED.value_count_diff,
         value_scrapped = t.value_scrapped + EXCLUDED.value_scrapped
         RETURNING t.product_id, t.location_id, t.day
+    ), hourly AS (
+        INSERT INTO rrs_sales_hourly AS t (hour, warehouse_id, company_id,
+                                           qty_sold, qty_returned, value_sold, value_returned)
+        SELECT date_trunc('hour', l.local_at), l.warehouse_id, min(l.company_id),
+           sum(l.qty_sold),
+           sum(l.qty_returned),
+           sum(l.value_sold),
+           sum(l.value_returned)
+          FROM lines l
+         WHERE l.warehouse_id IS NOT NULL AND (l.qty_sold <> 0 OR l.qty_returned <> 0)
+         GROUP BY 1, 2
+        ON CONFLICT (warehouse_id, hour) DO UPDATE SET
+        qty_sold = t.qty_sold + EXCLUDED.qty_sold,
+        qty_returned = t.qty_returned + EXCLUDED.qty_returned,
+        value_sold = t.value_sold + EXCLUDED.value_sold,
+        value_returned = t.value_returned + EXCLUDED.value_returned
+        RETURNING t.id
     )
-    SELECT array_agg(up.product_id), array_agg(up.location_id), array_agg(up.day)
-      INTO touched_products, touched_locations, touched_days
-      FROM up;
+    SELECT d.products, d.locations, d.days, h.ids
+      INTO touched_products, touched_locations, touched_days, touched_hours
+      FROM (SELECT array_agg(product_id) AS products, array_agg(location_id) AS locations,
+                   array_agg(day) AS days FROM daily) d,
+           (SELECT array_agg(id) AS ids FROM hourly) h;
     IF touched_days IS NULL THEN
         RETURN;  -- no internal location touched
     END IF;
-    -- A retraction that leaves a day with no movement leaves no row (as a rebuild).
-    DELETE FROM rrs_stock_daily t
-     USING unnest(touched_products, touched_locations, touched_days) AS k(p, l, d)
-     WHERE t.product_id = k.p AND t.location_id = k.l AND t.day = k.d AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.qty_received = 0 AND t.qty_transfer_in = 0 AND t.qty_transfer_out = 0 AND t.qty_scrapped = 0 AND t.qty_count_gain = 0 AND t.qty_count_loss = 0 AND t.qty_net = 0 AND t.value_sold = 0 AND t.value_returned = 0 AND t.cost_sold = 0 AND t.value_count_diff = 0 AND t.value_scrapped = 0;
+    -- A retraction (or a move of no quantity) that leaves a day or an hour with no
+    -- movement leaves no row, as a rebuild; moves that only add cannot.
+    IF cardinality(removed) > 0
+       OR EXISTS (SELECT 1 FROM unnest(added) m WHERE coalesce(m.quantity, 0) = 0) THEN
+        DELETE FROM rrs_stock_daily t
+         USING unnest(touched_products, touched_locations, touched_days) AS k(p, l, d)
+         WHERE t.product_id = k.p AND t.location_id = k.l AND t.day = k.d
+           AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.qty_received = 0 AND t.qty_transfer_in = 0 AND t.qty_transfer_out = 0 AND t.qty_scrapped = 0 AND t.qty_count_gain = 0 AND t.qty_count_loss = 0 AND t.qty_net = 0 AND t.value_sold = 0 AND t.value_returned = 0 AND t.cost_sold = 0 AND t.value_count_diff = 0 AND t.value_scrapped = 0;
+        DELETE FROM rrs_sales_hourly t WHERE t.id = ANY(touched_hours) AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.value_sold = 0 AND t.value_returned = 0;
+    END IF;
     -- Closing on-hand: running sum of the net change from the earliest touched day on.
     WITH keys AS (
         SELECT k.p, k.l, min(k.d) AS since
@@ -151,27 +179,6 @@ BEGIN
     UPDATE rrs_stock_daily t SET closing_qty = running.closing
       FROM running
      WHERE t.id = running.id AND t.closing_qty IS DISTINCT FROM running.closing;
-
-    WITH up AS (
-        INSERT INTO rrs_sales_hourly AS t (hour, warehouse_id, company_id,
-                                           qty_sold, qty_returned, value_sold, value_returned)
-        SELECT date_trunc('hour', l.local_at), l.warehouse_id, min(l.company_id),
-           sum(l.qty_sold),
-           sum(l.qty_returned),
-           sum(l.value_sold),
-           sum(l.value_returned)
-          FROM rrs_rollup_lines(added, removed) l
-         WHERE l.warehouse_id IS NOT NULL AND (l.qty_sold <> 0 OR l.qty_returned <> 0)
-         GROUP BY 1, 2
-        ON CONFLICT (warehouse_id, hour) DO UPDATE SET
-        qty_sold = t.qty_sold + EXCLUDED.qty_sold,
-        qty_returned = t.qty_returned + EXCLUDED.qty_returned,
-        value_sold = t.value_sold + EXCLUDED.value_sold,
-        value_returned = t.value_returned + EXCLUDED.value_returned
-        RETURNING t.id
-    )
-    SELECT array_agg(up.id) INTO touched_hours FROM up;
-    DELETE FROM rrs_sales_hourly t WHERE t.id = ANY(touched_hours) AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.value_sold = 0 AND t.value_returned = 0;
 END
 $rrs$;
 
