@@ -32,7 +32,7 @@ fi
 stamp=.venv/.rtstock-installed
 if [ ! -f "$stamp" ] || [ setup.py -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip setuptools wheel "Cython==3.3.1"
-  .venv/bin/pip install -q --no-build-isolation -e ".[test,load,rfid,report]"
+  .venv/bin/pip install -q --no-build-isolation -e ".[test,load,rfid,report,forecast]"
   touch "$stamp"
 fi
 # Always rebuild the extensions in place: cheap when nothing changed, needed after a .pyx edit.
