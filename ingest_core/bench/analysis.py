@@ -118,6 +118,10 @@ def open_history(options: AnalysisBenchOptions, progress: Callable[[str], None]
         try:
             with connection.cursor() as cur:
                 made = chain_history.recorded(cur)
+                # The rollup functions of this tree, not those of the day the cache was
+                # made: the journal phase measures the current triggers.
+                cur.execute(rollup.FUNCTIONS_DDL)
+            connection.commit()
         finally:
             connection.close()
     except Exception:
