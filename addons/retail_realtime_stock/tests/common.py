@@ -45,6 +45,36 @@ def create_fast_path_move(
     return move
 
 
+def create_done_picking(env, picking_type, source, destination, quantity, product):
+    """A picking with one move, confirmed and validated as a user does in Odoo."""
+    picking = env["stock.picking"].create(
+        {
+            "picking_type_id": picking_type.id,
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "move_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": product.name,
+                        "product_id": product.id,
+                        "product_uom": product.uom_id.id,
+                        "product_uom_qty": quantity,
+                        "location_id": source.id,
+                        "location_dest_id": destination.id,
+                    },
+                )
+            ],
+        }
+    )
+    picking.action_confirm()
+    picking.action_assign()
+    picking.move_ids.write({"quantity": quantity, "picked": True})
+    picking.button_validate()
+    return picking
+
+
 class RrsCommon(TransactionCase):
     """Two stores (S01, S02), a device, an event and a quarantined read in each,
     a user per store and a manager."""

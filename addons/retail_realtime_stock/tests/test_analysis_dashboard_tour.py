@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.tests import HttpCase, tagged
 
+from .common import create_done_picking
+
 
 @tagged("post_install", "-at_install")
 class TestAnalysisDashboardTour(HttpCase):
@@ -27,31 +29,7 @@ class TestAnalysisDashboardTour(HttpCase):
 
     @classmethod
     def _validate(cls, picking_type, source, destination, quantity):
-        picking = cls.env["stock.picking"].create(
-            {
-                "picking_type_id": picking_type.id,
-                "location_id": source.id,
-                "location_dest_id": destination.id,
-                "move_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": cls.product.name,
-                            "product_id": cls.product.id,
-                            "product_uom": cls.product.uom_id.id,
-                            "product_uom_qty": quantity,
-                            "location_id": source.id,
-                            "location_dest_id": destination.id,
-                        },
-                    )
-                ],
-            }
-        )
-        picking.action_confirm()
-        picking.action_assign()
-        picking.move_ids.write({"quantity": quantity, "picked": True})
-        picking.button_validate()
+        create_done_picking(cls.env, picking_type, source, destination, quantity, cls.product)
 
     def test_dashboard_drills_to_moves(self):
         """Top mover -> its analysis rows -> the row's done moves, in the browser."""

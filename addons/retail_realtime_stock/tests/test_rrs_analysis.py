@@ -3,7 +3,7 @@
 from odoo import fields
 from odoo.exceptions import AccessError
 
-from .common import RrsCommon
+from .common import RrsCommon, create_done_picking
 
 ANALYSIS_MODELS = (
     "rrs.stock.daily",
@@ -41,34 +41,9 @@ class TestRrsAnalysis(RrsCommon):
 
     @classmethod
     def _create_done_picking(cls, picking_type, source, destination, quantity, product=None):
-        """A picking with one move, confirmed and validated as a user does in Odoo."""
-        product = product or cls.product
-        picking = cls.env["stock.picking"].create(
-            {
-                "picking_type_id": picking_type.id,
-                "location_id": source.id,
-                "location_dest_id": destination.id,
-                "move_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": product.name,
-                            "product_id": product.id,
-                            "product_uom": product.uom_id.id,
-                            "product_uom_qty": quantity,
-                            "location_id": source.id,
-                            "location_dest_id": destination.id,
-                        },
-                    )
-                ],
-            }
+        return create_done_picking(
+            cls.env, picking_type, source, destination, quantity, product or cls.product
         )
-        picking.action_confirm()
-        picking.action_assign()
-        picking.move_ids.write({"quantity": quantity, "picked": True})
-        picking.button_validate()
-        return picking
 
     def _daily_row(self, location, product=None):
         return self.env["rrs.stock.daily"].search(
