@@ -126,16 +126,15 @@ def run(frame: pd.DataFrame, horizon: int = 28, windows: int = 4, set_name: str 
 
 
 def _plots(evaluated: pd.DataFrame, scale: pd.DataFrame, folder: Path) -> list[str]:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ingest_core.forecast import plots
 
-    folder.mkdir(parents=True, exist_ok=True)
     frame = evaluated.merge(scale, on=["unique_id", "cutoff"])
     frame = frame[frame["mae_scale"] > 0]
     frame["step"] = (frame["ds"] - frame["cutoff"]).dt.days
-    figure, axis = plt.subplots(figsize=(8, 4))
+    figure = Figure(figsize=(8, 4))
+    axis = figure.subplots()
     for method in (AUTO, *BASELINES):
         by_step = ((frame[method] - frame["y"]).abs() / frame["mae_scale"]).groupby(
             frame["step"]).mean()
@@ -143,14 +142,10 @@ def _plots(evaluated: pd.DataFrame, scale: pd.DataFrame, folder: Path) -> list[s
     axis.set(xlabel="days ahead", ylabel="scaled absolute error (MASE)",
              title="Error by horizon, real year (UCI Online Retail, CC BY 4.0)")
     axis.legend()
-    by_horizon = folder / "error_by_horizon.png"
-    figure.tight_layout()
-    figure.savefig(by_horizon, dpi=110)
-    plt.close(figure)
+    by_horizon = plots.save(figure, folder / "error_by_horizon.png")
     last = evaluated[evaluated["cutoff"] == evaluated["cutoff"].max()]
-    top = last.groupby("unique_id")["y"].sum().nlargest(4).index
-    figure, axes = plt.subplots(2, 2, figsize=(10, 6), sharex=True)
-    for axis, series in zip(axes.flat, top, strict=False):
+
+    def draw(axis, series: str) -> str:
         part = last[last["unique_id"] == series]
         axis.fill_between(part["ds"], part[f"{AUTO}-lo-95"], part[f"{AUTO}-hi-95"],
                           alpha=0.15, color="tab:blue", label="95 %")
@@ -158,12 +153,10 @@ def _plots(evaluated: pd.DataFrame, scale: pd.DataFrame, folder: Path) -> list[s
                           alpha=0.3, color="tab:blue", label="80 %")
         axis.plot(part["ds"], part[AUTO], color="tab:blue", label="forecast")
         axis.plot(part["ds"], part["y"], color="black", marker=".", lw=0.8, label="actual")
-        axis.set_title(series, fontsize=9)
-        axis.tick_params(axis="x", labelrotation=30, labelsize=7)
-    axes.flat[0].legend(fontsize=7)
-    figure.suptitle("Forecast vs actual, last origin (UCI Online Retail, CC BY 4.0)")
-    figure.tight_layout()
-    versus = folder / "forecast_vs_actual.png"
-    figure.savefig(versus, dpi=110)
-    plt.close(figure)
-    return [str(by_horizon), str(versus)]
+        return series
+
+    versus = plots.four_series(
+        last.groupby("unique_id")["y"].sum().nlargest(4).index, draw,
+        "Forecast vs actual, last origin (UCI Online Retail, CC BY 4.0)",
+        folder / "forecast_vs_actual.png")
+    return [by_horizon, versus]

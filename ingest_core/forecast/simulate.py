@@ -217,24 +217,14 @@ def replay(demand: np.ndarray, low: np.ndarray, high: np.ndarray, lead_days: int
 
 
 def _plot(traces, demand, ids, days, folder: Path) -> str:
-    import matplotlib
+    from ingest_core.forecast import plots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    folder.mkdir(parents=True, exist_ok=True)
-    top = np.argsort(-demand.sum(axis=1))[:4]
-    figure, axes = plt.subplots(2, 2, figsize=(10, 6), sharex=True)
-    for axis, row in zip(axes.flat, top, strict=False):
+    def draw(axis, row: int) -> str:
         axis.step(days, traces["static"][row], where="post", label="A: static min/max")
         axis.step(days, traces["forecast"][row], where="post", label="B: forecast")
         axis.bar(days, demand[row], color="grey", alpha=0.4, label="demand")
-        axis.set_title(ids[row], fontsize=9)
-        axis.tick_params(axis="x", labelrotation=30, labelsize=7)
-    axes.flat[0].legend(fontsize=7)
-    figure.suptitle("On hand under both policies (UCI Online Retail, CC BY 4.0)")
-    figure.tight_layout()
-    path = folder / "policy_on_hand.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return str(path)
+        return ids[row]
+
+    return plots.four_series(np.argsort(-demand.sum(axis=1))[:4], draw,
+                             "On hand under both policies (UCI Online Retail, CC BY 4.0)",
+                             folder / "policy_on_hand.png")
