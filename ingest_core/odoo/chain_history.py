@@ -61,6 +61,7 @@ from datetime import date, timedelta
 
 from ingest_core.gs1 import gtin_check_digit
 from ingest_core.odoo import rollup
+from ingest_core.odoo.history import copy_rows
 
 #: Product categories, under the dump's root category "Retail".
 CATEGORIES = ("Bakery", "Beverages", "Dairy", "Frozen", "Grocery", "Household",
@@ -99,28 +100,6 @@ def barcode(index: int) -> str:
     return body + str(gtin_check_digit(body))
 
 
-def _columns(cur, table: str) -> list[str]:
-    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "AND table_schema = current_schema() AND column_name <> 'id' "
-                "ORDER BY ordinal_position", (table,))
-    return [row[0] for row in cur.fetchall()]
-
-
-def _copy(cur, table: str, model_id: int, overrides: dict[str, str], source: str,
-          params: dict, key: str) -> dict:
-    """Copies of row ``model_id`` of ``table``, one per row of ``source`` (an SQL set
-    named ``n``), every column the model's but ``overrides``; returns column ``key`` of
-    each copy -> its id (RETURNING need not follow the rows' order)."""
-    columns = _columns(cur, table)
-    cur.execute(f"""
-        INSERT INTO {table} ({', '.join(columns)})
-        SELECT {', '.join(overrides.get(c, f'm.{c}') for c in columns)}
-          FROM {table} m, {source}
-         WHERE m.id = %(model)s
-        RETURNING {key}, id""", {**params, "model": model_id})
-    return dict(cur.fetchall())
-
-
 def _model_store(cur) -> tuple[int, int, int]:
     """(warehouse, view location, stock location) of the first store of the dump."""
     cur.execute("""SELECT id, view_location_id, lot_stock_id FROM stock_warehouse
@@ -136,16 +115,16 @@ def make_stores(cur, count: int) -> list[tuple[int, int]]:
     codes = [f"C{n:03d}" for n in range(1, count + 1)]
     source = "unnest(%(codes)s::varchar[]) WITH ORDINALITY AS n(code, ordinality)"
     params = {"codes": codes}
-    views = _copy(cur, "stock_location", view, {
+    views = copy_rows(cur, "stock_location", view, {
         "name": "n.code", "complete_name": "n.code", "warehouse_id": "NULL",
         "barcode": "NULL"}, source, params, "complete_name")
     views = [views[code] for code in codes]
-    stocks = _copy(cur, "stock_location", stock, {
+    stocks = copy_rows(cur, "stock_location", stock, {
         "location_id": "(%(views)s::int[])[n.ordinality]",
         "complete_name": "n.code || '/Stock'", "warehouse_id": "NULL",
         "barcode": "n.code || 'STOCK'"}, source, {**params, "views": views}, "complete_name")
     stocks = [stocks[f"{code}/Stock"] for code in codes]
-    warehouses = _copy(cur, "stock_warehouse", warehouse, {
+    warehouses = copy_rows(cur, "stock_warehouse", warehouse, {
         "name": "'Chain store ' || n.code", "code": "n.code",
         "view_location_id": "(%(views)s::int[])[n.ordinality]",
         "lot_stock_id": "(%(stocks)s::int[])[n.ordinality]"},
@@ -187,14 +166,14 @@ def make_products(cur, count: int, categories: list[int]) -> list[int]:
     params = {"codes": codes, "categories": categories}
     # Prices 1.50-25.00, spread over ranks by a hash; cost 55-70 % of the price.
     price = "(1.5 + (hashint4(n.ordinality::int) & 1023) %% 236 / 10.0)::numeric"
-    templates = _copy(cur, "product_template", model_template, {
+    templates = copy_rows(cur, "product_template", model_template, {
         "name": "jsonb_build_object('en_US', 'Chain item ' || n.code)",
         "default_code": "n.code", "list_price": price,
         "categ_id": "(%(categories)s::int[])[1 + (n.ordinality - 1) %% "
                     "cardinality(%(categories)s::int[])]",
         "create_date": "now()", "write_date": "now()"}, source, params, "default_code")
     templates = [templates[code] for code in codes]
-    products = _copy(cur, "product_product", model_product, {
+    products = copy_rows(cur, "product_product", model_product, {
         "product_tmpl_id": "(%(templates)s::int[])[n.ordinality]",
         "default_code": "n.code", "barcode": "(%(barcodes)s::varchar[])[n.ordinality]",
         "standard_price": f"(SELECT jsonb_object_agg(k, round({price} * "

@@ -51,18 +51,18 @@ def _columns(cur, table: str) -> list[str]:
     return [row[0] for row in cur.fetchall()]
 
 
-def _copy_row(cur, table: str, model_id: int, overrides: dict[str, str], source: str,
-              params: dict) -> dict[str, int]:
+def copy_rows(cur, table: str, model_id: int, overrides: dict[str, str], source: str,
+              params: dict, key: str = "default_code") -> dict:
     """One copy of row ``model_id`` of ``table`` per row of ``source`` (an SQL set named
-    ``n`` with a ``code`` column), every column the model's but ``overrides``; returns
-    code -> new id (matched by the copies' ``default_code``, whatever order they come in)."""
+    ``n``), every column the model's but ``overrides``; returns column ``key`` of each copy
+    -> its id (matched by ``key``: RETURNING need not follow the rows' order)."""
     columns = _columns(cur, table)
     cur.execute(f"""
         INSERT INTO {table} ({', '.join(columns)})
         SELECT {', '.join(overrides.get(c, f'm.{c}') for c in columns)}
           FROM {table} m, {source}
          WHERE m.id = %(model)s
-        RETURNING default_code, id""", {**params, "model": model_id})
+        RETURNING {key}, id""", {**params, "model": model_id})
     return dict(cur.fetchall())
 
 
@@ -89,13 +89,13 @@ def copy_products(cur, codes: Sequence[str], names: Sequence[str], prices: Seque
     own = {"create_uid": "%(user)s", "write_uid": "%(user)s", "create_date": UTC_NOW,
            "write_date": UTC_NOW, "default_code": "n.code"}
     params = {"codes": list(codes), "user": user_id}
-    templates = _copy_row(
+    templates = copy_rows(
         cur, "product_template", model_template,
         {**own, "name": "jsonb_build_object('en_US', n.name)", "list_price": "n.price"},
         "unnest(%(codes)s::varchar[], %(names)s::varchar[], %(prices)s::numeric[])"
         " AS n(code, name, price)",
         {**params, "names": list(names), "prices": list(prices)})
-    return _copy_row(
+    return copy_rows(
         cur, "product_product", model_product,
         {**own, "product_tmpl_id": "n.template", "barcode": _LABEL,
          "standard_price": "(SELECT jsonb_object_agg(k, round(n.price * %(share)s, 2))"
