@@ -25,14 +25,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
+from statistics import NormalDist
 
 import psycopg2
 
 from ingest_core.forecast.demand import DemandError
 from ingest_core.odoo import orderpoints
 
-SERVICE = {"A": (0.98, 2.054), "B": (0.95, 1.645), "C": (0.90, 1.2816)}
-Z80 = 1.2816  # the 80 % bound is mean + 1.2816 sigma for a normal error
+#: Service level per ABC class (the simulation replays the same).
+SERVICE_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
+Z80 = NormalDist().inv_cdf(0.90)  # the 80 % bound is mean + 1.2816 sigma for a normal error
 
 
 @dataclass
@@ -88,8 +90,8 @@ def run(dsn: str, lead_days: int = 3, review_days: int = 7, create: bool = True,
                     continue
                 orderpoint, _low, _high, multiple, mode = rule
                 grade = classes.get((product, store), "C")
-                level, z = SERVICE[grade]
-                safety = z * float(lead_spread or 0) / Z80
+                level = SERVICE_LEVELS[grade]
+                safety = NormalDist().inv_cdf(level) * float(lead_spread or 0) / Z80
                 low = _up(float(lead_mean or 0) + safety, float(multiple))
                 high = max(low, _up(low + float(review_mean), float(multiple)))
                 levels.append((orderpoint, low, high,

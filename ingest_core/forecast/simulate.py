@@ -44,9 +44,9 @@ from ingest_core.forecast import evaluation
 from ingest_core.forecast.backtest import AUTO
 from ingest_core.forecast.demand import DemandError
 from ingest_core.forecast.models import FALLBACK, NOT_CANDIDATES, model_set
+from ingest_core.forecast.replenish import SERVICE_LEVELS
 from ingest_core.history.importer import COST_SHARE
 
-SERVICE_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
 SELECTION_WINDOWS = 2
 #: History before the first weekly origin a series needs to be replayed.
 TRAINING_DAYS = 56
