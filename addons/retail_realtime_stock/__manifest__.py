@@ -3,7 +3,7 @@
 {
     "name": "Retail Realtime Stock",
     "summary": "Real-time store stock from barcode scanners and RFID readers",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Inventory",
     "author": "Retail Realtime Stock developers",
     "license": "LGPL-3",
@@ -17,6 +17,7 @@
         "security/rrs_rules.xml",
         "data/ir_cron.xml",
         "wizards/rrs_device_token_wizard_views.xml",
+        "wizards/rrs_alert_close_wizard_views.xml",
         "views/rrs_device_views.xml",
         "views/rrs_event_views.xml",
         "views/rrs_quarantine_views.xml",
@@ -28,6 +29,9 @@
         "report/rrs_stock_daily_views.xml",
         "report/rrs_analysis_dashboard_views.xml",
         "data/web_tour_tour.xml",
+        "views/rrs_alert_views.xml",
+        "views/rrs_alert_rule_views.xml",
+        "views/rrs_replenish_request_views.xml",
         "views/stock_warehouse_orderpoint_views.xml",
         "views/rrs_menus.xml",
     ],
@@ -35,6 +39,7 @@
         "web.assets_backend": [
             "retail_realtime_stock/static/src/live_stock/**/*",
             "retail_realtime_stock/static/src/analysis_dashboard/**/*",
+            "retail_realtime_stock/static/src/alerts/**/*",
             "retail_realtime_stock/static/src/tours/**/*",
         ],
         "point_of_sale._assets_pos": [

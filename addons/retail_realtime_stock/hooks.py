@@ -4,20 +4,23 @@
 
 ``rrs_event`` and the RFID tables are created by the add-on's own DDL
 (``_auto = False`` models, see ``models/own_table.py``), so the add-on drops
-them itself on uninstall rather than rely on Odoo's clean-up.
+them itself on uninstall rather than rely on Odoo's clean-up. The triggers on
+``stock_quant`` (alerts) and ``stock_move`` (rollups) go first: left behind,
+they would break every stock change once their tables are gone.
 """
 
 import logging
 
 from .models.own_table import OWN_TABLES
+from .models.rrs_replenish_request import DROP_SQL as ALERT_DROP_SQL
 from .report.rollup_tables import DROP_SQL
 
 _logger = logging.getLogger(__name__)
 
 
 def uninstall_hook(env):
-    """Drop the add-on's own tables (with the foreign keys of Odoo tables to them)."""
-    for statement in DROP_SQL:  # the rollups' triggers on stock_move go first
+    """Drop the triggers, then the add-on's own tables (with the foreign keys to them)."""
+    for statement in ALERT_DROP_SQL + DROP_SQL:
         env.cr.execute(statement)
     for table in OWN_TABLES:
         env.cr.execute(f"DROP TABLE IF EXISTS {table} CASCADE")

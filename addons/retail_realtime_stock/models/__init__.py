@@ -13,4 +13,7 @@ from . import rrs_live_stock
 from . import pos_session
 from . import rrs_forecast
 from . import rrs_orderpoint_level
+from . import rrs_alert
+from . import rrs_alert_rule
+from . import rrs_replenish_request
 from . import stock_warehouse_orderpoint

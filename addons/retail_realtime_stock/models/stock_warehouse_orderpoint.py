@@ -4,7 +4,8 @@ from odoo import api, fields, models
 
 
 class StockWarehouseOrderpoint(models.Model):
-    """Reorder rules that follow the demand forecast (``rtstock forecast replenish``)."""
+    """Reorder rules that follow the demand forecast (``rtstock forecast replenish``),
+    and their replenishment requests raised at the threshold (``rrs.replenish.request``)."""
 
     _inherit = "stock.warehouse.orderpoint"
 
@@ -23,6 +24,44 @@ class StockWarehouseOrderpoint(models.Model):
         string="Suggested max", compute="_compute_rrs_level_id"
     )
     rrs_reason = fields.Char(string="Why", compute="_compute_rrs_level_id")
+    rrs_request_ids = fields.One2many(
+        comodel_name="rrs.replenish.request",
+        inverse_name="orderpoint_id",
+        string="Threshold requests",
+        groups="retail_realtime_stock.group_rrs_user",
+    )
+    rrs_request_count = fields.Integer(
+        string="Threshold request count",
+        compute="_compute_rrs_last_request",
+        groups="retail_realtime_stock.group_rrs_user",
+    )
+    rrs_last_request_at = fields.Datetime(
+        string="Threshold request",
+        compute="_compute_rrs_last_request",
+        groups="retail_realtime_stock.group_rrs_user",
+        help="When the stock last crossed the min and asked for this rule's "
+        "procurement (Real-time Stock).",
+    )
+    rrs_last_request_state = fields.Selection(
+        selection=lambda self: self.env["rrs.replenish.request"]
+        ._fields["state"]
+        ._description_selection(self.env),
+        string="Request state",
+        compute="_compute_rrs_last_request",
+        groups="retail_realtime_stock.group_rrs_user",
+    )
+    rrs_last_request_result = fields.Char(
+        string="Request result",
+        compute="_compute_rrs_last_request",
+        groups="retail_realtime_stock.group_rrs_user",
+    )
+    rrs_last_request_read = fields.Char(
+        string="Crossing read",
+        compute="_compute_rrs_last_request",
+        groups="retail_realtime_stock.group_rrs_user",
+        help="The key of the device read that crossed the min (empty when the change "
+        "was made in Odoo). A key, not a link: the read may be another store's.",
+    )
 
     @api.depends("product_min_qty", "product_max_qty")
     def _compute_rrs_level_id(self):
@@ -37,6 +76,35 @@ class StockWarehouseOrderpoint(models.Model):
             rule.rrs_suggested_min = level.suggested_min
             rule.rrs_suggested_max = level.suggested_max
             rule.rrs_reason = level.reason
+
+    def _compute_rrs_last_request(self):
+        # Read as superuser: the fields themselves are for Real-time Stock users only.
+        requests = (
+            self.env["rrs.replenish.request"]
+            .sudo()
+            .search([("orderpoint_id", "in", self.ids)], order="requested_at desc, id desc")
+        )
+        by_rule = {}
+        for request in requests:
+            by_rule.setdefault(request.orderpoint_id.id, request.browse())
+            by_rule[request.orderpoint_id.id] |= request
+        for rule in self:
+            rule_requests = by_rule.get(rule.id, requests.browse())
+            last = rule_requests[:1]
+            rule.rrs_request_count = len(rule_requests)
+            rule.rrs_last_request_at = last.requested_at
+            rule.rrs_last_request_state = last.state
+            rule.rrs_last_request_result = last.result or last.error
+            rule.rrs_last_request_read = last.event_id.read_key
+
+    def action_rrs_view_requests(self):
+        """The rule's replenishment requests raised at the threshold."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "retail_realtime_stock.rrs_replenish_request_action"
+        )
+        action["domain"] = [("orderpoint_id", "in", self.ids)]
+        action["context"] = {}
+        return action
 
     def _rrs_levels(self):
         """The rules' levels, created in mode ``manual`` where missing."""

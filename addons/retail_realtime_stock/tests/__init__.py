@@ -13,3 +13,5 @@ from . import test_live_stock_websocket
 from . import test_rrs_analysis
 from . import test_rrs_orderpoint_level
 from . import test_analysis_dashboard_tour
+from . import test_rrs_alert
+from . import test_rrs_alert_tour

@@ -75,6 +75,39 @@ def create_done_picking(env, picking_type, source, destination, quantity, produc
     return picking
 
 
+def set_quant_quantity(env, product, location, quantity):
+    """Change a quant's quantity in SQL, as the ingest's writer does (the triggers run)."""
+    env.flush_all()
+    env.cr.execute(
+        "UPDATE stock_quant SET quantity = %s WHERE product_id = %s AND location_id = %s",
+        (quantity, product.id, location.id),
+    )
+    env.invalidate_all()
+
+
+def create_resupplied_store(env, name, code, supplier_warehouse):
+    """A store whose stock is resupplied from ``supplier_warehouse`` (Odoo's
+    *Resupply From*: a transfer from its stock through transit to the store)."""
+    return env["stock.warehouse"].create(
+        {"name": name, "code": code, "resupply_wh_ids": [(6, 0, supplier_warehouse.ids)]}
+    )
+
+
+def create_threshold_orderpoint(env, product, warehouse, minimum=5.0, maximum=20.0):
+    """An automatic min/max reorder rule on the store's stock, by its resupply route."""
+    return env["stock.warehouse.orderpoint"].create(
+        {
+            "product_id": product.id,
+            "warehouse_id": warehouse.id,
+            "location_id": warehouse.lot_stock_id.id,
+            "route_id": warehouse.resupply_route_ids[:1].id,
+            "trigger": "auto",
+            "product_min_qty": minimum,
+            "product_max_qty": maximum,
+        }
+    )
+
+
 class RrsCommon(TransactionCase):
     """Two stores (S01, S02), a device, an event and a quarantined read in each,
     a user per store and a manager."""

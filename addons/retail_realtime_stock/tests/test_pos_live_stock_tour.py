@@ -36,7 +36,8 @@ class TestPosLiveStockTour(LiveStockTourMixin, TestPointOfSaleHttpCommon):
         cls._start_live_stock_patchers(cls.device, cls.product, 3)
 
     def test_pos_badge_follows_fast_path(self):
-        """The product card shows 10, then 7 within a second of a fast-path sale of 3."""
+        """The product card shows 10, then 7 within a second of a fast-path sale of 3;
+        selling the last 7 opens an out-of-stock alert that the cashier is told of."""
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self.start_pos_tour("rrs_pos_live_stock", login="pos_user")
 

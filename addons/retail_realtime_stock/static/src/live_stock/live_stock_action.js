@@ -6,10 +6,12 @@ import { useService } from "@web/core/utils/hooks";
 import { useDebounced } from "@web/core/utils/timing";
 import {
     LIVE_STOCK_NOTIFICATION,
+    acquireChannel,
     applyQuantRows,
     formatQuantity,
     liveStockChannel,
     quantKey,
+    releaseChannel,
     totalsByProduct,
 } from "./live_stock_model";
 
@@ -55,14 +57,14 @@ export class LiveStockAction extends Component {
         onWillUnmount(() => {
             this.busService.unsubscribe(LIVE_STOCK_NOTIFICATION, this.onQuants);
             if (this.channel) {
-                this.busService.deleteChannel(this.channel);
+                releaseChannel(this.busService, this.channel);
             }
         });
     }
 
     async selectStore(warehouseId) {
         if (this.channel) {
-            this.busService.deleteChannel(this.channel);
+            releaseChannel(this.busService, this.channel);
             this.channel = false;
         }
         this.state.warehouseId = warehouseId;
@@ -71,7 +73,7 @@ export class LiveStockAction extends Component {
             return;
         }
         this.channel = liveStockChannel(warehouseId);
-        this.busService.addChannel(this.channel);
+        acquireChannel(this.busService, this.channel);
         await this.loadSnapshot();
     }
 

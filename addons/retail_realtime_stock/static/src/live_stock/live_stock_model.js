@@ -9,9 +9,35 @@
  * changes nothing).
  */
 export const LIVE_STOCK_NOTIFICATION = "rrs_stock/quants";
+/** New and closed stock alerts, on the same store channels (`rrs_alert` table's triggers). */
+export const ALERT_NOTIFICATION = "rrs_alert";
 
 export function liveStockChannel(warehouseId) {
     return `rrs_stock_${warehouseId}`;
+}
+
+// How many parts of this tab listen to each channel: the bus keeps one subscription
+// per tab, so the dashboard leaving a store must not unsubscribe the alert counter.
+const channelListeners = new Map();
+
+/** Listen to `channel` on `bus` (with `releaseChannel` when done). */
+export function acquireChannel(bus, channel) {
+    const count = channelListeners.get(channel) || 0;
+    channelListeners.set(channel, count + 1);
+    if (!count) {
+        bus.addChannel(channel);
+    }
+}
+
+/** Stop listening to `channel`; the bus leaves it when nobody listens any more. */
+export function releaseChannel(bus, channel) {
+    const count = channelListeners.get(channel) || 0;
+    if (count > 1) {
+        channelListeners.set(channel, count - 1);
+        return;
+    }
+    channelListeners.delete(channel);
+    bus.deleteChannel(channel);
 }
 
 export function quantKey(productId, locationId, lotId) {

@@ -4,12 +4,16 @@
  * loaded with the session (`pos.session._rrs_live_stock`) and kept current
  * from the store's `rrs_stock_<warehouse>` bus channel, on which the ingest
  * (device reads) and Odoo itself (this and other tills' orders) publish the
- * new quantities of the quants they moved.
+ * new quantities of the quants they moved. The same channel carries the
+ * store's stock alerts: a product of the shop that runs out is told to the
+ * cashier in a discreet notification.
  */
 import { markRaw } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
 import { patch } from "@web/core/utils/patch";
 import { PosStore } from "@point_of_sale/app/store/pos_store";
 import {
+    ALERT_NOTIFICATION,
     LIVE_STOCK_NOTIFICATION,
     applyQuantRows,
     liveStockChannel,
@@ -35,6 +39,7 @@ patch(PosStore.prototype, {
         applyQuantRows(this.rrsQuants, this.rrsLocationIds, data.quants || []);
         this.rrsComputeTotals();
         this.bus.subscribe(LIVE_STOCK_NOTIFICATION, (payload) => this.rrsOnQuants(payload));
+        this.bus.subscribe(ALERT_NOTIFICATION, (payload) => this.rrsOnAlert(payload));
         this.bus.addChannel(liveStockChannel(data.warehouse_id));
     },
 
@@ -46,6 +51,26 @@ patch(PosStore.prototype, {
         if (changed.length) {
             this.rrsComputeTotals();
         }
+    },
+
+    /** A product of this shop ran out (an `out_of_stock` alert opened): tell the cashier. */
+    rrsOnAlert(payload) {
+        if (
+            !payload ||
+            payload.kind !== "out_of_stock" ||
+            payload.state !== "open" ||
+            payload.warehouse_id !== this.rrsLiveStock.warehouseId
+        ) {
+            return;
+        }
+        const product = this.models["product.product"].get(payload.product_id);
+        if (!product) {
+            return; // not sold at this till
+        }
+        this.notification.add(
+            _t("%s is out of stock in this shop.", product.display_name || product.name),
+            { type: "warning", sticky: false }
+        );
     },
 
     rrsComputeTotals() {

@@ -122,3 +122,45 @@ registry.category("web_tour.tours").add("rrs_tour_live_stock", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("rrs_tour_alert", {
+    url: "/qplexity/action-retail_realtime_stock.rrs_alert_action",
+    steps: () => [
+        {
+            trigger: ".o_rrs_alert_systray",
+            content: _t(
+                "The bell counts the open alerts of your stores. It changes the moment a read takes a product below its min, out of stock or negative."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row .o_data_cell[name='product_id']",
+            content: _t("An alert has arrived: open it to see what crossed which limit."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name='quantity']",
+            content: _t(
+                "On hand now and the limit it crossed. The alert closes by itself when the stock comes back; close it yourself with a reason otherwise."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view button[name='action_view_pickings']",
+            content: _t(
+                "Below the min, Odoo has already ordered the replenishment, as Order once does: open the transfer to your store."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name='scheduled_date']",
+            content: _t("The triggered transfer: when it is planned to arrive, and what it brings."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+    ],
+});

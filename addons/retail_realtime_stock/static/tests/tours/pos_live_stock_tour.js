@@ -33,5 +33,22 @@ registry.category("web_tour.tours").add("rrs_pos_live_stock", {
                 trigger: BADGE(7),
                 timeout: 1000,
             },
+            {
+                content: "A device sells the last 7: the product runs out",
+                trigger: BADGE(7),
+                async run() {
+                    await rpc("/web/dataset/call_kw/rrs.live.stock/rrs_test_fast_path_sale", {
+                        model: "rrs.live.stock",
+                        method: "rrs_test_fast_path_sale",
+                        args: [],
+                        kwargs: { sold: 7 },
+                    });
+                },
+            },
+            {
+                content: "The cashier is told, discreetly, that it is out of stock",
+                trigger: '.o_notification:contains("RRS Live Soap is out of stock in this shop")',
+                timeout: 2000,
+            },
         ].flat(),
 });
