@@ -1,8 +1,8 @@
 """Build the ``rtstock`` distribution: ``ingest_core`` (+ compiled hot path) and ``hardware``.
 
-Every ``ingest_core/_speedups/*.pyx`` becomes an extension module. When Cython
+Every ``ingest_core/decode/_speedups/*.pyx`` becomes an extension module. When Cython
 or a C compiler is missing the build warns and installs without them: the
-pure-Python twins in ``ingest_core/fallback`` then serve the same API.
+pure-Python twins in ``ingest_core/decode/fallback`` then serve the same API.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class OptionalBuildExt(build_ext):
 
 
 def _extensions() -> list:
-    sources = sorted(glob.glob(os.path.join("ingest_core", "_speedups", "*.pyx")))
+    sources = sorted(glob.glob(os.path.join("ingest_core", "decode", "_speedups", "*.pyx")))
     if not sources or os.environ.get("RTSTOCK_NO_EXTENSIONS"):
         return []
     try:
@@ -84,7 +84,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["ingest_core", "ingest_core.*", "hardware", "hardware.*"]),
-    package_data={"ingest_core": ["*.sql", "data/*", "_speedups/*.pyx",
+    package_data={"ingest_core": ["*.sql", "data/*", "decode/_speedups/*.pyx",
                                   "reports/templates/*"]},
     ext_modules=_extensions(),
     cmdclass={"build_ext": OptionalBuildExt},

@@ -1,6 +1,6 @@
 """Retail real-time stock ingest: device reads to Odoo stock, exactly once, in atomic batches."""
 
-from ingest_core.speedups import which as _which_speedups
+from ingest_core.decode.speedups import which as _which_speedups
 
 __version__ = "0.1.0"
 

@@ -41,9 +41,9 @@ from pathlib import Path
 import httpx
 
 from ingest_core.bench.process import IngestFault, IngestProcess, fallbacks_of
-from ingest_core.devices import provision
+from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import templates
-from ingest_core.pgembed import EmbeddedPostgres
+from ingest_core.resolve.devices import provision
 from load_tests import report
 
 HERE = Path(__file__).resolve().parent

@@ -26,9 +26,9 @@ import psycopg2
 
 from ingest_core.analysis.rebuild import rebuild
 from ingest_core.history import importer
-from ingest_core.journal import wait_drained
+from ingest_core.commit.journal import wait_drained
 from ingest_core.odoo import templates
-from ingest_core.pgembed import EmbeddedPostgres
+from ingest_core.db.pgembed import EmbeddedPostgres
 
 base = Path(os.environ["RTSTOCK_SAMPLES_DIR"]).resolve()
 data = Path(os.environ["RTSTOCK_ONLINE_RETAIL"])

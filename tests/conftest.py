@@ -21,8 +21,8 @@ import os
 import pytest
 
 from ingest_core import metrics
+from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import templates
-from ingest_core.pgembed import EmbeddedPostgres
 
 _counter = itertools.count()
 

@@ -8,12 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest_core import dedupe, speedups
-from ingest_core.fallback import dedupe as pure
-from ingest_core.rfid_formats import TagRead
+from ingest_core.decode import speedups
+from ingest_core.decode.fallback import dedupe as pure
+from ingest_core.rfid import dedupe
+from ingest_core.rfid.formats import TagRead
 
 try:
-    from ingest_core._speedups import dedupe as compiled
+    from ingest_core.decode._speedups import dedupe as compiled
 except ImportError:
     compiled = None
 
@@ -181,7 +182,7 @@ def test_compiled_matches_pure(window, capacity, ops, batched):
 
 @pytest.mark.skipif(os.environ.get("RTSTOCK_BENCH") != "1", reason="set RTSTOCK_BENCH=1 to run")
 def test_print_dedupe_benchmark():
-    """Prints rates and RSS (python -m ingest_core.bench_dedupe does the same)."""
-    from ingest_core import bench_dedupe
+    """Prints rates and RSS (python -m ingest_core.bench.dedupe does the same)."""
+    from ingest_core.bench import dedupe as bench_dedupe
 
     bench_dedupe.main(200_000)

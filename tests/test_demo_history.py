@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ingest_core import demo_history
-from ingest_core.demo import DemoOptions, run_demo
-from ingest_core.demo_history import HistoryOptions, HistoryState
+from ingest_core.demo import history as demo_history
+from ingest_core.demo.history import HistoryOptions, HistoryState
+from ingest_core.demo.run import DemoOptions, run_demo
 from ingest_core.history import importer
 from tests.support.ingest import query
 

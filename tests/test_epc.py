@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from ingest_core import epc
 from ingest_core.commands import decode as decode_command
+from ingest_core.decode import epc
 
 SPEC_SGTIN96 = "3074257BF7194E4000001A85"
 
@@ -19,7 +19,7 @@ def test_implementation_matches_switch():
     if forced:
         assert epc.implementation() == "python"
     else:
-        pytest.importorskip("ingest_core._speedups.epc", reason="compiled epc not built")
+        pytest.importorskip("ingest_core.decode._speedups.epc", reason="compiled epc not built")
         assert epc.implementation() == "cython", "compiled module built but not used"
 
 

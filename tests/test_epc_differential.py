@@ -8,13 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest_core import epc
-from ingest_core.epc_encode import uri_unescape
-from ingest_core.fallback import epc as pure
-from ingest_core.fallback.epc import CSET82, SCHEMES
+from ingest_core.decode import epc
+from ingest_core.decode.epc_encode import uri_unescape
+from ingest_core.decode.fallback import epc as pure
+from ingest_core.decode.fallback.epc import CSET82, SCHEMES
 
 try:
-    from ingest_core._speedups import epc as compiled
+    from ingest_core.decode._speedups import epc as compiled
 except ImportError:
     compiled = None
 
@@ -131,7 +131,8 @@ def test_pyepc_encodes_what_we_decode(scheme, data):
 
 
 needs_compiled = pytest.mark.skipif(
-    compiled is None, reason="compiled ingest_core._speedups.epc not built (build_ext --inplace)"
+    compiled is None,
+    reason="compiled ingest_core.decode._speedups.epc not built (build_ext --inplace)",
 )
 hex_noise = st.text("0123456789abcdefABCDEF ", min_size=0, max_size=80)
 headers = st.sampled_from(["30", "31", "32", "33", "34", "36", "37", "38", "39", "F7", "FB", "00"])

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest_core.bench_epc import measure_decode_rate, sample_epcs
-from ingest_core.fallback import epc as pure
+from ingest_core.bench.epc import measure_decode_rate, sample_epcs
+from ingest_core.decode.fallback import epc as pure
 
 try:
-    from ingest_core._speedups import epc as compiled
+    from ingest_core.decode._speedups import epc as compiled
 except ImportError:
     compiled = None
 

@@ -39,7 +39,7 @@ import pytest
 
 from ingest_core.bench import odoo_chain
 from ingest_core.bench.odoo_live import LiveOdoo, LiveOdooUnavailable
-from ingest_core.journal import wait_drained
+from ingest_core.commit.journal import wait_drained
 from ingest_core.odoo import ddl
 from ingest_core.odoo.tables import ADDON_TABLES
 from tests.support.ingest import IngestProcess, create_device, post
@@ -70,7 +70,7 @@ NAMED_COLUMNS = {"name", "reference", "origin"}
 # Real differences from the ORM that are known and not fixed here; the test
 # asserts the diff is exactly these, so any new one (or a fix) shows up.
 KNOWN_DIFFERENCES = {
-    # journal.py writes origin 'rtstock' ("Source Document") on its pickings as a
+    # commit/journal.py writes origin 'rtstock' ("Source Document") on its pickings as a
     # visible marker; Odoo leaves it empty for a picking made by hand.
     ("stock_picking", "origin"): ("rtstock", [None]),
 }

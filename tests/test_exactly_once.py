@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from ingest_core.journal import wait_drained
+from ingest_core.commit.journal import wait_drained
 from ingest_core.odoo.catalog import ean13
 from tests.support.ingest import IngestProcess, create_device, post, quants_by_key, query
 

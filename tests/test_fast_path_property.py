@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest_core.journal import wait_drained
+from ingest_core.commit.journal import wait_drained
 from ingest_core.odoo.catalog import ean13
 from tests.support.ingest import IngestProcess, create_device, post, quants_by_key
 

@@ -193,8 +193,8 @@ def test_stock_out_days_are_the_empty_shelf_days_without_sales():
 
 
 def test_run_on_the_database_writes_one_forecast_per_store_and_product(fast_db):
+    from ingest_core.commit.journal import wait_drained
     from ingest_core.history import importer
-    from ingest_core.journal import wait_drained
     from tests.support.ingest import query
 
     empty = _cli("run", "--dsn", fast_db)
@@ -222,8 +222,8 @@ def test_run_on_the_database_writes_one_forecast_per_store_and_product(fast_db):
 def test_replenish_sets_forecast_rules_and_keeps_manual_ones(fast_db):
     """Rules of A/B products are created and follow the forecast; a buyer's manual rule keeps
     its min/max and only shows the suggestion; the previous values and the reason stay."""
+    from ingest_core.commit.journal import wait_drained
     from ingest_core.history import importer
-    from ingest_core.journal import wait_drained
     from tests.support.ingest import query
 
     none = _cli("replenish", "--dsn", fast_db)

@@ -17,10 +17,10 @@ from prometheus_client import generate_latest
 
 from ingest_core import metrics
 from ingest_core.bench.process import fallbacks_of
+from ingest_core.commit.writer import GroupCommitWriter
 from ingest_core.odoo.catalog import ean13
-from ingest_core.pipeline import Preparer, decode_body
-from ingest_core.reference import ReferenceData
-from ingest_core.writer import GroupCommitWriter
+from ingest_core.resolve.pipeline import Preparer, decode_body
+from ingest_core.resolve.reference import ReferenceData
 from tests.support.ingest import create_device
 
 pytestmark = pytest.mark.allow_fallbacks
@@ -48,7 +48,7 @@ def test_a_failing_group_is_counted_logged_once_and_its_good_requests_commit(fas
     device = reference.device_for_token(create_device(fast_db, name="faulty")[1])
     preparer = Preparer(reference)
     before = fallbacks_of(generate_latest(metrics.GROUP_FALLBACKS))
-    caplog.set_level(logging.ERROR, logger="ingest_core.writer")
+    caplog.set_level(logging.ERROR, logger="ingest_core.commit.writer")
     # Two reads make a group; the second of each pair arrives while the worker waits for it.
     writer = GroupCommitWriter(fast_db, reference, batch_max_reads=2, batch_max_wait_ms=5000)
     try:

@@ -1,4 +1,4 @@
-"""The ``gs1`` decode stage through its public API (``ingest_core.gs1``).
+"""The ``gs1`` decode stage through its public API (``ingest_core.decode.gs1``).
 
 Runs twice in CI: compiled, then with ``RTSTOCK_PURE_PYTHON=1``. Real codes
 from GS1 examples and retail packaging, then every error code.
@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ingest_core import gs1
+from ingest_core.decode import gs1
 
 GS = "\x1d"
 FIELDS = (

@@ -3,8 +3,8 @@
 biip (the well-kept GS1 library the decision record measured) is the oracle for
 what a code means: GTIN, lot, serial, expiry, count, content GTIN and whether a
 check digit or a date is wrong. hypothesis generates the codes. The compiled
-module (``ingest_core._speedups.gs1``) and the pure twin
-(``ingest_core.fallback.gs1``) are imported directly and must give identical
+module (``ingest_core.decode._speedups.gs1``) and the pure twin
+(``ingest_core.decode.fallback.gs1``) are imported directly and must give identical
 results on any text at all.
 """
 
@@ -22,10 +22,10 @@ from biip.gtin import Gtin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest_core.fallback import gs1 as pure
+from ingest_core.decode.fallback import gs1 as pure
 
 try:
-    from ingest_core._speedups import gs1 as compiled
+    from ingest_core.decode._speedups import gs1 as compiled
 except ImportError:  # no C compiler at build time: the twin alone is tested
     compiled = None
 
@@ -36,7 +36,7 @@ IMPLEMENTATIONS = [pytest.param(pure, id="pure")] + (
 )
 needs_compiled = pytest.mark.skipif(
     compiled is None,
-    reason="ingest_core._speedups.gs1 is not built "
+    reason="ingest_core.decode._speedups.gs1 is not built "
     "(run `.venv/bin/python setup.py build_ext --inplace`); nothing to compare the twin with",
 )
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from ingest_core.commit.journal import wait_drained
 from ingest_core.history import importer
 from ingest_core.history.dataset import DatasetError, read
-from ingest_core.journal import wait_drained
 from tests.support.ingest import done_move_totals, quants_by_key, query
 
 SAMPLE = Path(__file__).parent / "data" / "online_retail" / "sample.csv"

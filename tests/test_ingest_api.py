@@ -12,7 +12,7 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 
-from ingest_core.journal import wait_drained
+from ingest_core.commit.journal import wait_drained
 from ingest_core.odoo.catalog import ean13
 from tests.support.ingest import (
     IngestProcess,

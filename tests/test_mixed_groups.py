@@ -36,13 +36,13 @@ from hypothesis import strategies as st
 from hardware.simulators import catalog
 from hardware.simulators.vendor import impinj_r700_event
 from ingest_core import metrics
-from ingest_core.counts import CountStore
+from ingest_core.commit.writer import GroupCommitWriter, ReadFate
 from ingest_core.odoo import templates
 from ingest_core.odoo.catalog import ean13
-from ingest_core.pipeline import Preparer, decode_body
-from ingest_core.reference import ReferenceData
-from ingest_core.rfid import RfidStage
-from ingest_core.writer import GroupCommitWriter, ReadFate
+from ingest_core.resolve.pipeline import Preparer, decode_body
+from ingest_core.resolve.reference import ReferenceData
+from ingest_core.rfid.counts import CountStore
+from ingest_core.rfid.stage import RfidStage
 from tests.support.ingest import create_device, query
 
 S01_STOCK = 18

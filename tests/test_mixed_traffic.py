@@ -13,7 +13,7 @@ from collections import Counter
 
 from ingest_core.bench.loadgen import MIXED, mixed_kinds, run_load
 from ingest_core.bench.scan import _mixed_devices
-from ingest_core.journal import wait_drained
+from ingest_core.commit.journal import wait_drained
 from tests.support.ingest import IngestProcess, query
 
 
@@ -50,7 +50,7 @@ def test_generator_payloads_are_what_the_readers_send():
 
     from hardware.simulators.catalog import sgtin96
     from ingest_core.bench.loadgen import _Catalog, _Device
-    from ingest_core.rfid_formats import parse_payload
+    from ingest_core.rfid.formats import parse_payload
 
     products = 50
     catalog = _Catalog([f"{n}" for n in range(products)],

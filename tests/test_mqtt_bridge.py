@@ -13,7 +13,7 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from ingest_core.mqtt_bridge import BridgeSettings, MqttBridge, TopicRoute
+from ingest_core.api.mqtt_bridge import BridgeSettings, MqttBridge, TopicRoute
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.timeout(60)]
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from ingest_core.pacing import JournalPacer
-from ingest_core.writer import GroupCommitWriter
+from ingest_core.commit.pacing import JournalPacer
+from ingest_core.commit.writer import GroupCommitWriter
 
 
 def test_pause_grows_while_behind_and_fades_after():
@@ -59,7 +59,7 @@ def test_pacer_reads_the_journal_lag_from_the_database(fast_db):
 
 def test_writer_takes_its_pacer_with_it(fast_db):
     """The writer starts and stops the pacer it is given (stop: drain at full speed)."""
-    from ingest_core.reference import ReferenceData
+    from ingest_core.resolve.reference import ReferenceData
 
     reference = ReferenceData(fast_db)
     pacer = JournalPacer(fast_db, target_s=0.6, poll_s=0.05)

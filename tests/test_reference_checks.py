@@ -13,9 +13,9 @@ import psycopg2.errors
 import pytest
 from psycopg2.extensions import make_dsn
 
-from ingest_core.journal import Journal
+from ingest_core.commit.journal import Journal
 from ingest_core.odoo import sql
-from ingest_core.reference import ReferenceData
+from ingest_core.resolve.reference import ReferenceData
 from tests.support.ingest import create_device, done_move_totals, query
 from tests.test_virtual_quants import _queue_sale
 

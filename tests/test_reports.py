@@ -22,9 +22,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from ingest_core import cli
+from ingest_core.commit.journal import wait_drained
 from ingest_core.history import importer
 from ingest_core.history.importer import COST_SHARE
-from ingest_core.journal import wait_drained
 from ingest_core.reports import build, figures
 from tests.support.ingest import query
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest_core import epc
-from ingest_core.rfid_formats import (
+from ingest_core.decode import epc
+from ingest_core.rfid.formats import (
     ERRORS,
     IMPINJ,
     ZEBRA,

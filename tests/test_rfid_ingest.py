@@ -13,7 +13,7 @@ import pytest
 
 from hardware.simulators import catalog
 from hardware.simulators.vendor import impinj_r700_event, zebra_iot_event
-from ingest_core.journal import wait_drained
+from ingest_core.commit.journal import wait_drained
 from tests.support.ingest import IngestProcess, create_device, on_hand, query
 from tests.test_mqtt_bridge import broker  # noqa: F401 - the real mosquitto fixture
 

@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest_core.analysis.rebuild import rebuild
-from ingest_core.devices import ALL_OPERATIONS
-from ingest_core.journal import wait_drained
+from ingest_core.commit.journal import wait_drained
 from ingest_core.odoo import rollup
 from ingest_core.odoo.catalog import ean13
+from ingest_core.resolve.devices import ALL_OPERATIONS
 from tests.support.ingest import IngestProcess, create_device, post, query
 
 REPO = Path(__file__).resolve().parents[1]

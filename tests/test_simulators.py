@@ -43,7 +43,7 @@ def test_catalogue_codes_are_valid():
     for index in (1, 999, 1999):
         code = catalog.ean13(index)
         assert code[:8] == "40123450" and catalog.gs1_check_digit(code[:-1]) == code[-1]
-    from ingest_core.epc import decode_hex
+    from ingest_core.decode.epc import decode_hex
 
     tag = decode_hex(catalog.sgtin96(0, 1))
     assert (tag.ok, tag.gtin, tag.serial, tag.filter) == (True, "04012345000009", "1", 1), tag
@@ -174,7 +174,7 @@ def test_rfid_vendor_payloads_carry_the_epcs():
 
 def test_vendor_payloads_parse_with_the_ingest_envelope_decoder():
     """The ingest's own Impinj/Zebra parser reads the simulators' payloads without error."""
-    rfid_formats = pytest.importorskip("ingest_core.rfid_formats")
+    rfid_formats = pytest.importorskip("ingest_core.rfid.formats")
     base = dict(profile="cycle_count", count=200, seed=4, batch_size=64)
     epcs = [r.code for r in profiles.generate("cycle_count", 4, 200)]
     for kind, parse in (("impinj", rfid_formats.parse_impinj), ("zebra", rfid_formats.parse_zebra)):

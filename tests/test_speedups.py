@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import ingest_core
-from ingest_core import speedups
+from ingest_core.decode import speedups
 
 
 def test_expected_implementation_is_in_use():
@@ -22,7 +22,7 @@ def test_expected_implementation_is_in_use():
         "is the Cython build missing or broken?")
     for stage in speedups.STAGES:
         module = speedups.load(stage)
-        compiled = module.__name__.startswith("ingest_core._speedups.")
+        compiled = module.__name__.startswith("ingest_core.decode._speedups.")
         should_be_compiled = expected == "cython"
         assert compiled is should_be_compiled, f"{stage} is {module.__name__}"
 

@@ -7,7 +7,7 @@ null: its writer moved both sides) must not move the customers quant a second ti
 
 from __future__ import annotations
 
-from ingest_core.journal import drain, wait_drained
+from ingest_core.commit.journal import drain, wait_drained
 from ingest_core.odoo.catalog import ean13
 from tests.support.ingest import (
     IngestProcess,

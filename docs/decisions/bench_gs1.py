@@ -1,4 +1,4 @@
-"""Per-scan cost of GS1 decoding: biip vs ``ingest_core.gs1`` (compiled and pure twin).
+"""Per-scan cost of GS1 decoding: biip vs ``ingest_core.decode.gs1`` (compiled and pure twin).
 
 What it is: the measurement behind ``docs/decisions/gs1-decoding.md``.
 
@@ -85,8 +85,8 @@ def main() -> None:
     scans = realistic_mix()
     rows = [("biip.parse", _time_per_scan(_biip_decode, scans[:2000]))]
     if "--biip-only" not in sys.argv:
-        from ingest_core._speedups import gs1 as compiled
-        from ingest_core.fallback import gs1 as pure
+        from ingest_core.decode._speedups import gs1 as compiled
+        from ingest_core.decode.fallback import gs1 as pure
 
         rows.append(("rtstock compiled parse_scan", _time_per_scan(compiled.parse_scan, scans)))
         rows.append(("rtstock pure parse_scan", _time_per_scan(pure.parse_scan, scans)))

@@ -7,7 +7,7 @@ What it is: products of GS1 company prefix 4012345 with EAN-13
 tags an RFID count meets in a real store.
 
 How it works: check digits and EPCs come from the ingest's own GS1 code
-(``ingest_core.gs1.gtin_check_digit``, ``ingest_core.epc_encode.encode_sgtin96``,
+(``ingest_core.decode.gs1.gtin_check_digit``, ``ingest_core.decode.epc_encode.encode_sgtin96``,
 the inverse of its decoder), which ships in the same distribution.
 
 Caveats: indicator digit 0 everywhere (each unit); filter value 1 (point of
@@ -16,8 +16,8 @@ sale item) as a store's tags carry, unless the caller says otherwise.
 
 from __future__ import annotations
 
-from ingest_core.epc_encode import encode_sgtin96
-from ingest_core.gs1 import gtin_check_digit
+from ingest_core.decode.epc_encode import encode_sgtin96
+from ingest_core.decode.gs1 import gtin_check_digit
 
 COMPANY_PREFIX = "4012345"
 FOREIGN_PREFIX = "0614141"

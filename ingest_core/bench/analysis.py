@@ -47,13 +47,13 @@ from pathlib import Path
 import msgspec
 import psycopg2
 
-from ingest_core.devices import provision
-from ingest_core.journal import Journal
+from ingest_core.commit.journal import Journal
+from ingest_core.commit.writer import GroupCommitWriter, _Pending
+from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import analysis_bench, chain_history, rollup, templates
-from ingest_core.pgembed import EmbeddedPostgres
-from ingest_core.pipeline import Preparer, decode_body
-from ingest_core.reference import ReferenceData
-from ingest_core.writer import GroupCommitWriter, _Pending
+from ingest_core.resolve.devices import provision
+from ingest_core.resolve.pipeline import Preparer, decode_body
+from ingest_core.resolve.reference import ReferenceData
 
 DATABASE = "chain"
 

@@ -30,11 +30,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 
-from ingest_core.journal import Journal
-from ingest_core.operations import route
-from ingest_core.pipeline import PreparedBatch, ResolvedRead
-from ingest_core.reference import ReferenceData
-from ingest_core.writer import GroupCommitWriter, _Pending
+from ingest_core.commit.journal import Journal
+from ingest_core.commit.writer import GroupCommitWriter, _Pending
+from ingest_core.resolve.operations import route
+from ingest_core.resolve.pipeline import PreparedBatch, ResolvedRead
+from ingest_core.resolve.reference import ReferenceData
 
 
 def per_read_transactions(dsn: str, device_id: int, reads: int, seconds: float) -> dict:

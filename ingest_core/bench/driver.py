@@ -17,9 +17,9 @@ import time
 
 import psycopg2
 
-from ingest_core.devices import provision
+from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import sql, templates
-from ingest_core.pgembed import EmbeddedPostgres
+from ingest_core.resolve.devices import provision
 
 ROWS = 2000
 STATEMENT = """

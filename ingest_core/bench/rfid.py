@@ -1,7 +1,7 @@
 """``rtstock bench rfid``: EPC decode rates and an RFID cycle count end to end over HTTP.
 
 What it is: one run that measures (1) SGTIN-96 decodes per second on one
-core, compiled and pure Python (``ingest_core.bench_epc``); (2) a cycle count
+core, compiled and pure Python (``ingest_core.bench.epc``); (2) a cycle count
 of ``TAGS`` tags, each read ``READS_PER_TAG`` times (1 M reads), posted by
 ``DEVICES`` handheld readers in their vendors' own formats (half Impinj R700
 ``tagInventory`` arrays, half Zebra IoT Connector arrays) to
@@ -35,11 +35,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 import httpx
 
+from ingest_core.bench.epc import measure_decode_rate
 from ingest_core.bench.process import IngestProcess, rss_mb
-from ingest_core.bench_epc import measure_decode_rate
-from ingest_core.devices import provision
+from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import templates
-from ingest_core.pgembed import EmbeddedPostgres
+from ingest_core.resolve.devices import provision
 
 TAGS = 50_000
 READS_PER_TAG = 20
@@ -50,11 +50,11 @@ PRODUCTS = 2000
 
 
 def decode_rates() -> dict:
-    from ingest_core.fallback import epc as pure
+    from ingest_core.decode.fallback import epc as pure
 
     result = {"python_per_s": round(measure_decode_rate(pure, 50_000, 2.0))}
     try:
-        from ingest_core._speedups import epc as compiled
+        from ingest_core.decode._speedups import epc as compiled
     except ImportError:
         result["cython_per_s"] = None
         return result

@@ -40,12 +40,12 @@ import psycopg2
 from ingest_core.bench import baseline
 from ingest_core.bench.loadgen import MIXED, PROVISION, mixed_kinds, run_load
 from ingest_core.bench.process import IngestProcess, rss_mb
-from ingest_core.devices import provision
-from ingest_core.journal import drain, wait_drained
+from ingest_core.commit.journal import drain, wait_drained
+from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import templates
 from ingest_core.odoo.check import check
 from ingest_core.odoo.preload import preload_events, quant_totals_by_key, verify_moves_match
-from ingest_core.pgembed import EmbeddedPostgres
+from ingest_core.resolve.devices import provision
 
 #: The scan issue's throughput target; "p99 at half that load" is measured at half of it.
 TARGET_EVENTS_PER_S = 20_000

@@ -20,13 +20,13 @@ import time
 
 import msgspec
 
-from ingest_core.devices import provision
-from ingest_core.journal import Journal
+from ingest_core.commit.journal import Journal
+from ingest_core.commit.writer import GroupCommitWriter, _Pending
+from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import catalog, sql, templates
-from ingest_core.pgembed import EmbeddedPostgres
-from ingest_core.pipeline import Preparer, decode_body
-from ingest_core.reference import ReferenceData
-from ingest_core.writer import GroupCommitWriter, _Pending
+from ingest_core.resolve.devices import provision
+from ingest_core.resolve.pipeline import Preparer, decode_body
+from ingest_core.resolve.reference import ReferenceData
 
 TIMED = ("find_or_create_lots", "insert_events", "find_quant_ids", "lock_quant_keys",
          "lock_quants", "add_to_quants", "insert_quants",

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _create_device(connection, dsn: str, args: argparse.Namespace) -> int:
     """Outside Odoo (demos, compose, benchmarks): the token is printed once, stored hashed."""
-    from ingest_core.devices import provision
+    from ingest_core.resolve.devices import provision
 
     with connection.cursor() as cur:
         store = {row[1]: row for row in sql.load_warehouses(cur)}.get(args.store)

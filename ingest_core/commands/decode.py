@@ -3,9 +3,9 @@
 What it is: a diagnostic for people installing readers and scanners: paste
 what a device sent and see the scheme, GTIN, serial, URIs as JSON.
 
-How it works: EPC URIs go to ``ingest_core.epc.decode``. Short digit-only
+How it works: EPC URIs go to ``ingest_core.decode.epc.decode``. Short digit-only
 codes (up to 14 digits: EAN/UPC/GTIN) go to the barcode stage
-``ingest_core.gs1.parse_scan`` first; anything else is tried as an EPC (hex or
+``ingest_core.decode.gs1.parse_scan`` first; anything else is tried as an EPC (hex or
 base64) and, when that fails, as a barcode / GS1 element string.
 
 Caveats: exit status 1 with a message on stderr when nothing decodes; the
@@ -18,10 +18,10 @@ import argparse
 import json
 import sys
 
-from ingest_core import epc
+from ingest_core.decode import epc
 
 try:
-    from ingest_core import gs1
+    from ingest_core.decode import gs1
 except ImportError:  # the barcode stage is optional; EPC decoding works without it
     gs1 = None
 

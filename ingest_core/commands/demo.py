@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ingest_core.demo import DemoOptions, run_demo
-from ingest_core.demo_history import HistoryOptions
+from ingest_core.demo.history import HistoryOptions
+from ingest_core.demo.run import DemoOptions, run_demo
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -28,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     if not settings.dsn:
         print("rtstock journal: no database: pass --dsn or set RTSTOCK_DSN", file=sys.stderr)
         return 2
-    from ingest_core.journal import Journal
-    from ingest_core.reference import ReferenceData
+    from ingest_core.commit.journal import Journal
+    from ingest_core.resolve.reference import ReferenceData
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import uvicorn
 
-    from ingest_core.server import create_app
+    from ingest_core.api.server import create_app
 
     ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} \
         if settings.tls_cert else {}

@@ -46,14 +46,14 @@ from zoneinfo import ZoneInfo
 
 import psycopg2
 
-from ingest_core import quants
-from ingest_core.devices import provision
+from ingest_core.commit import quants
+from ingest_core.commit.journal import Journal
 from ingest_core.history.dataset import CREDIT, InvoiceLine, movement_of, read, skip_reason
-from ingest_core.journal import Journal
 from ingest_core.odoo import history as odoo_history
 from ingest_core.odoo import sql
-from ingest_core.operations import route
-from ingest_core.reference import ReferenceData
+from ingest_core.resolve.devices import provision
+from ingest_core.resolve.operations import route
+from ingest_core.resolve.reference import ReferenceData
 
 SHOP_TIME = ZoneInfo("Europe/London")
 #: The file has sale prices only; a product's cost is taken as this share of its list price.

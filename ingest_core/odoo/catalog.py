@@ -20,7 +20,7 @@ import json
 
 from psycopg2.extras import execute_values
 
-from ingest_core.gs1 import gtin_check_digit
+from ingest_core.decode.gs1 import gtin_check_digit
 
 COMPANY_PREFIX = "4012345"
 LOT_TRACKED_TAIL = 50

@@ -59,7 +59,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from ingest_core.gs1 import gtin_check_digit
+from ingest_core.decode.gs1 import gtin_check_digit
 from ingest_core.odoo import rollup
 from ingest_core.odoo.history import copy_rows
 

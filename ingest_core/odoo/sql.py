@@ -10,7 +10,7 @@ come from ``tables.py``; the values mirror what Odoo 18's ``stock`` module
 writes for a done move (see ``shared/odoo18/orm_reference.json``). Quants are
 locked in a fixed order (advisory locks per key where a quant may be created,
 then rows by id), so writers never deadlock each other; the ORM's own
-``FOR NO KEY UPDATE`` is respected (``ingest_core.quants``).
+``FOR NO KEY UPDATE`` is respected (``ingest_core.commit.quants``).
 
 Caveats: timestamps are naive UTC like Odoo's; ``now()`` is the transaction
 start, as the ORM's ``fields.Datetime.now()`` within one request.

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import psycopg2
 
+from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import catalog
 from ingest_core.odoo.init import create_own_schema, init_addon_tables
-from ingest_core.pgembed import EmbeddedPostgres
 
 
 def shared_odoo18_dir() -> Path | None:

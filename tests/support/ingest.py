@@ -10,7 +10,7 @@ import httpx
 import psycopg2
 
 from ingest_core.bench.process import IngestProcess, free_port  # noqa: F401 - re-exported
-from ingest_core.devices import ALL_OPERATIONS, provision  # noqa: F401 - re-exported
+from ingest_core.resolve.devices import ALL_OPERATIONS, provision  # noqa: F401 - re-exported
 
 
 def create_device(dsn: str, **options) -> tuple[int, str]:

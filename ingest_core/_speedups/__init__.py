@@ -1,1 +1,0 @@
-"""Compiled (Cython) hot-path modules; each has a pure-Python twin in ``ingest_core.fallback``."""

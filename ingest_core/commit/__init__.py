@@ -1,0 +1,1 @@
+"""Commit stage: resolved reads written to Odoo stock in group commits, then journalled as moves."""

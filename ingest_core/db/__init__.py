@@ -1,0 +1,1 @@
+"""Database plumbing: reconnecting PostgreSQL connections and the embedded PostgreSQL server."""

@@ -1,0 +1,1 @@
+"""Compiled (Cython) hot-path modules; each has a pure-Python twin in ``decode.fallback``."""

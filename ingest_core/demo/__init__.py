@@ -1,0 +1,1 @@
+"""Demo stage: ``rtstock demo``, the whole product on one machine with a real year of sales."""

@@ -1,0 +1,258 @@
+"""``rtstock demo``: the whole product on one machine, no Odoo needed.
+
+What it is: an embedded PostgreSQL with the genuine Odoo 18 database (the own
+Odoo-compatible schema where ``shared/odoo18`` is absent) holding a real year
+of sales, imported once and then restored from a cache
+(``ingest_core.demo.history``), or ``--dsn`` an existing Odoo database; the
+ingest service on loopback, store scanners simulated over HTTP selling the
+history's products, and a live terminal table of throughput and of the stock
+changes the bus announces.
+
+How it works: the database and ingest run in this process (ingest in a
+uvicorn thread); each simulated scanner is an asyncio task posting batches
+drawn from the seeded store-day profiles of ``hardware.simulators``, its
+barcodes relabelled to the history's best sellers (``HistoryState.relabel``). The
+table reads ``bus_bus`` (what Odoo's web client would receive) through the
+ingest's own SQL module, and the counters from the ingest's replies.
+
+Caveats: the demo database lives in a temp dir and is removed on exit
+unless ``--keep`` is given; Ctrl-C stops everything cleanly. The first run
+imports the history (minutes, with a progress bar); ``--no-history`` starts
+without it, ``--rebuild-history`` imports it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import secrets
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+import httpx
+import psycopg2
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from hardware.simulators import profiles
+from ingest_core.config import Settings
+from ingest_core.demo.history import HistoryOptions, HistoryState, banner, prepare
+from ingest_core.odoo import sql
+from ingest_core.odoo.check import check
+from ingest_core.resolve.devices import provision
+
+STORES = ((2, 18, "S01"), (2, 18, "S01"), (3, 24, "S02"))
+
+
+@dataclass
+class DemoOptions:
+    dsn: str | None = None
+    port: int = 8700
+    scanners: int = 3
+    rate: float = 1500.0  # reads per second, all scanners together
+    batch: int = 20
+    duration: float | None = None
+    profile: str = "black_friday"
+    seed: int = 1
+    keep: bool = False
+    history: HistoryOptions = field(default_factory=HistoryOptions)
+
+
+def _provision(dsn: str, scanners: int) -> list[tuple[str, str]]:
+    """Demo devices with fresh tokens (shown once, like the add-on's "Generate token")."""
+    devices = []
+    for number in range(scanners):
+        warehouse, location, code = STORES[number % len(STORES)]
+        name = f"{code}-DEMO-{number + 1}-{secrets.token_hex(2)}"
+        _id, token = provision(dsn, name=name, warehouse_id=warehouse, location_id=location,
+                               allowed=("sale", "return", "receipt", "scrap"))
+        devices.append((name, token))
+    return devices
+
+
+class _Stats:
+    def __init__(self) -> None:
+        self.fates: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.window: deque[tuple[float, int]] = deque()
+        self.latencies: deque[float] = deque(maxlen=2000)
+        self.changes: deque[tuple[str, int, int, float]] = deque(maxlen=12)
+        self.started = time.monotonic()
+
+    def record(self, results: list[dict], latency: float) -> None:
+        now = time.monotonic()
+        self.window.append((now, len(results)))
+        while self.window and now - self.window[0][0] > 5:
+            self.window.popleft()
+        self.latencies.append(latency)
+        for fate in results:
+            self.fates[fate["status"]] += 1
+            if fate["reason_code"]:
+                self.reasons[fate["reason_code"]] += 1
+
+    def rate(self) -> float:
+        if len(self.window) < 2:
+            return 0.0
+        span = max(self.window[-1][0] - self.window[0][0], 1e-3)
+        return sum(n for _t, n in self.window) / span
+
+
+async def _scanner(url: str, token: str, options: DemoOptions, number: int, stats: _Stats,
+                   stop: asyncio.Event, relabel: dict[str, str]) -> None:
+    per_scanner = options.rate / options.scanners
+    reads = profiles.generate(options.profile, options.seed + number, 10**9,
+                              rate_per_s=per_scanner)
+    keys = itertools.count()
+    started = time.monotonic()
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"},
+                                 timeout=30) as client:
+        while not stop.is_set():
+            batch = [next(reads) for _ in range(options.batch)]
+            wait = started + batch[-1].at_s - time.monotonic()
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+            body = {"reads": [{"key": f"demo-{number}-{next(keys)}",
+                               "code": relabel.get(r.code, r.code),
+                               "op": r.op, "qty": r.qty} for r in batch]}
+            sent = time.monotonic()
+            while not stop.is_set():
+                try:
+                    response = await client.post(f"{url}/v1/reads", json=body)
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.5)
+                    continue
+                if response.status_code == 200:
+                    stats.record(response.json()["results"], time.monotonic() - sent)
+                    break
+                await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+
+
+def _bus_reader(dsn: str, stats: _Stats, names: dict[int, str], stop: threading.Event) -> None:
+    connection = psycopg2.connect(dsn)
+    connection.autocommit = True
+    last = 0
+    try:
+        while not stop.wait(0.5):
+            with connection.cursor() as cur:
+                for message_id, _channel, message in sql.read_bus_messages(cur, last):
+                    last = message_id
+                    body = json.loads(message)
+                    if body.get("type") != "rrs_stock/quants":
+                        continue
+                    for product, location, _lot, quantity in body["payload"]["quants"][-3:]:
+                        stats.changes.appendleft((names.get(product, str(product)), location,
+                                                  body["payload"]["warehouse_id"], quantity))
+    finally:
+        connection.close()
+
+
+def _render(stats: _Stats, url: str, devices: int, history: str) -> Group:
+    summary = Table(title=f"rtstock demo - ingest at {url} (API docs: {url}/docs)",
+                    show_header=True)
+    for column in ("reads/s (5 s)", "applied", "duplicate", "rejected", "ack p99 ms",
+                   "devices", "uptime s"):
+        summary.add_column(column, justify="right")
+    latencies = sorted(stats.latencies)
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0.0
+    summary.add_row(f"{stats.rate():,.0f}", f"{stats.fates['applied']:,}",
+                    f"{stats.fates['duplicate']:,}", f"{stats.fates['rejected']:,}",
+                    f"{p99:.1f}", str(devices), f"{time.monotonic() - stats.started:.0f}")
+    changes = Table(title="Live stock (from bus.bus, as Odoo's web client receives it)")
+    for column in ("product", "location", "store", "on hand"):
+        changes.add_column(column)
+    for name, location, warehouse, quantity in stats.changes:
+        changes.add_row(name, str(location), str(warehouse), f"{quantity:g}")
+    reasons = ", ".join(f"{r}: {n}" for r, n in stats.reasons.most_common(4)) or "none"
+    return Group(history, summary, changes,
+                 f"Rejected reads by reason (kept in quarantine): {reasons}")
+
+
+def run_demo(options: DemoOptions, console: Console | None = None) -> int:
+    console = console or Console()
+    if options.dsn:
+        connection = psycopg2.connect(options.dsn)
+        report = check(connection)
+        connection.close()
+        if report.exit_code != 0:
+            console.print(f"[red]{options.dsn!r} is not ready (rtstock db check exit "
+                          f"{report.exit_code}); run `rtstock db check --dsn ...`[/red]")
+            return 2
+        history = HistoryState(message="no sales history loaded by the demo (--dsn: "
+                                       "`rtstock history import` loads it)")
+        return _run(options.dsn, history, options, console)
+    console.print("Starting an embedded PostgreSQL with the demo chain...")
+    server_pg, dsn, history = prepare(options.history, console)
+    try:
+        console.print(f"Database: {history.schema}.\n{banner(history)}")
+        return _run(dsn, history, options, console)
+    finally:
+        server_pg.stop(remove=not options.keep)
+        if options.keep:
+            console.print(f"Kept the database's cluster in {server_pg.datadir}")
+
+
+def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console) -> int:
+    """Ingest, bus reader and scanners against ``dsn`` until the duration or Ctrl-C."""
+    import uvicorn
+
+    from ingest_core.api.server import create_app
+
+    devices = _provision(dsn, options.scanners)
+    connection = psycopg2.connect(dsn)
+    with connection.cursor() as cur:
+        names = {row[0]: row[5] for row in sql.load_products(cur)}
+    connection.close()
+    settings = Settings(dsn=dsn, port=options.port)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1",
+                                           port=options.port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, name="rtstock-demo-ingest", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{options.port}"
+    while not server.started:
+        if not thread.is_alive():
+            console.print("[red]the ingest service did not start (port in use?)[/red]")
+            return 1
+        time.sleep(0.05)
+    console.print(f"Ingest listening on {url} - OpenAPI docs at {url}/docs - Ctrl-C stops.")
+    stats, stop_bus = _Stats(), threading.Event()
+    bus = threading.Thread(target=_bus_reader, args=(dsn, stats, names, stop_bus), daemon=True)
+    bus.start()
+    try:
+        asyncio.run(_simulate(url, devices, options, stats, history, console))
+    except KeyboardInterrupt:
+        console.print("Stopping...")
+    finally:
+        stop_bus.set()
+        server.should_exit = True
+        thread.join(30)
+        bus.join(5)
+    applied = stats.fates["applied"]
+    console.print()
+    console.print(f"Done: {applied:,} reads applied, {stats.fates['duplicate']:,} duplicates, "
+                  f"{stats.fates['rejected']:,} rejected.")
+    return 0 if applied else 1
+
+
+async def _simulate(url: str, devices: list[tuple[str, str]], options: DemoOptions,
+                    stats: _Stats, history: HistoryState, console: Console) -> None:
+    stop = asyncio.Event()
+    relabel = history.relabel()
+    tasks = [asyncio.create_task(_scanner(url, token, options, n, stats, stop, relabel))
+             for n, (_name, token) in enumerate(devices)]
+    deadline = time.monotonic() + options.duration if options.duration else None
+    try:
+        with Live(_render(stats, url, len(devices), banner(history)), console=console,
+                  refresh_per_second=4) as live:
+            while deadline is None or time.monotonic() < deadline:
+                await asyncio.sleep(0.25)
+                live.update(_render(stats, url, len(devices), banner(history)))
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)

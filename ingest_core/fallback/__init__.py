@@ -1,1 +1,0 @@
-"""Pure-Python twins of the modules in ``ingest_core._speedups``: same names, same behaviour."""

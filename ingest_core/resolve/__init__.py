@@ -1,0 +1,1 @@
+"""Resolve stage: decoded reads to products, devices, locations and Odoo operations."""

@@ -1,0 +1,430 @@
+"""RFID reader payloads (Impinj IoT device interface, Zebra IoT Connector) to tag reads.
+
+What it is: the vendor-envelope part of the decode stage. Input is a payload
+exactly as a fixed reader sends it (HTTP webhook / HTTP stream body or an MQTT
+message); output is a ``ParsedPayload``: a flat list of ``TagRead`` (EPC as
+uppercase hex, antenna, RSSI in dBm, time seen, reader, read count), the
+non-tag reader events (overflow, inventory status, antenna connectivity,
+diagnostics, ...) and the per-event errors. EPC *decoding* (GTIN, serial) is
+the next step, ``ingest_core.decode.epc``.
+
+How it works: msgspec decodes the payload straight into typed Structs in one
+pass: a single event object, a JSON array of events (webhook batches,
+IoT Connector batching) or newline-delimited events (Impinj HTTP stream,
+one event per line). When one event has the wrong shape, the payload is
+decoded again event by event so that only that event is reported. Shapes:
+
+* Impinj R700 / R660 / R720 (IoT device interface 1.x): ``{"timestamp",
+  "hostname", "eventType": "tagInventory", "tagInventoryEvent": {"epc"
+  (base64), "epcHex", "antennaPort", "antennaName", "peakRssiCdbm",
+  "frequency", "transmitPowerCdbm", "lastSeenTime", ...}}``. Every other
+  ``*Event`` member (``overflowEvent``, ``inventoryStatusEvent``,
+  ``antennaConnectivityEvent``, ``diagnosticEvent``,
+  ``inventoryTerminatedEvent``, ...) or ``eventType`` value is a non-tag
+  event. Older firmware omits ``eventType``; the member name decides then.
+* Zebra FX7500 / FX9600 / ATR7000 / FXR90 IoT Connector data interface:
+  ``{"data": {"idHex", "antenna", "peakRssi", "reads", "eventNum",
+  "format", "channel", "phase", "hostName", "MAC", ...}, "timestamp",
+  "type": "SIMPLE"}``; batching sends a JSON array of those, or one
+  envelope whose ``data`` is a list of tag records. An envelope without
+  ``idHex`` whose ``type`` is not ``SIMPLE`` is a non-tag event.
+
+Caveats: errors are values (``ReadError(index, reason, raw)``), never
+exceptions; ``index`` counts events in payload order (each record of a
+Zebra ``data`` list is one event; a line that is not JSON is one event).
+Impinj ``lastSeenTime`` is preferred over the envelope ``timestamp`` (it is
+when the tag was seen, not when the event was sent); an event without any
+time gets ``received_at``. Times without an offset are taken as UTC. A Zebra
+record whose ``format`` is not ``epc`` (a TID or user-memory report) is an
+error ``not_epc``: its ``idHex`` is not an EPC.
+"""
+
+from __future__ import annotations
+
+import binascii
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+import msgspec
+
+IMPINJ = "impinj"
+ZEBRA = "zebra"
+VENDORS = (IMPINJ, ZEBRA)
+
+#: Reasons a single event is rejected.
+ERRORS = (
+    "bad_json",  # the line / payload is not JSON
+    "bad_event",  # JSON, but not the vendor's event shape (wrong types)
+    "unknown_event",  # an Impinj object that names no known event
+    "missing_epc",
+    "bad_hex",
+    "bad_base64",
+    "bad_timestamp",
+    "not_epc",  # Zebra record reporting TID / user memory, not the EPC
+)
+
+_HEX_DIGITS = "0123456789ABCDEF"
+_RAW_LIMIT = 2048  # raw text kept per error; a runaway line must not fill the quarantine
+
+
+class TagRead(msgspec.Struct, gc=False):
+    """One tag observation: what the dedupe stage consumes."""
+
+    epc: str  # hex, uppercase
+    antenna: int | None
+    rssi: float | None  # dBm
+    seen_at: float  # epoch seconds
+    reader: str | None
+    count: int = 1
+
+
+class ReaderEvent(msgspec.Struct, gc=False):
+    """A reader event that is not a tag read (kept for counters and health)."""
+
+    index: int
+    kind: str  # vendor name: "overflow", "inventoryStatus", "HEARTBEAT", ...
+    reader: str | None
+    seen_at: float
+    raw: bytes  # the event JSON as sent
+
+
+class ReadError(NamedTuple):
+    index: int
+    reason: str
+    raw: str
+
+
+class ParsedPayload(msgspec.Struct):
+    vendor: str
+    reads: list[TagRead]
+    events: list[ReaderEvent]
+    errors: list[ReadError]
+
+    def event_counts(self) -> dict[str, int]:
+        """Non-tag events by kind."""
+        counts: dict[str, int] = {}
+        for event in self.events:
+            counts[event.kind] = counts.get(event.kind, 0) + 1
+        return counts
+
+
+# --- vendor shapes ---------------------------------------------------------------------
+
+
+class _ImpinjTag(msgspec.Struct):
+    epc: str | None = None
+    epcHex: str | None = None
+    antennaPort: int | None = None
+    peakRssiCdbm: float | None = None
+    lastSeenTime: str | None = None
+
+
+_ABSENT = msgspec.Raw()  # ``Raw | None`` is not a msgspec type: an empty Raw means "absent"
+
+
+class _ImpinjEvent(msgspec.Struct):
+    timestamp: str | None = None
+    hostname: str | None = None
+    eventType: str | None = None
+    tagInventoryEvent: _ImpinjTag | None = None
+    # Non-tag members: only their presence matters (older firmware has no eventType).
+    overflowEvent: msgspec.Raw = _ABSENT
+    inventoryStatusEvent: msgspec.Raw = _ABSENT
+    inventoryTerminatedEvent: msgspec.Raw = _ABSENT
+    antennaConnectivityEvent: msgspec.Raw = _ABSENT
+    diagnosticEvent: msgspec.Raw = _ABSENT
+    tagLocateEvent: msgspec.Raw = _ABSENT
+    gpiTransitionEvent: msgspec.Raw = _ABSENT
+
+
+_IMPINJ_OTHER = (
+    ("overflowEvent", "overflow"),
+    ("inventoryStatusEvent", "inventoryStatus"),
+    ("inventoryTerminatedEvent", "inventoryTerminated"),
+    ("antennaConnectivityEvent", "antennaConnectivity"),
+    ("diagnosticEvent", "diagnostic"),
+    ("tagLocateEvent", "tagLocate"),
+    ("gpiTransitionEvent", "gpiTransition"),
+)
+
+
+class _ZebraTag(msgspec.Struct):
+    idHex: str | None = None
+    antenna: int | None = None
+    peakRssi: float | None = None
+    reads: int | None = None
+    format: str | None = None
+    hostName: str | None = None
+    MAC: str | None = None
+    timestamp: str | None = None
+
+
+class _ZebraEvent(msgspec.Struct):
+    data: _ZebraTag | list[_ZebraTag] | None = None
+    timestamp: str | None = None
+    type: str | None = None
+
+
+_SHAPES = {IMPINJ: _ImpinjEvent, ZEBRA: _ZebraEvent}
+_ONE = {vendor: msgspec.json.Decoder(shape) for vendor, shape in _SHAPES.items()}
+_MANY = {vendor: msgspec.json.Decoder(list[shape]) for vendor, shape in _SHAPES.items()}
+_ONE_OR_MANY = {
+    vendor: msgspec.json.Decoder(shape | list[shape]) for vendor, shape in _SHAPES.items()
+}
+_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+# --- public API ------------------------------------------------------------------------
+
+
+def detect_vendor(payload: bytes | str) -> str | None:
+    """``"impinj"``, ``"zebra"`` or None, from the vendor's field names."""
+    data = payload.encode() if isinstance(payload, str) else payload
+    if b'"tagInventoryEvent"' in data or b'"eventType"' in data or b'Event"' in data:
+        return IMPINJ
+    if b'"idHex"' in data or b'"data"' in data:
+        return ZEBRA
+    return None
+
+
+def parse_payload(
+    payload: bytes | str, vendor: str | None = None, received_at: float | None = None
+) -> ParsedPayload:
+    """Tag reads, non-tag events and errors of one reader payload (see module docstring).
+
+    ``vendor`` None detects it; ``received_at`` (epoch s, default now) stamps
+    events that carry no time.
+    """
+    data = payload.encode() if isinstance(payload, str) else bytes(payload)
+    if received_at is None:
+        received_at = datetime.now(UTC).timestamp()
+    if vendor is None:
+        vendor = detect_vendor(data) or IMPINJ
+    if vendor not in _SHAPES:
+        raise ValueError(f"unknown RFID vendor {vendor!r}; expected one of {VENDORS}")
+    result = ParsedPayload(vendor, [], [], [])
+    handle = _handle_impinj if vendor == IMPINJ else _handle_zebra
+    counter = [0]
+    for source, events in _chunks(data, vendor, result, counter):
+        for position, event in enumerate(events):
+            handle(event, source, position, result, counter, received_at)
+    return result
+
+
+def parse_impinj(payload: bytes | str, received_at: float | None = None) -> ParsedPayload:
+    """``parse_payload`` for an Impinj IoT device interface payload."""
+    return parse_payload(payload, IMPINJ, received_at)
+
+
+def parse_zebra(payload: bytes | str, received_at: float | None = None) -> ParsedPayload:
+    """``parse_payload`` for a Zebra IoT Connector data payload."""
+    return parse_payload(payload, ZEBRA, received_at)
+
+
+# --- framing: object, array, newline-delimited ----------------------------------------
+
+
+class _Source:
+    """The JSON text an event came from, split into per-event raw text only when needed."""
+
+    __slots__ = ("_data", "_is_list", "_raws")
+
+    def __init__(self, data: bytes, is_list: bool, raws: list | None = None) -> None:
+        self._data = data
+        self._is_list = is_list
+        self._raws = raws
+
+    def raw(self, position: int) -> bytes:
+        if self._raws is None:
+            self._raws = _raw_list.decode(self._data) if self._is_list else [self._data]
+        return bytes(self._raws[position])
+
+
+def _chunks(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
+    """Yield ``(source, events)``; framing errors go straight to ``result``."""
+    try:
+        decoded = _ONE_OR_MANY[vendor].decode(data)
+    except msgspec.ValidationError:
+        yield from _one_by_one(data, vendor, result, counter)
+        return
+    except msgspec.DecodeError:
+        if b"\n" not in data.strip():
+            _error(result, counter, "bad_json", data)
+            return
+    else:
+        is_list = isinstance(decoded, list)
+        yield _Source(data, is_list), decoded if is_list else (decoded,)
+        return
+    # Newline-delimited: one event (or one array of events) per line.
+    for line in data.splitlines():
+        if not line.strip():
+            continue
+        try:
+            decoded = _ONE_OR_MANY[vendor].decode(line)
+        except msgspec.ValidationError:
+            yield from _one_by_one(line, vendor, result, counter)
+        except msgspec.DecodeError:
+            _error(result, counter, "bad_json", line)
+        else:
+            is_list = isinstance(decoded, list)
+            yield _Source(line, is_list), decoded if is_list else (decoded,)
+
+
+def _one_by_one(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
+    """Slow path for JSON with a malformed event: decode each event on its own.
+
+    A generator consumed event by event, so errors and good events get their
+    indices in payload order.
+    """
+    items = _raw_list.decode(data) if data.lstrip()[:1] == b"[" else [data]
+    decoder = _ONE[vendor]
+    for raw in items:
+        try:
+            event = decoder.decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            _error(result, counter, "bad_event", raw, str(exc))
+        else:
+            yield _Source(raw, False, [raw]), (event,)
+
+
+def _error(result, counter, reason, raw, detail=None) -> None:
+    text = bytes(raw).decode("utf-8", "replace") if raw is not None else ""
+    if detail:
+        text = f"{detail}: {text}"
+    result.errors.append(ReadError(counter[0], reason, text[:_RAW_LIMIT]))
+    counter[0] += 1
+
+
+# --- per-vendor handling ------------------------------------------------------------------
+
+
+def _handle_impinj(event: _ImpinjEvent, source, position, result, counter, received_at) -> None:
+    tag = event.tagInventoryEvent
+    if tag is None or (event.eventType not in (None, "tagInventory")):
+        kind = event.eventType or next(
+            (kind for member, kind in _IMPINJ_OTHER if len(getattr(event, member))), None
+        )
+        if kind is None:
+            _error(result, counter, "unknown_event", source.raw(position))
+            return
+        _other(
+            result,
+            counter,
+            kind,
+            event.hostname,
+            event.timestamp,
+            source.raw(position),
+            received_at,
+        )
+        return
+    if tag.epcHex is not None:
+        epc, reason = _hex(tag.epcHex)
+    elif tag.epc is not None:
+        epc, reason = _base64_to_hex(tag.epc)
+    else:
+        epc, reason = None, "missing_epc"
+    seen_at = _time(tag.lastSeenTime or event.timestamp, received_at)
+    if seen_at is None:
+        reason = reason or "bad_timestamp"
+    if reason is not None:
+        _error(result, counter, reason, source.raw(position))
+        return
+    rssi = tag.peakRssiCdbm / 100.0 if tag.peakRssiCdbm is not None else None
+    result.reads.append(TagRead(epc, tag.antennaPort, rssi, seen_at, event.hostname, 1))
+    counter[0] += 1
+
+
+def _handle_zebra(event: _ZebraEvent, source, position, result, counter, received_at) -> None:
+    data = event.data
+    if data is None or (isinstance(data, _ZebraTag) and data.idHex is None):
+        if event.type is not None and event.type.upper() != "SIMPLE":
+            reader = data.hostName or data.MAC if data is not None else None
+            _other(
+                result,
+                counter,
+                event.type,
+                reader,
+                event.timestamp,
+                source.raw(position),
+                received_at,
+            )
+        else:
+            _error(result, counter, "missing_epc", source.raw(position))
+        return
+    for record in data if isinstance(data, list) else (data,):
+        _zebra_record(record, event.timestamp, source, position, result, counter, received_at)
+
+
+def _zebra_record(
+    record: _ZebraTag, timestamp, source, position, result, counter, received_at
+) -> None:
+    if record.idHex is None:
+        epc, reason = None, "missing_epc"
+    elif record.format is not None and record.format.lower() != "epc":
+        epc, reason = None, "not_epc"
+    else:
+        epc, reason = _hex(record.idHex)
+    seen_at = _time(record.timestamp or timestamp, received_at)
+    if seen_at is None:
+        reason = reason or "bad_timestamp"
+    if reason is not None:
+        _error(result, counter, reason, source.raw(position))
+        return
+    count = record.reads if record.reads is not None and record.reads > 0 else 1
+    reader = record.hostName or record.MAC
+    result.reads.append(TagRead(epc, record.antenna, record.peakRssi, seen_at, reader, count))
+    counter[0] += 1
+
+
+def _other(result, counter, kind, reader, timestamp, raw: bytes, received_at) -> None:
+    seen_at = _time(timestamp, received_at)
+    seen_at = received_at if seen_at is None else seen_at
+    result.events.append(ReaderEvent(counter[0], kind, reader, seen_at, raw))
+    counter[0] += 1
+
+
+# --- field conversions -------------------------------------------------------------------
+
+
+def _hex(text: str) -> tuple[str | None, str | None]:
+    epc = text.upper()
+    if not epc:
+        return None, "missing_epc"
+    if len(epc) & 1 or epc.strip(_HEX_DIGITS):
+        return None, "bad_hex"
+    return epc, None
+
+
+def _base64_to_hex(text: str) -> tuple[str | None, str | None]:
+    if not text:
+        return None, "missing_epc"
+    try:
+        raw = binascii.a2b_base64(text + "=" * (-len(text) % 4), strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None, "bad_base64"
+    if not raw:
+        return None, "bad_base64"
+    return raw.hex().upper(), None
+
+
+_time_cache: dict[str, float] = {}
+
+
+def _time(text: str | None, default: float) -> float | None:
+    """Epoch seconds of an RFC 3339 / ISO 8601 time; ``default`` for None, None if bad."""
+    if text is None:
+        return default
+    value = _time_cache.get(text)
+    if value is not None:
+        return value
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    value = moment.timestamp()
+    if len(_time_cache) > 4096:  # envelopes of one batch share times; keep it small
+        _time_cache.clear()
+    _time_cache[text] = value
+    return value
