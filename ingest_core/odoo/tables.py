@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ingest_core.odoo import rollup
+from ingest_core.odoo import alerts, rollup
 
 TYPE_NAMES: dict[str, str] = {
     "int": "integer",
@@ -117,7 +117,8 @@ ODOO_TABLES: tuple[Table, ...] = (
     _table("ir_default", "odoo",
            "id:int! field_id:int!>ir_model_fields company_id:int>res_company "
            "user_id:int>res_users condition:varchar json_value:varchar!"),
-    _table("product_category", "odoo", "id:int! name:varchar! property_cost_method:jsonb"),
+    _table("product_category", "odoo",
+           "id:int! name:varchar! property_cost_method:jsonb parent_path:varchar"),
     _table("product_template", "odoo",
            "id:int! name:jsonb! categ_id:int!>product_category uom_id:int!>uom_uom "
            "type:varchar! tracking:varchar! "
@@ -221,6 +222,11 @@ ODOO_TABLES: tuple[Table, ...] = (
            "qty_to_order_manual:num active:bool " + MAGIC,
            inserts=True),
     _table("bus_bus", "odoo", "id:int! channel:varchar message:varchar " + MAGIC, inserts=True),
+    # The alert triggers wake the add-on's job (``alerts.CRON_XMLID``) as ``_trigger`` does.
+    _table("ir_model_data", "odoo", "id:int! module:varchar! name:varchar! model:varchar! "
+           "res_id:int"),
+    _table("ir_cron_trigger", "odoo", "id:int! cron_id:int~ir_cron call_at:ts " + MAGIC,
+           inserts=True),
 )
 
 ADDON_TABLES: tuple[Table, ...] = (
@@ -326,6 +332,27 @@ ADDON_TABLES: tuple[Table, ...] = (
            inserts=True,
            ddl=("CREATE INDEX rrs_forecast_series_idx ON rrs_forecast "
                 "(product_id, warehouse_id, date)",)),
+    # Alerts and the replenishment they start (docs/decisions/alerts.md): Odoo models
+    # written by the triggers of ``alerts.FUNCTIONS_DDL`` (created with the requests).
+    _table("rrs_alert_rule", "addon",
+           "id:int! kind:varchar! warehouse_id:int>stock_warehouse "
+           "categ_id:int>product_category company_id:int>res_company active:bool "
+           "enabled:bool threshold:num threshold_value:num " + MAGIC),
+    _table("rrs_alert", "addon",
+           "id:int! kind:varchar! state:varchar! product_id:int>product_product "
+           "location_id:int>stock_location warehouse_id:int>stock_warehouse "
+           "company_id:int>res_company orderpoint_id:int>stock_warehouse_orderpoint "
+           "device_id:int>rrs_device quantity:num threshold:num opened_at:ts! updated_at:ts "
+           "closed_at:ts close_reason:varchar close_note:text closed_by:int>res_users "
+           "event_id:int>rrs_event update_count:int dispatched:bool " + MAGIC,
+           inserts=True, ddl=alerts.ALERT_INDEXES),
+    _table("rrs_replenish_request", "addon",
+           "id:int! orderpoint_id:int!>stock_warehouse_orderpoint alert_id:int>rrs_alert "
+           "event_id:int>rrs_event product_id:int>product_product "
+           "warehouse_id:int>stock_warehouse company_id:int>res_company quantity:num "
+           "requested_at:ts! state:varchar! done_at:ts qty_ordered:num result:varchar "
+           "error:text " + MAGIC,
+           inserts=True, ddl=(*alerts.REQUEST_INDEXES, alerts.FUNCTIONS_DDL)),
 )
 
 ALL_TABLES: tuple[Table, ...] = ODOO_TABLES + ADDON_TABLES

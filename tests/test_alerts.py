@@ -1,0 +1,242 @@
+"""Stock alerts raised with the stock change, exactly once (issue 16).
+
+Reads go through the real fast path (``rtstock serve`` on the genuine Odoo
+dump with the add-on's tables, or the own schema); alerts and replenishment
+requests come from the ``stock_quant`` triggers in the writer's transaction.
+Also: Odoo-style writes straight to ``stock_quant`` (as the ORM does), a
+rolled-back change, concurrent writers on different quants of one product and
+store, and a SIGKILL of the ingest with the device resending.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from ingest_core.commit.journal import wait_drained
+from ingest_core.odoo import alerts
+from ingest_core.odoo.catalog import ean13
+from ingest_core.resolve.devices import ALL_OPERATIONS
+from tests.support.ingest import IngestProcess, create_device, post, query
+
+ADDON_SQL = Path(__file__).resolve().parents[1] / "addons" / "retail_realtime_stock" / \
+    "models" / "rrs_alert.sql"
+S01_WAREHOUSE, S01_STOCK = 2, 18
+S02_WAREHOUSE, S02_STOCK = 3, 24
+
+
+def test_addon_creates_the_same_functions_as_the_ingest():
+    """The add-on's SQL file is FUNCTIONS_DDL after its header (up to the first blank line)."""
+    _header, _blank, body = ADDON_SQL.read_text(encoding="utf-8").partition("\n\n")
+    assert body.strip() == alerts.FUNCTIONS_DDL.strip(), \
+        "addons/retail_realtime_stock/models/rrs_alert.sql differs from alerts.FUNCTIONS_DDL"
+
+
+def _product(dsn: str, index: int) -> int:
+    return query(dsn, "SELECT id FROM product_product WHERE barcode = %s", (ean13(index),))[0][0]
+
+
+def _orderpoint(dsn: str, product: int, minimum: float, maximum: float,
+                warehouse: int = S01_WAREHOUSE, location: int = S01_STOCK,
+                trigger: str = "auto") -> int:
+    return query(dsn, """
+        INSERT INTO stock_warehouse_orderpoint (name, warehouse_id, location_id, product_id,
+               company_id, trigger, product_min_qty, product_max_qty, qty_multiple, active,
+               create_date, write_date)
+        VALUES (%s, %s, %s, %s, 1, %s, %s, %s, 1, true, now(), now()) RETURNING id""",
+                 (f"OP-{product}-{location}", warehouse, location, product, trigger, minimum,
+                  maximum))[0][0]
+
+
+def _set_stock(dsn: str, product: int, quantity: float, location: int = S01_STOCK) -> None:
+    """Odoo's way of changing a quant (one UPDATE of its row, or a new row)."""
+    updated = query(dsn, "UPDATE stock_quant SET quantity = %s WHERE product_id = %s "
+                         "AND location_id = %s RETURNING id", (quantity, product, location))
+    if not updated:
+        query(dsn, "INSERT INTO stock_quant (product_id, location_id, company_id, quantity, "
+                   "reserved_quantity, in_date) VALUES (%s, %s, 1, %s, 0, now())",
+              (product, location, quantity))
+
+
+def _alerts(dsn: str, product: int, state: str | None = None) -> list[tuple]:
+    return query(dsn, """
+        SELECT kind, state, location_id, quantity, event_id, update_count, close_reason
+          FROM rrs_alert WHERE product_id = %s AND (%s::varchar IS NULL OR state = %s)
+         ORDER BY id""", (product, state, state))
+
+
+def _requests(dsn: str, orderpoint: int) -> list[tuple]:
+    return query(dsn, "SELECT state, alert_id, event_id FROM rrs_replenish_request "
+                      "WHERE orderpoint_id = %s ORDER BY id", (orderpoint,))
+
+
+@pytest.fixture(scope="module")
+def service(module_db):
+    token = create_device(module_db, name="alerts-S01", warehouse_id=S01_WAREHOUSE,
+                          location_id=S01_STOCK, allowed=ALL_OPERATIONS)[1]
+    with IngestProcess(module_db) as process:
+        yield process, token, module_db
+
+
+def _reads(process, token, prefix: str, operation: str, index: int, quantity: int,
+           count: int = 1) -> None:
+    body = [{"key": f"{prefix}-{n}", "code": ean13(index), "op": operation, "qty": quantity}
+            for n in range(count)]
+    response = post(process.url, token, body)
+    assert response.status_code == 200, response.text
+    assert all(r["status"] == "applied" for r in response.json()["results"]), response.text
+
+
+def test_a_sale_below_min_opens_one_alert_and_one_request_named_by_its_read(service):
+    process, token, dsn = service
+    product = _product(dsn, 11)
+    _set_stock(dsn, product, 10)
+    orderpoint = _orderpoint(dsn, product, 5, 20)
+    _reads(process, token, "min-a", "sale", 11, 6)   # 10 -> 4: crosses min 5
+    _reads(process, token, "min-b", "sale", 11, 1)   # 4 -> 3: the same alert, updated
+    (kind, state, location, quantity, event, updates, _reason), = _alerts(dsn, product, "open")
+    assert (kind, state, location, float(quantity), updates) == \
+        ("below_min", "open", S01_STOCK, 3.0, 1)
+    (read_key,), = query(dsn, "SELECT read_key FROM rrs_event WHERE id = %s", (event,))
+    assert read_key == "min-a-0", "the alert names the read that crossed the line"
+    assert _requests(dsn, orderpoint) == [("pending", _alerts_ids(dsn, product)[0], event)]
+    messages = [json.loads(m) for (m,) in query(
+        dsn, "SELECT message FROM bus_bus WHERE channel = %s ORDER BY id",
+        (json.dumps([dsn_db(dsn), f"rrs_stock_{S01_WAREHOUSE}"], separators=(",", ":")),))]
+    assert [m["payload"]["kind"] for m in messages if m["type"] == "rrs_alert"
+            and m["payload"]["product_id"] == product] == ["below_min"]
+
+    _reads(process, token, "min-c", "receipt", 11, 10)  # 3 -> 13: cleared by itself
+    assert [(k, s, r) for k, s, _l, _q, _e, _u, r in _alerts(dsn, product)] == \
+        [("below_min", "closed", "cleared")]
+    _reads(process, token, "min-d", "sale", 11, 9)   # 13 -> 4: a new crossing, a new alert
+    assert [s for _k, s, *_ in _alerts(dsn, product)] == ["closed", "open"]
+    assert [s for s, *_ in _requests(dsn, orderpoint)] == ["pending"], \
+        "one pending request per orderpoint, however many crossings"
+    wait_drained(dsn, 30)
+
+
+def _alerts_ids(dsn: str, product: int) -> list[int]:
+    return [i for (i,) in query(dsn, "SELECT id FROM rrs_alert WHERE product_id = %s "
+                                     "ORDER BY id", (product,))]
+
+
+def dsn_db(dsn: str) -> str:
+    return query(dsn, "SELECT current_database()")[0][0]
+
+
+def test_out_of_stock_negative_and_over_max(service):
+    process, token, dsn = service
+    product = _product(dsn, 12)
+    _set_stock(dsn, product, 2)
+    _orderpoint(dsn, product, 0, 4)
+    _reads(process, token, "oos-a", "sale", 12, 2)      # 2 -> 0
+    assert {k for k, *_ in _alerts(dsn, product, "open")} == {"out_of_stock"}
+    _reads(process, token, "oos-b", "sale", 12, 1)      # 0 -> -1, under min 0 as Odoo reads it
+    assert {k for k, *_ in _alerts(dsn, product, "open")} == {
+        "out_of_stock", "negative_stock", "below_min"}
+    _reads(process, token, "oos-c", "receipt", 12, 6)   # -1 -> 5 > max 4
+    assert {k for k, *_ in _alerts(dsn, product, "open")} == {"over_max"}
+    assert sorted(k for k, s, *_ in _alerts(dsn, product) if s == "closed") == \
+        ["below_min", "negative_stock", "out_of_stock"]
+    wait_drained(dsn, 30)
+
+
+def test_rules_switch_a_kind_off_per_store(service):
+    process, token, dsn = service
+    product = _product(dsn, 13)
+    _set_stock(dsn, product, 1)
+    query(dsn, "INSERT INTO rrs_alert_rule (kind, warehouse_id, active, enabled) "
+               "VALUES ('out_of_stock', %s, true, false)", (S01_WAREHOUSE,))
+    try:
+        _reads(process, token, "rule-a", "sale", 13, 1)
+        assert _alerts(dsn, product) == []
+    finally:
+        query(dsn, "DELETE FROM rrs_alert_rule")
+    wait_drained(dsn, 30)
+
+
+def test_a_rolled_back_change_raises_nothing_and_odoo_writes_raise_too(module_db):
+    dsn = module_db
+    product = _product(dsn, 14)
+    _set_stock(dsn, product, 10)
+    orderpoint = _orderpoint(dsn, product, 5, 0)
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection.cursor() as cur:
+            cur.execute("UPDATE stock_quant SET quantity = 1 WHERE product_id = %s "
+                        "AND location_id = %s", (product, S01_STOCK))
+            cur.execute("SELECT count(*) FROM rrs_alert WHERE product_id = %s", (product,))
+            assert cur.fetchone()[0] == 1, "raised inside the transaction"
+        connection.rollback()
+    finally:
+        connection.close()
+    assert _alerts(dsn, product) == [] and _requests(dsn, orderpoint) == []
+    _set_stock(dsn, product, 1)  # committed, by "Odoo": no read behind it
+    (_k, _s, _l, _q, event, _u, _r), = _alerts(dsn, product, "open")
+    assert event is None and [s for s, *_ in _requests(dsn, orderpoint)] == ["pending"]
+
+
+def test_concurrent_writers_on_one_product_and_store_meet_on_one_alert(module_db):
+    """Eight transactions each lower their own quant of one product in one store (no row
+    lock in common), started together: each sees the crossing in its own snapshot, the
+    unique open-alert index makes the later ones wait for the first and update its alert."""
+    dsn = module_db
+    product = _product(dsn, 15)
+    writers = 8
+    query(dsn, "DELETE FROM stock_quant WHERE product_id = %s", (product,))
+    for _ in range(writers):
+        query(dsn, "INSERT INTO stock_quant (product_id, location_id, company_id, quantity, "
+                   "reserved_quantity, in_date) VALUES (%s, %s, 1, 10, 0, now())",
+              (product, S01_STOCK))
+    _orderpoint(dsn, product, 75, 0)
+    quant_ids = [i for (i,) in query(dsn, "SELECT id FROM stock_quant WHERE product_id = %s",
+                                     (product,))]
+    barrier = threading.Barrier(writers)
+    failures: list[BaseException] = []
+
+    def lower(quant: int) -> None:
+        connection = psycopg2.connect(dsn)
+        try:
+            barrier.wait(10)
+            with connection.cursor() as cur:
+                cur.execute("UPDATE stock_quant SET quantity = 0 WHERE id = %s", (quant,))
+            connection.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=lower, args=(quant,)) for quant in quant_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not failures, failures
+    assert [k for k, *_ in _alerts(dsn, product, "open") if k == "below_min"] == ["below_min"]
+
+
+def test_sigkill_and_resend_raise_no_second_alert(module_db):
+    dsn = module_db
+    token = create_device(dsn, name="alerts-kill", warehouse_id=S01_WAREHOUSE,
+                          location_id=S01_STOCK, allowed=ALL_OPERATIONS)[1]
+    product = _product(dsn, 16)
+    _set_stock(dsn, product, 10)
+    orderpoint = _orderpoint(dsn, product, 5, 0)
+    body = [{"key": f"kill-{n}", "code": ean13(16), "op": "sale", "qty": 3} for n in range(3)]
+    process = IngestProcess(dsn).start()
+    try:
+        assert post(process.url, token, body).status_code == 200
+    finally:
+        process.kill()
+    before = _alerts(dsn, product)
+    with IngestProcess(dsn) as again:
+        response = post(again.url, token, body)
+        assert [r["status"] for r in response.json()["results"]] == ["duplicate"] * 3
+        wait_drained(dsn, 30)
+    assert _alerts(dsn, product) == before and len(before) == 1
+    assert len(_requests(dsn, orderpoint)) == 1
