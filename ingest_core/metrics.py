@@ -25,6 +25,8 @@ JOURNAL_LAG = Gauge("rtstock_journal_lag_seconds", "Age of the oldest event with
 WRITER_PAUSE = Gauge("rtstock_writer_pause_seconds",
                      "Pause before each group while the journal is behind (back-pressure)")
 JOURNAL_PENDING = Gauge("rtstock_journal_pending_events", "Events waiting for the journal")
+ALERT_WAKEUPS = Counter("rtstock_alert_wakeups_total",
+                        "Alert triggers' wake-ups relayed to Odoo's cron and bus")
 JOURNAL_MOVES = Counter("rtstock_journal_moves_total", "Done moves written by the journal")
 
 

@@ -11,10 +11,13 @@ store, and a SIGKILL of the ingest with the device resending.
 from __future__ import annotations
 
 import json
+import select
 import threading
+import time
 from pathlib import Path
 
 import psycopg2
+import psycopg2.extensions
 import pytest
 
 from ingest_core.commit.journal import wait_drained
@@ -240,3 +243,89 @@ def test_sigkill_and_resend_raise_no_second_alert(module_db):
         wait_drained(dsn, 30)
     assert _alerts(dsn, product) == before and len(before) == 1
     assert len(_requests(dsn, orderpoint)) == 1
+
+
+def _listen(dsn: str, *channels: str):
+    """A connection LISTENing in the ``postgres`` database, where Odoo's cron and bus wait."""
+    params = psycopg2.extensions.parse_dsn(dsn)
+    params["dbname"] = "postgres"
+    connection = psycopg2.connect(**params)
+    connection.autocommit = True
+    with connection.cursor() as cur:
+        for channel in channels:
+            cur.execute(f"LISTEN {channel}")
+    return connection
+
+
+def _notifications(connection, until: float) -> list[tuple[str, str]]:
+    """Every notification received before ``until`` (a monotonic deadline)."""
+    received = []
+    while (left := until - time.monotonic()) > 0:
+        if select.select([connection], [], [], left)[0]:
+            connection.poll()
+            received += [(n.channel, n.payload) for n in connection.notifies]
+            connection.notifies.clear()
+    return received
+
+
+def test_the_relay_wakes_odoos_cron_and_bus_after_the_commit_only(service):
+    """Odoo's workers are woken as Odoo wakes them (``cron_trigger`` with the database,
+    ``imbus`` with the channels), for the fast path's changes and for Odoo's own."""
+    process, token, dsn = service
+    cron = _odoo_job(dsn)
+    module, name = alerts.CRON_XMLID
+    query(dsn, "INSERT INTO ir_model_data (module, name, model, res_id) "
+               "VALUES (%s, %s, 'ir.cron', %s)", (module, name, cron))
+    listener = _listen(dsn, "imbus", "cron_trigger")
+    channel = json.dumps([dsn_db(dsn), f"rrs_stock_{S01_WAREHOUSE}"], separators=(",", ":"))
+    try:
+        product = _product(dsn, 17)
+        _set_stock(dsn, product, 10)
+        _orderpoint(dsn, product, 5, 0)
+        _reads(process, token, "relay-a", "sale", 17, 6)
+        woken = _notifications(listener, time.monotonic() + 3)
+        assert ("cron_trigger", dsn_db(dsn)) in woken, woken
+        assert query(dsn, "SELECT count(*) FROM ir_cron_trigger WHERE cron_id = %s",
+                     (cron,))[0][0] >= 1
+
+        connection = psycopg2.connect(dsn)  # an Odoo transaction that rolls back: silence
+        with connection.cursor() as cur:
+            cur.execute("UPDATE stock_quant SET quantity = 20 WHERE product_id = %s", (product,))
+        connection.rollback()
+        connection.close()
+        assert _notifications(listener, time.monotonic() + 1.5) == []
+
+        _set_stock(dsn, product, 20)  # Odoo's own write clears the alert: the bus is told
+        woken = _notifications(listener, time.monotonic() + 3)
+        assert any(c == "imbus" and json.loads(channel) in json.loads(p) for c, p in woken), \
+            woken
+    finally:
+        listener.close()
+        query(dsn, "DELETE FROM ir_model_data WHERE module = %s AND name = %s", (module, name))
+        query(dsn, "DELETE FROM ir_cron_trigger WHERE cron_id = %s", (cron,))
+        if _has_table(dsn, "ir_cron"):
+            query(dsn, "DELETE FROM ir_cron WHERE id = %s", (cron,))
+    wait_drained(dsn, 30)
+
+
+def _has_table(dsn: str, table: str) -> bool:
+    return query(dsn, "SELECT to_regclass(%s) IS NOT NULL", (table,))[0][0]
+
+
+def _odoo_job(dsn: str) -> int:
+    """The add-on's job as Odoo stores it (model, server action, cron); the dump has none.
+    On the own schema, which has no ``ir_cron``, any id does."""
+    if not _has_table(dsn, "ir_cron"):
+        return 1
+    (model,), = query(dsn, """INSERT INTO ir_model (model, "order", name, state)
+                              VALUES ('rrs.alert', 'id', '{"en_US": "Alert"}', 'base')
+                              RETURNING id""")
+    (action,), = query(dsn, """
+        INSERT INTO ir_act_server (name, type, binding_type, model_id, usage, state, code)
+        VALUES ('{"en_US": "Alerts"}', 'ir.actions.server', 'action', %s, 'ir_cron', 'code',
+                'model._cron_alert_actions()') RETURNING id""", (model,))
+    (cron,), = query(dsn, """
+        INSERT INTO ir_cron (ir_actions_server_id, user_id, interval_number, interval_type,
+                             nextcall, active, cron_name)
+        VALUES (%s, 1, 1, 'minutes', now(), true, 'Alerts') RETURNING id""", (action,))
+    return cron

@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 import ingest_core
 from ingest_core import metrics
+from ingest_core.alerts.relay import WakeupRelay
 from ingest_core.api.rfid_http import (
     RFID_PATHS,
     RFID_RESPONSES,
@@ -77,6 +78,7 @@ class Ingest:
     rfid: RfidStage | None = None
     counts: CountStore | None = None
     replayer: QuarantineReplayer | None = None
+    relay: WakeupRelay | None = None
     _health: Connection | None = None
 
     @classmethod
@@ -102,7 +104,8 @@ class Ingest:
         counts = CountStore(settings.dsn, reference, settings.odoo_user_id, stores)
         replayer = QuarantineReplayer(settings.dsn, reference, preparer, writer,
                                       user_id=settings.odoo_user_id).start()
-        return cls(settings, reference, preparer, writer, runner, rfid, counts, replayer,
+        relay = WakeupRelay(settings.dsn, _postgres_dsn(settings.dsn)).start()
+        return cls(settings, reference, preparer, writer, runner, rfid, counts, replayer, relay,
                    Connection(settings.dsn, autocommit=True, name="rtstock health"))
 
     def journal_pending(self) -> tuple[int, float | None]:
@@ -118,6 +121,8 @@ class Ingest:
         self._health.reset()
         if self.replayer is not None:
             self.replayer.stop()
+        if self.relay is not None:
+            self.relay.stop()
         if self.counts is not None:
             self.counts.close_connection()
         self.writer.stop()

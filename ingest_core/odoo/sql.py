@@ -876,6 +876,16 @@ def notify_bus(postgres_cur, channels: Sequence[str]) -> None:
         postgres_cur.execute("SELECT pg_notify('imbus', %s)", (payload,))
 
 
+def notify_cron(postgres_cur, database: str) -> None:
+    """Wake Odoo's cron workers for ``database``, as ``ir.cron._notifydb`` does."""
+    postgres_cur.execute("SELECT pg_notify('cron_trigger', %s)", (database,))
+
+
+def listen_alert_wakeups(cur) -> None:
+    """LISTEN for the alert triggers' ``rrs_wakeup`` (``odoo.alerts``), sent on their commit."""
+    cur.execute("LISTEN rrs_wakeup")
+
+
 def read_bus_messages(cur, after_id: int, limit: int = 500) -> list[tuple[int, str, str]]:
     """(id, channel, message) of ``bus.bus`` rows after ``after_id`` (demo's live table)."""
     cur.execute("SELECT id, channel, message FROM bus_bus WHERE id > %s ORDER BY id LIMIT %s",
