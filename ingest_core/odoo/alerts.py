@@ -3,27 +3,39 @@
 What it is: ``rrs_alert`` rows (below an orderpoint's min, over its max, out
 of stock at a store, negative stock), ``rrs_replenish_request`` rows for the
 orderpoints whose min was crossed, and the wake-up of Odoo's cron and bus,
-all written by statement triggers on ``stock_quant`` in the transaction that
-changes the stock (docs/decisions/alerts.md).
+written in a transaction that commits exactly with the stock change they
+follow (docs/decisions/alerts.md).
 
-How it works: the three triggers hand the changed quants' (product,
-location, change) to ``rrs_alert_quants``. It evaluates each kind's
-condition *after* the change for the touched products and stores and
-reconciles it with the open alerts (open, update, close), meeting concurrent
-writers on the partial unique index of open alerts. New ``below_min`` alerts
-of automatic orderpoints add a pending request (one per orderpoint at most)
-and an ``ir_cron_trigger`` for the add-on's job; new and closed alerts add a
-``bus_bus`` message on the store's channel; ``pg_notify('rrs_wakeup')`` tells
-the ingest's relay to wake Odoo's cron and bus once the transaction commits.
+How it works: ``rrs_alert_quants(products, locations, changes)`` finds, for
+each changed (product, internal location), the rules whose location holds it,
+the store and the location itself; sums on-hand there from the product's
+quants (one index probe a product); and acts where a condition's value before
+the change (on-hand less the change) differs from its value after: opens an
+alert (one open per kind, product, location: concurrent writers meet on the
+partial unique index) or closes the open one as cleared. New ``below_min``
+alerts of automatic orderpoints add a pending request (one per orderpoint at
+most) and an ``ir_cron_trigger`` for the add-on's job. Who calls it: the
+ingest's journal (``evaluate``), in the transaction that turns the fast
+path's committed reads into done moves, then ``announce`` puts the bus
+messages in a short transaction of their own; for every other writer (Odoo's
+ORM, imports), statement triggers on ``stock_quant``, in that writer's
+transaction (the writer's transactions are marked ``rrs.alerts_caller`` so the
+triggers leave them to the journal). ``pg_notify('rrs_wakeup')``, delivered
+on commit, lets the ingest's relay wake Odoo's cron and bus.
 
 Caveats: the add-on creates the same objects from ``models/rrs_alert.sql``;
-``tests/test_alerts.py`` requires that file to equal ``FUNCTIONS_DDL``.
-On-hand is read in the trigger's snapshot: two writers changing different
-quants of one product in one store at the same instant each see their own
-change only; the unique index still keeps one open alert.
+``tests/test_alerts.py`` requires that file to equal ``FUNCTIONS_DDL``. Edges,
+not states: an alert a person closed while the stock is still under its min
+stays closed until the stock recovers and crosses again; a crossing made by
+two transactions changing different quants of one product and place at the
+same instant (each sees its own change only) may be missed until the next.
+The fast path's alerts come with the journal, up to ``journal_interval_ms``
+plus one journal run after the read.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 #: Kinds raised by the ``stock_quant`` triggers.
 QUANT_KINDS = ("below_min", "over_max", "out_of_stock", "negative_stock")
@@ -36,6 +48,8 @@ KINDS: dict[str, float | None] = {
 #: The add-on's job (``ir.cron`` XML id) woken by new alerts and requests.
 CRON_XMLID = ("retail_realtime_stock", "ir_cron_rrs_alert_actions")
 WAKEUP_CHANNEL = "rrs_wakeup"
+#: System parameter (Settings > Technical > System Parameters): ``off`` stops all alerts.
+PARAMETER = "retail_realtime_stock.alerts"
 
 ALERT_INDEXES = (
     "CREATE UNIQUE INDEX rrs_alert_open_uniq ON rrs_alert (kind, coalesce(product_id, 0), "
@@ -72,62 +86,107 @@ LANGUAGE sql STABLE AS $$
              LIMIT 1) AS r ON true
 $$;
 
--- Reconcile the quant kinds' alerts of the touched (product, location) pairs
--- with the stock after the change; request replenishment for new below_min
--- alerts of automatic orderpoints; queue the bus messages and the wake-up.
-CREATE OR REPLACE FUNCTION rrs_alert_quants(p_products integer[], p_locations integer[],
-                                            p_deltas numeric[])
-RETURNS void LANGUAGE plpgsql AS $$
+-- Raise and clear the quant kinds' alerts of the changed (product, location)
+-- pairs where the change crossed a line (the condition before it, on hand less
+-- the change, differs from the one after), with the stock after it; request
+-- replenishment for new below_min alerts of automatic orderpoints; queue the
+-- bus messages and the wake-up. Called by the journal for the fast path's
+-- changes (in its transaction, with rrs.first_event_id / rrs.last_event_id
+-- naming the reads) and by the stock_quant triggers for everyone else's.
+-- Returns the alerts it opened or closed.
+DROP FUNCTION IF EXISTS rrs_alert_quants(integer[], integer[], numeric[]);  -- returned void
+CREATE FUNCTION rrs_alert_quants(p_products integer[], p_locations integer[],
+                                 p_deltas numeric[])
+RETURNS integer[] LANGUAGE plpgsql AS $$
 DECLARE
     v_now timestamp := now() AT TIME ZONE 'UTC';
     v_first_event integer := nullif(current_setting('rrs.first_event_id', true), '')::integer;
+    v_last_event integer := nullif(current_setting('rrs.last_event_id', true), '')::integer;
     v_changed integer[];
     v_cron integer;
     v_channels text[];
 BEGIN
-    WITH touched AS (
+    IF EXISTS (SELECT 1 FROM ir_config_parameter
+                WHERE key = 'retail_realtime_stock.alerts' AND value = 'off') THEN
+        RETURN NULL;  -- switched off by an administrator (or the benchmark's reference phase)
+    END IF;
+    WITH changed AS (
         SELECT t.p AS product_id, t.l AS location_id, sum(t.d) AS delta,
-               min(ql.parent_path) AS path, min(ql.warehouse_id) AS warehouse_id
+               min(ql.parent_path) AS path, min(ql.warehouse_id) AS warehouse_id,
+               min(ql.company_id) AS company_id
           FROM unnest(p_products, p_locations, p_deltas) AS t(p, l, d)
           JOIN stock_location ql ON ql.id = t.l AND ql.usage = 'internal'
-         GROUP BY t.p, t.l),
-    -- the scopes: each orderpoint whose location holds a touched quant, and the store
+         GROUP BY t.p, t.l
+        HAVING sum(t.d) <> 0),
+    -- every quant of the changed products: one index probe a product (not one a
+    -- scope), everything after is hashed
+    product_quants AS (
+        SELECT q.product_id, q.location_id, q.quantity
+          FROM (SELECT DISTINCT product_id FROM changed) p
+          CROSS JOIN LATERAL (SELECT q.product_id, q.location_id, q.quantity
+                                FROM stock_quant q
+                               WHERE q.product_id = p.product_id OFFSET 0) q),
+    -- each changed product's active rules: one probe a product (Odoo's unique index
+    -- leads with it); OFFSET 0 keeps the planner from joining by location instead
+    -- (~600 rules a store: measured 20 ms a statement)
+    rules AS (
+        SELECT o.id, o.product_id, o.location_id, o.product_min_qty, o.product_max_qty,
+               o.warehouse_id, o.company_id
+          FROM (SELECT DISTINCT product_id FROM changed) p
+          CROSS JOIN LATERAL (SELECT * FROM stock_warehouse_orderpoint o
+                               WHERE o.product_id = p.product_id
+                                 AND coalesce(o.active, true) OFFSET 0) o),
+    -- the scopes: each rule whose location holds a changed quant, each store, and
+    -- each changed location
     scope AS (
-        (SELECT DISTINCT ON (t.product_id, op.id)
-                t.product_id, op.location_id AS scope_id, ol.parent_path AS scope_path,
-                op.id AS orderpoint_id, op.product_min_qty, op.product_max_qty,
-                op.warehouse_id, op.company_id, false AS store, t.delta
-           FROM touched t
-           JOIN stock_warehouse_orderpoint op
-             ON op.product_id = t.product_id AND coalesce(op.active, true)
-           JOIN stock_location ol ON ol.id = op.location_id
-          WHERE t.path LIKE ol.parent_path || '%')
+        SELECT r.product_id, r.location_id AS scope_id, r.id AS orderpoint_id,
+               r.product_min_qty, r.product_max_qty, r.warehouse_id, r.company_id,
+               'rule' AS level, sum(c.delta) AS delta
+          FROM rules r
+          JOIN stock_location ol ON ol.id = r.location_id
+          JOIN changed c ON c.product_id = r.product_id AND c.path LIKE ol.parent_path || '%'
+         GROUP BY r.product_id, r.location_id, r.id, r.product_min_qty, r.product_max_qty,
+                  r.warehouse_id, r.company_id
         UNION ALL
-        SELECT t.product_id, w.lot_stock_id, sl.parent_path, NULL, NULL, NULL,
-               w.id, w.company_id, true, sum(t.delta)
-          FROM touched t
-          JOIN stock_warehouse w ON w.id = t.warehouse_id
+        SELECT c.product_id, w.lot_stock_id, NULL, NULL, NULL, w.id, w.company_id, 'store',
+               sum(c.delta)
+          FROM changed c
+          JOIN stock_warehouse w ON w.id = c.warehouse_id
           JOIN stock_location sl ON sl.id = w.lot_stock_id
-         WHERE t.path LIKE sl.parent_path || '%'
-         GROUP BY t.product_id, w.id, sl.parent_path),
+         WHERE c.path LIKE sl.parent_path || '%'
+         GROUP BY c.product_id, w.id, w.lot_stock_id, w.company_id
+        UNION ALL
+        SELECT c.product_id, c.location_id, NULL, NULL, NULL, c.warehouse_id, c.company_id,
+               'location', c.delta
+          FROM changed c),
+    -- the internal locations under each scope location (a handful a statement)
+    scope_locations AS (
+        SELECT x.scope_id, x.level, c.id AS location_id
+          FROM (SELECT DISTINCT scope_id, level FROM scope) x
+          JOIN stock_location sl ON sl.id = x.scope_id
+          JOIN stock_location c ON c.usage = 'internal' AND CASE x.level
+                   WHEN 'location' THEN c.id = sl.id
+                   ELSE c.parent_path LIKE sl.parent_path || '%' END),
     scope_onhand AS (
-        SELECT s.*, coalesce((
-                   SELECT sum(q.quantity)
-                     FROM stock_location c
-                     JOIN stock_quant q ON q.location_id = c.id AND q.product_id = s.product_id
-                    WHERE c.parent_path LIKE s.scope_path || '%' AND c.usage = 'internal'),
-                   0) AS qty
-          FROM scope s),
+        SELECT s.*, coalesce(h.qty, 0) AS qty
+          FROM scope s
+          LEFT JOIN (SELECT sl.scope_id, sl.level, pq.product_id, sum(pq.quantity) AS qty
+                       FROM product_quants pq
+                       JOIN scope_locations sl ON sl.location_id = pq.location_id
+                      GROUP BY sl.scope_id, sl.level, pq.product_id) h
+            ON h.scope_id = s.scope_id AND h.level = s.level AND h.product_id = s.product_id),
     evaluated AS (
         SELECT 'below_min'::varchar AS kind, s.product_id, s.scope_id AS location_id,
                s.warehouse_id, s.company_id, s.orderpoint_id, s.qty,
-               s.product_min_qty AS threshold, s.qty < s.product_min_qty AS condition
-          FROM scope_onhand s WHERE NOT s.store
+               s.product_min_qty AS threshold, s.qty < s.product_min_qty AS now,
+               s.qty - s.delta < s.product_min_qty AS was
+          FROM scope_onhand s WHERE s.level = 'rule'
         UNION ALL
         SELECT 'over_max', s.product_id, s.scope_id, s.warehouse_id, s.company_id,
                s.orderpoint_id, s.qty, s.product_max_qty,
-               s.product_max_qty > 0 AND s.qty > s.product_max_qty
-          FROM scope_onhand s WHERE NOT s.store
+               s.product_max_qty > 0 AND s.qty > s.product_max_qty,
+               s.product_max_qty > 0 AND s.qty - s.delta > s.product_max_qty
+          FROM scope_onhand s WHERE s.level = 'rule'
         UNION ALL
         SELECT 'out_of_stock', s.product_id, s.scope_id, s.warehouse_id, s.company_id,
                NULL, s.qty, 0,
@@ -136,24 +195,26 @@ BEGIN
                     WHERE d.product_id = s.product_id AND d.warehouse_id = s.warehouse_id
                       AND d.qty_sold > 0
                       AND d.day >= v_now::date - (rrs_alert_rule_for(
-                          'out_of_stock', s.warehouse_id, NULL, 30)).threshold::integer))
-          FROM scope_onhand s WHERE s.store
+                          'out_of_stock', s.warehouse_id, NULL, 30)).threshold::integer)),
+               s.qty - s.delta <= 0
+          FROM scope_onhand s WHERE s.level = 'store'
         UNION ALL
-        SELECT 'negative_stock', t.product_id, t.location_id, t.warehouse_id,
-               loc.company_id, NULL, oh.qty, 0, oh.qty < 0
-          FROM touched t
-          JOIN stock_location loc ON loc.id = t.location_id,
-               LATERAL (SELECT coalesce(sum(q.quantity), 0) AS qty FROM stock_quant q
-                         WHERE q.product_id = t.product_id
-                           AND q.location_id = t.location_id) AS oh),
+        SELECT 'negative_stock', s.product_id, s.scope_id, s.warehouse_id, s.company_id,
+               NULL, s.qty, 0, s.qty < 0, s.qty - s.delta < 0
+          FROM scope_onhand s WHERE s.level = 'location'),
+    -- the crossings; a rule is looked up only where its kind has rules (~80 us a call)
     decided AS MATERIALIZED (
-        SELECT e.*, e.condition AND CASE WHEN e.condition THEN (rrs_alert_rule_for(
-                   e.kind, e.warehouse_id, (SELECT pt.categ_id FROM product_product pp
-                                             JOIN product_template pt
-                                               ON pt.id = pp.product_tmpl_id
-                                            WHERE pp.id = e.product_id), NULL)).enabled
-               END AS wanted
-          FROM evaluated e),
+        SELECT e.*, e.now AND CASE
+                   WHEN e.now AND EXISTS (SELECT 1 FROM rrs_alert_rule r
+                                           WHERE r.kind = e.kind) THEN
+                       (rrs_alert_rule_for(e.kind, e.warehouse_id,
+                                           (SELECT pt.categ_id FROM product_product pp
+                                              JOIN product_template pt
+                                                ON pt.id = pp.product_tmpl_id
+                                             WHERE pp.id = e.product_id), NULL)).enabled
+                   ELSE true END AS wanted
+          FROM evaluated e
+         WHERE e.now IS DISTINCT FROM e.was),
     upserted AS (
         INSERT INTO rrs_alert AS a (kind, state, product_id, location_id, warehouse_id,
                                     company_id, orderpoint_id, quantity, threshold, opened_at,
@@ -169,27 +230,36 @@ BEGIN
                       write_date = EXCLUDED.write_date
                 WHERE a.quantity IS DISTINCT FROM EXCLUDED.quantity
         RETURNING a.id, a.xmax = 0 AS inserted),
+    clearing AS (  -- from the few cleared pairs to their alert, never the other way
+        SELECT d.qty, (SELECT o.id FROM rrs_alert o
+                        WHERE o.state = 'open' AND o.kind = d.kind
+                          AND o.product_id = d.product_id
+                          AND o.location_id = d.location_id) AS alert_id
+          FROM decided d WHERE NOT d.now),
     closed AS (
         UPDATE rrs_alert a
            SET state = 'closed', closed_at = v_now, close_reason = 'cleared',
-               quantity = d.qty, updated_at = v_now, write_date = v_now
-          FROM decided d
-         WHERE NOT d.wanted AND a.state = 'open' AND a.kind = d.kind
-           AND a.product_id = d.product_id AND a.location_id = d.location_id
+               quantity = c.qty, updated_at = v_now, write_date = v_now
+          FROM clearing c
+         WHERE a.id = c.alert_id
         RETURNING a.id)
     SELECT array_agg(id) INTO v_changed
       FROM (SELECT id FROM upserted WHERE inserted UNION ALL SELECT id FROM closed) AS c;
 
     IF v_changed IS NULL THEN
-        RETURN;
+        RETURN NULL;
     END IF;
 
-    IF v_first_event IS NOT NULL THEN  -- the read that raised it (the fast path's)
+    IF v_first_event IS NOT NULL THEN  -- the read that raised it (the fast path's: the
+        -- last read of the product in the store among the journal's events)
         UPDATE rrs_alert a
            SET event_id = (SELECT max(ev.id) FROM rrs_event ev
-                            WHERE ev.id >= v_first_event AND ev.product_id = a.product_id
+                            WHERE ev.id BETWEEN v_first_event
+                                            AND coalesce(v_last_event, 2147483647)
+                              AND ev.product_id = a.product_id
                               AND ev.warehouse_id = a.warehouse_id)
-         WHERE a.id = ANY(v_changed) AND a.state = 'open';
+          FROM unnest(v_changed) AS c(id)  -- by primary key, whatever the statistics say
+         WHERE a.id = c.id AND a.state = 'open';
     END IF;
 
     INSERT INTO rrs_replenish_request (orderpoint_id, alert_id, event_id, product_id,
@@ -197,22 +267,46 @@ BEGIN
                                        state, create_uid, create_date, write_uid, write_date)
     SELECT a.orderpoint_id, a.id, a.event_id, a.product_id, a.warehouse_id, a.company_id,
            a.quantity, v_now, 'pending', 1, v_now, 1, v_now
-      FROM rrs_alert a
+      FROM unnest(v_changed) AS c(id)
+     CROSS JOIN LATERAL (SELECT * FROM rrs_alert x WHERE x.id = c.id OFFSET 0) a
       JOIN stock_warehouse_orderpoint op ON op.id = a.orderpoint_id
-     WHERE a.id = ANY(v_changed) AND a.state = 'open' AND a.kind = 'below_min'
+     WHERE a.state = 'open' AND a.kind = 'below_min'
        AND op.trigger = 'auto' AND (op.snoozed_until IS NULL OR op.snoozed_until <= v_now::date)
     ON CONFLICT (orderpoint_id) WHERE state = 'pending' DO NOTHING;
 
     -- the add-on's job: notifications and activities for new alerts, the requests
     SELECT res_id INTO v_cron FROM ir_model_data
      WHERE module = 'retail_realtime_stock' AND name = 'ir_cron_rrs_alert_actions';
-    IF v_cron IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM ir_cron_trigger WHERE cron_id = v_cron AND call_at <= v_now) THEN
+    -- one trigger a transaction: Odoo deletes the triggers older than a run's start
+    -- when the run ends, so one that came during a run must be a row of its own
+    IF v_cron IS NOT NULL THEN
         INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, create_date, write_uid,
                                      write_date)
         VALUES (v_cron, v_now, 1, v_now, 1, v_now);
     END IF;
 
+    IF current_setting('rrs.alerts_caller', true) IS DISTINCT FROM 'journal' THEN
+        PERFORM rrs_alert_announce(v_changed);  -- the journal's: after its commit
+    END IF;
+    IF v_cron IS NOT NULL THEN
+        PERFORM pg_notify('rrs_wakeup', json_build_object(
+            'db', current_database(), 'channels', '{}'::text[], 'cron', true)::text);
+    END IF;
+    RETURN v_changed;
+END
+$$;
+
+-- The bus message of each alert in p_alerts (its store's live channel) and the
+-- relay's wake-up for Odoo's bus. Called in the alerts' own transaction for
+-- Odoo's writes; by the journal in a transaction of its own, right after the
+-- one that raised them: a web client reads the bus by increasing id, and a row
+-- committed seconds after a later one would be skipped.
+CREATE OR REPLACE FUNCTION rrs_alert_announce(p_alerts integer[])
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_now timestamp := now() AT TIME ZONE 'UTC';
+    v_channels text[];
+BEGIN
     WITH message AS (
         INSERT INTO bus_bus (channel, message, create_uid, create_date, write_uid, write_date)
         SELECT '[' || to_json(current_database())::text || ',"rrs_stock_' || a.warehouse_id
@@ -222,18 +316,21 @@ BEGIN
                    'location_id', a.location_id, 'warehouse_id', a.warehouse_id,
                    'quantity', a.quantity, 'threshold', a.threshold))::text,
                1, v_now, 1, v_now
-          FROM rrs_alert a
-         WHERE a.id = ANY(v_changed) AND a.warehouse_id IS NOT NULL
+          FROM unnest(p_alerts) AS c(id)
+         CROSS JOIN LATERAL (SELECT * FROM rrs_alert x WHERE x.id = c.id OFFSET 0) a
+         WHERE a.warehouse_id IS NOT NULL
         RETURNING channel)
     SELECT array_agg(DISTINCT channel) INTO v_channels FROM message;
-
-    PERFORM pg_notify('rrs_wakeup', json_build_object(
-        'db', current_database(), 'channels', coalesce(v_channels, '{}'),
-        'cron', v_cron IS NOT NULL)::text);
+    IF v_channels IS NOT NULL THEN
+        PERFORM pg_notify('rrs_wakeup', json_build_object(
+            'db', current_database(), 'channels', v_channels, 'cron', false)::text);
+    END IF;
 END
 $$;
 
--- The triggers' side: the quants whose quantity changed, with the change.
+-- The triggers' side: the quants whose quantity changed, with the change; not the
+-- ingest's (rrs.alerts_caller): its journal evaluates the writer's changes, after
+-- the writer's commit, in the transaction that turns the reads into done moves.
 CREATE OR REPLACE FUNCTION rrs_alert_quant_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -241,6 +338,9 @@ DECLARE
     v_locations integer[];
     v_deltas numeric[];
 BEGIN
+    IF current_setting('rrs.alerts_caller', true) IN ('writer', 'journal') THEN
+        RETURN NULL;  -- the journal evaluates the fast path's quants itself
+    END IF;
     IF TG_OP = 'INSERT' THEN
         SELECT array_agg(n.product_id), array_agg(n.location_id), array_agg(n.quantity)
           INTO v_products, v_locations, v_deltas
@@ -295,30 +395,127 @@ DROP TRIGGER IF EXISTS rrs_alert_quant_update ON stock_quant;
 DROP TRIGGER IF EXISTS rrs_alert_quant_delete ON stock_quant;
 DROP FUNCTION IF EXISTS rrs_alert_quant_changed();
 DROP FUNCTION IF EXISTS rrs_alert_quants(integer[], integer[], numeric[]);
+DROP FUNCTION IF EXISTS rrs_alert_announce(integer[]);
 DROP FUNCTION IF EXISTS rrs_alert_rule_for(varchar, integer, integer, numeric);
 """
 
 _TRIGGERS = ("rrs_alert_quant_insert", "rrs_alert_quant_update", "rrs_alert_quant_delete")
 
 
+def available(cur) -> bool:
+    """Whether this database has the alert functions (``rtstock db init`` or add-on
+    18.0.1.4.0): the journal raises alerts only where it does."""
+    cur.execute("SELECT to_regprocedure('rrs_alert_announce(integer[])') IS NOT NULL")
+    return cur.fetchone()[0]
+
+
+def evaluate(cur, deltas: dict[tuple[int, int], float], first_event: int,
+             last_event: int) -> list[int]:
+    """Raise and clear the alerts of the fast path's stock changes ``deltas``
+    ({(product, location): change}) in the caller's transaction (the journal's);
+    ``first_event``..``last_event`` are the reads the changes came from. Returns the
+    alerts opened or closed, for ``announce`` once that transaction has committed."""
+    keys = [key for key, delta in deltas.items() if delta]
+    if not keys:
+        return []
+    cur.execute("""
+        SELECT set_config('rrs.alerts_caller', 'journal', true),
+               set_config('rrs.first_event_id', %s, true),
+               set_config('rrs.last_event_id', %s, true),
+               rrs_alert_quants(%s::integer[], %s::integer[], %s::numeric[])""",
+                (str(first_event), str(last_event), [p for p, _l in keys],
+                 [location for _p, location in keys], [deltas[key] for key in keys]))
+    return cur.fetchone()[3] or []
+
+
+def announce(cur, alert_ids: Sequence[int]) -> None:
+    """Put the alerts' bus messages on their stores' channels and wake the relay; in a
+    transaction of their own, committed at once (``rrs_alert_announce``)."""
+    if alert_ids:
+        cur.execute("SELECT rrs_alert_announce(%s::integer[])", (list(alert_ids),))
+
+
 def set_enabled(cur, enabled: bool) -> None:
-    """Switch the quant triggers on or off (``rtstock bench alerts`` measures both)."""
+    """Switch stock alerts on or off for the whole database: the system parameter
+    ``PARAMETER`` (``off`` stops ``rrs_alert_quants`` at its first line, for the journal
+    and the triggers) and the quant triggers themselves (``rtstock bench alerts``
+    measures both states)."""
+    cur.execute("""
+        INSERT INTO ir_config_parameter (key, value, create_date, write_date)
+        VALUES (%s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,
+                                        write_date = EXCLUDED.write_date""",
+                (PARAMETER, "on" if enabled else "off"))
     action = "ENABLE ALWAYS" if enabled else "DISABLE"
     for name in _TRIGGERS:
         cur.execute(f"ALTER TABLE stock_quant {action} TRIGGER {name}")
 
 
-def open_alerts(cur, kind: str | None = None) -> list[tuple]:
-    """(id, kind, product, location, quantity, event) of the open alerts, oldest first."""
+def add_orderpoints(cur, warehouse: int, location: int, barcodes: Sequence[str],
+                    share: float, margin: float = 0.0) -> dict[str, int]:
+    """Automatic reorder rules on ``barcodes`` at ``location``, min = ``share`` of the
+    on-hand there less ``margin`` (benchmarks: rules a buyer set a while ago, some of which
+    the day's sales cross); {barcode: orderpoint id}."""
     cur.execute("""
-        SELECT id, kind, product_id, location_id, quantity, event_id FROM rrs_alert
-         WHERE state = 'open' AND (%(kind)s::varchar IS NULL OR kind = %(kind)s)
-         ORDER BY id""", {"kind": kind})
+        INSERT INTO stock_warehouse_orderpoint (name, warehouse_id, location_id, product_id,
+               company_id, trigger, product_min_qty, product_max_qty, qty_multiple, active,
+               create_uid, create_date, write_uid, write_date)
+        SELECT 'RRS-BENCH-' || p.id, w.id, %(location)s, p.id, w.company_id, 'auto',
+               greatest(floor(coalesce(q.quantity, 0) * %(share)s) - %(margin)s, 0), 0, 1,
+               true, 1, now() AT TIME ZONE 'UTC', 1, now() AT TIME ZONE 'UTC'
+          FROM product_product p
+          JOIN stock_warehouse w ON w.id = %(warehouse)s
+          LEFT JOIN LATERAL (SELECT sum(quantity) AS quantity FROM stock_quant
+                              WHERE product_id = p.id AND location_id = %(location)s) q ON true
+         WHERE p.barcode = ANY(%(barcodes)s)
+        RETURNING (SELECT barcode FROM product_product WHERE id = product_id), id""",
+                {"warehouse": warehouse, "location": location, "barcodes": list(barcodes),
+                 "share": share, "margin": margin})
+    return dict(cur.fetchall())
+
+
+def alerts_of(cur, orderpoints: Sequence[int]) -> list[tuple]:
+    """(orderpoint, kind, state, event) of the alerts and (orderpoint, 'request', state,
+    event) of the requests on ``orderpoints``: what one crossing per orderpoint left."""
+    cur.execute("""
+        SELECT orderpoint_id, kind, state, event_id FROM rrs_alert
+         WHERE orderpoint_id = ANY(%(ops)s)
+        UNION ALL
+        SELECT orderpoint_id, 'request', state, event_id FROM rrs_replenish_request
+         WHERE orderpoint_id = ANY(%(ops)s)""", {"ops": list(orderpoints)})
     return cur.fetchall()
 
 
-def pending_requests(cur) -> list[tuple]:
-    """(id, orderpoint, alert, event) of the pending replenishment requests."""
-    cur.execute("SELECT id, orderpoint_id, alert_id, event_id FROM rrs_replenish_request "
-                "WHERE state = 'pending' ORDER BY id")
-    return cur.fetchall()
+def product_ids(cur, barcodes: Sequence[str]) -> dict[str, int]:
+    """{barcode: product id} of ``barcodes``."""
+    cur.execute("SELECT barcode, id FROM product_product WHERE barcode = ANY(%s)",
+                (list(barcodes),))
+    return dict(cur.fetchall())
+
+
+def products_alerted(cur, products: Sequence[int], kind: str) -> list[int]:
+    """Which of ``products`` have an alert of ``kind`` (open or not)."""
+    cur.execute("SELECT DISTINCT product_id FROM rrs_alert WHERE kind = %s "
+                "AND product_id = ANY(%s)", (kind, list(products)))
+    return [product for (product,) in cur.fetchall()]
+
+
+def rfq_lines(cur, orderpoints: Sequence[int]) -> dict[int, list[float]]:
+    """{orderpoint: quantities of the purchase order lines Odoo's procurement made for
+    it} (``purchase_stock``'s ``orderpoint_id``); empty where Purchase is absent."""
+    cur.execute("SELECT to_regclass('purchase_order_line') IS NOT NULL")
+    if not cur.fetchone()[0]:
+        return {}
+    cur.execute("SELECT orderpoint_id, product_qty FROM purchase_order_line "
+                "WHERE orderpoint_id = ANY(%s) ORDER BY id", (list(orderpoints),))
+    lines: dict[int, list[float]] = {}
+    for orderpoint, quantity in cur.fetchall():
+        lines.setdefault(orderpoint, []).append(float(quantity))
+    return lines
+
+
+def request_states(cur, orderpoints: Sequence[int]) -> dict[int, str]:
+    """{request id: state} of the replenishment requests of ``orderpoints``."""
+    cur.execute("SELECT id, state FROM rrs_replenish_request WHERE orderpoint_id = ANY(%s)",
+                (list(orderpoints),))
+    return dict(cur.fetchall())

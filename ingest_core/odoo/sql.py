@@ -275,8 +275,9 @@ def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | Non
     ``rrs_event_batch`` row: the journal's queue (``claim_pending_events``), marked
     ``virtual_by_journal``: the writer changes only the quants of stock locations,
     the journal those of the virtual ones (``Journal._virtual_quants``); and the
-    transaction-local ``rrs.first_event_id`` is set for the alert triggers
-    (``odoo.alerts``), which link an alert to the read that raised it.
+    transaction-local ``rrs.alerts_caller`` tells the alert triggers
+    (``odoo.alerts``) to leave this transaction's quants to the journal, which
+    raises their alerts in the transaction that writes their moves.
     """
     if not rows:
         return []
@@ -302,10 +303,8 @@ def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | Non
             INSERT INTO rrs_event_batch (id, event_ids, received_at, virtual_by_journal)
             SELECT min(batch_id), array_agg(id ORDER BY id), {UTC_NOW}, true
               FROM applied WHERE quantity <> 0 HAVING count(*) > 0),
-        marked AS (  -- the transaction's first event: the alert triggers name their read
-            SELECT set_config('rrs.first_event_id', coalesce(
-                       nullif(current_setting('rrs.first_event_id', true), ''),
-                       (SELECT min(id) FROM applied)::text, ''), true) AS first)
+        marked AS (  -- the journal raises this transaction's alerts (odoo.alerts)
+            SELECT set_config('rrs.alerts_caller', 'writer', true) AS caller)
         SELECT device_id, read_key, id FROM applied, marked""", (user_id, user_id, *arrays))
     applied = {(device, key): event_id for device, key, event_id in cur.fetchall()}
     return [applied.pop((row.device_id, row.read_key), None) for row in rows]
