@@ -158,15 +158,16 @@ class LiveOdoo:
                            f"{result.returncode}):\n{result.stdout[-3000:]}\n"
                            f"{result.stderr[-6000:]}")
 
-    def server(self, dbname: str, port: int) -> OdooServer:
-        return OdooServer(self, dbname, port)
+    def server(self, dbname: str, port: int, cron_threads: int = 0) -> OdooServer:
+        return OdooServer(self, dbname, port, cron_threads)
 
 
 class OdooServer:
     """``odoo-bin`` serving one database on 127.0.0.1:``port`` (XML-RPC); a context manager."""
 
-    def __init__(self, live: LiveOdoo, dbname: str, port: int) -> None:
+    def __init__(self, live: LiveOdoo, dbname: str, port: int, cron_threads: int = 0) -> None:
         self.live, self.dbname, self.port = live, dbname, port
+        self.cron_threads = cron_threads  # 0: no scheduled actions run (the baselines)
         self.process: subprocess.Popen | None = None
         # Beside the ingest's logs (the tests point RTSTOCK_INGEST_LOG_DIR into their own
         # temporary directory), else a private directory that stop() removes.
@@ -183,8 +184,8 @@ class OdooServer:
         self.process = subprocess.Popen(
             [self.live.python, self.live.odoo_bin, "-c", self.live.conf, "-d", self.dbname,
              "--db-filter", f"^{re.escape(self.dbname)}$", "--http-interface", "127.0.0.1",
-             "--http-port", str(self.port), "--gevent-port", "0", "--max-cron-threads", "0",
-             "--workers", "0", "--log-level=warn"],
+             "--http-port", str(self.port), "--gevent-port", "0",
+             "--max-cron-threads", str(self.cron_threads), "--workers", "0", "--log-level=warn"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout

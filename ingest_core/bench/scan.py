@@ -196,14 +196,14 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
     result["fast_path"] = {
         **peak,
         "p99_ms_at_half_load": half["p99_ms"], "half_load_events_per_s": half["events_per_s"],
-        "journal_lag_p99_ms_at_half_load": round(_p99(half_lags), 1),
+        "journal_lag_p99_ms_at_half_load": round(p99(half_lags), 1),
         "p99_ms_at_target": target["p99_ms"], "target_events_per_s": target["events_per_s"],
-        "journal_lag_p99_ms_at_target": round(_p99(target_lags), 1),
+        "journal_lag_p99_ms_at_target": round(p99(target_lags), 1),
         "p99_ms_at_half_peak": half_peak["p99_ms"],
         "half_peak_events_per_s": half_peak["events_per_s"],
-        "journal_lag_p99_ms_at_half_peak": round(_p99(half_peak_lags), 1),
+        "journal_lag_p99_ms_at_half_peak": round(p99(half_peak_lags), 1),
         "rss_mb": round(max(rss), 1) if rss else None,
-        "journal_lag_p99_ms": round(_p99(lags), 1),
+        "journal_lag_p99_ms": round(p99(lags), 1),
         "journal_lag_max_ms": round(max(lags), 1) if lags else 0.0,
         "journal_drained": drained,
         "failures": (peak["failures"] + half["failures"] + target["failures"]
@@ -235,8 +235,8 @@ def _mixed_figures(phases: dict) -> dict:
         **{key: value for key, value in closed.items() if key != "kinds"},
         "p99_ms_at_half_load": half["p99_ms"], "half_load_events_per_s": half["events_per_s"],
         "half_load_reads_per_s": half["reads_per_s"],
-        "journal_lag_p99_ms_at_half_load": round(_p99(half_lags), 1),
-        "journal_lag_p99_ms": round(_p99(closed_lags), 1),
+        "journal_lag_p99_ms_at_half_load": round(p99(half_lags), 1),
+        "journal_lag_p99_ms": round(p99(closed_lags), 1),
         "journal_lag_max_ms": round(max(closed_lags), 1) if closed_lags else 0.0,
         "failures": closed["failures"] + half["failures"],
         "devices": dict(MIXED), "kinds_closed": closed["kinds"], "kinds_half_load": half["kinds"],
@@ -279,7 +279,7 @@ def _check(dsn: str):
         connection.close()
 
 
-def _p99(values: list[float]) -> float:
+def p99(values: list[float]) -> float:
     """The 99th percentile, interpolated between samples, never past the largest (the
     default "exclusive" method extrapolates beyond it for 40 samples)."""
     if not values:

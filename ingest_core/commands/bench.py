@@ -1,4 +1,4 @@
-"""``rtstock bench scan|rfid|analysis``: benchmarks that print JSON and a readable table."""
+"""``rtstock bench scan|rfid|analysis|alerts``: benchmarks that print JSON and a readable table."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ingest_core.bench import analysis_cli
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("which", choices=["scan", "rfid", "analysis"])
+    parser.add_argument("which", choices=["scan", "rfid", "analysis", "alerts"])
     parser.add_argument("--dsn", help="benchmark this database instead of a private copy")
     parser.add_argument("--seconds", type=float, default=15.0, help="fast-path run length")
     parser.add_argument("--devices", type=int, default=16, help="simulated devices")
@@ -30,6 +30,21 @@ def run(args: argparse.Namespace) -> int:
 
     if args.which == "analysis":
         return analysis_cli.run(args)
+    if args.which == "alerts":
+        from ingest_core.bench import alerts
+
+        result = alerts.run(alerts.AlertBenchOptions(
+            dsn=args.dsn, seconds=args.seconds, devices=args.devices, batch=args.batch),
+            progress)
+        print(json.dumps(result, indent=2))
+        if not args.json:
+            print(alerts.table(result))
+        checks, live = result["checks"], result["live_odoo"]
+        live_ok = "skipped" in live or (live["ordered"] == live["crossings"]
+                                        and live["one_rfq_line_per_rule"])
+        return 0 if (all(v for k, v in checks.items() if k.startswith(("one_", "every_")))
+                     and not checks["group_fallbacks"] and not checks["ingest_errors"]
+                     and live_ok) else 1
     if args.which == "scan":
         from ingest_core.bench import scan
 
