@@ -49,7 +49,7 @@ BAD_LOG_LINE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) |^(FAIL|ERROR): ")
 TEST_RESULT_LINE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 # Indexes and constraints the declaration creates by name (``Table.ddl``): the
 # ingest's own schema (``rtstock db init``) and the add-on must define them alike.
-NAMED_OBJECT = re.compile(r"(?:INDEX|CONSTRAINT) (\w+) ", re.I)
+NAMED_OBJECT = re.compile(r"(?:CREATE (?:UNIQUE )?INDEX|ADD CONSTRAINT) (\w+) ")
 NAMED_OBJECTS = {
     match.group(1): table.name
     for table in ADDON_TABLES
