@@ -332,3 +332,69 @@ def _odoo_job(dsn: str) -> int:
                              nextcall, active, cron_name)
         VALUES (%s, 1, 1, 'minutes', now(), true, 'Alerts') RETURNING id""", (action,))
     return cron
+
+
+def _sweep(dsn: str) -> list[int]:
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cur:
+            return alerts.sweep(cur)
+    finally:
+        connection.close()
+
+
+def _alerts_of(dsn: str, kind: str, *, device: int | None = None,
+               location: int | None = None) -> list[tuple[str, str | None]]:
+    return query(dsn, """
+        SELECT state, close_reason FROM rrs_alert
+         WHERE kind = %s AND (%s::integer IS NULL OR device_id = %s)
+           AND (%s::integer IS NULL OR location_id = %s) ORDER BY id""",
+                 (kind, device, device, location, location))
+
+
+def test_the_sweep_raises_and_clears_silent_devices_and_stale_counts(module_db):
+    dsn = module_db
+    device = create_device(dsn, name="sweep-silent", warehouse_id=S02_WAREHOUSE,
+                           location_id=S02_STOCK, allowed=ALL_OPERATIONS)[0]
+    never = create_device(dsn, name="sweep-never-read", warehouse_id=S02_WAREHOUSE,
+                          location_id=S02_STOCK, allowed=ALL_OPERATIONS)[0]
+    query(dsn, "UPDATE rrs_device SET last_seen = now() AT TIME ZONE 'UTC' - interval '2 hours' "
+               "WHERE id = %s", (device,))
+    query(dsn, "UPDATE stock_location SET last_inventory_date = current_date - 40 "
+               "WHERE id = %s", (S02_STOCK,))
+    query(dsn, "UPDATE stock_location SET last_inventory_date = current_date - 3 "
+               "WHERE id = %s", (S01_STOCK,))
+    _sweep(dsn)
+    _sweep(dsn)  # a second pass changes nothing
+    assert _alerts_of(dsn, "device_silent", device=device) == [("open", None)]
+    assert _alerts_of(dsn, "device_silent", device=never) == [], "never read: not silent"
+    assert _alerts_of(dsn, "stale_count", location=S02_STOCK) == [("open", None)]
+    assert _alerts_of(dsn, "stale_count", location=S01_STOCK) == [], "counted 3 days ago"
+
+    query(dsn, "UPDATE rrs_device SET last_seen = now() AT TIME ZONE 'UTC' WHERE id = %s",
+          (device,))
+    query(dsn, "UPDATE stock_location SET last_inventory_date = current_date WHERE id = %s",
+          (S02_STOCK,))
+    _sweep(dsn)
+    assert _alerts_of(dsn, "device_silent", device=device) == [("closed", "cleared")]
+    assert _alerts_of(dsn, "stale_count", location=S02_STOCK) == [("closed", "cleared")]
+
+    query(dsn, "INSERT INTO rrs_alert_rule (kind, warehouse_id, active, enabled, threshold) "
+               "VALUES ('device_silent', %s, true, true, 600)", (S02_WAREHOUSE,))
+    try:  # a store whose devices may rest ten hours (a night)
+        query(dsn, "UPDATE rrs_device SET last_seen = now() AT TIME ZONE 'UTC' "
+                   "- interval '2 hours' WHERE id = %s", (device,))
+        _sweep(dsn)
+        assert _alerts_of(dsn, "device_silent", device=device) == [("closed", "cleared")]
+    finally:
+        query(dsn, "DELETE FROM rrs_alert_rule")
+
+
+def test_a_count_through_the_fast_path_marks_the_location_counted(service):
+    process, token, dsn = service
+    query(dsn, "UPDATE stock_location SET last_inventory_date = NULL WHERE id = %s",
+          (S01_STOCK,))
+    _reads(process, token, "count-a", "count", 18, 7)
+    (counted,), = query(dsn, "SELECT last_inventory_date = (now() AT TIME ZONE 'UTC')::date "
+                             "FROM stock_location WHERE id = %s", (S01_STOCK,))
+    assert counted, "Odoo's Last Inventory of the counted location is today"

@@ -255,6 +255,11 @@ class Journal:
                 move_of.update(dict.fromkeys(part.event_ids, move_id))
         sql.insert_done_moves(cur, moves, lot_ids, self.user_id, self._reference_check(cur))
         self._virtual_quants(cur, groups)
+        virtual = self.reference.virtual_locations
+        sql.mark_counted(cur, [location for (_p, _l, source, destination, _t, operation, *_r)
+                               in keys if operation == "count"
+                               for location in (source, destination) if location not in virtual],
+                         self.user_id)
         sql.link_events_to_moves(cur, batches, move_of)
         metrics.JOURNAL_MOVES.inc(len(moves))
         return self._alerts(cur, groups)

@@ -832,6 +832,18 @@ def _insert_done_moves(cur, moves: Sequence[dict], lot_ids: Sequence[int | None]
                  pg_array(move["id"] for move in moves), pg_array(lot_ids)))
 
 
+def mark_counted(cur, location_ids: Sequence[int], user_id: int) -> None:
+    """The locations' *Last Inventory* is today, as Odoo's ``_apply_inventory`` writes it
+    (the stale-count alerts and Odoo's next planned count read it)."""
+    if location_ids:
+        cur.execute(f"""
+            UPDATE stock_location SET last_inventory_date = ({UTC_NOW})::date,
+                                      write_uid = %s, write_date = {UTC_NOW}
+             WHERE id = ANY(%s)
+               AND last_inventory_date IS DISTINCT FROM ({UTC_NOW})::date""",
+                    (user_id, sorted(set(location_ids))))
+
+
 def link_events_to_moves(cur, batches: dict[int, list[int]], move_of: dict[int, int]) -> None:
     """Record, per claimed batch (id -> event ids), the move of each of its events
     (``move_of``: event id -> move id; none for a zero-quantity read): the batch leaves

@@ -137,7 +137,8 @@ ODOO_TABLES: tuple[Table, ...] = (
     _table("stock_location", "odoo",
            "id:int! name:varchar! complete_name:varchar usage:varchar! "
            "location_id:int>stock_location warehouse_id:int company_id:int>res_company "
-           "active:bool scrap_location:bool parent_path:varchar"),
+           "active:bool scrap_location:bool parent_path:varchar last_inventory_date:date "
+           + MAGIC_LOOSE),
     _table("stock_warehouse", "odoo",
            "id:int! name:varchar! code:varchar! company_id:int!>res_company "
            "view_location_id:int!>stock_location lot_stock_id:int!>stock_location "

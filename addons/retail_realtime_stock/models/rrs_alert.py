@@ -2,26 +2,29 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Stock alerts: raised with the stock change, told to the store by Odoo.
 
-What it is: ``rrs_alert`` rows are opened, updated and closed (``cleared``)
-by the ``stock_quant`` triggers of ``rrs_alert.sql`` in the transaction that
-changes the stock, whoever changes it (docs/decisions/alerts.md). This model
-shows them, lets a user close one with a reason, and runs the alert job.
+What it is: ``rrs_alert`` rows are opened and closed (``cleared``) where a
+stock change crosses a line, by ``rrs_alert.sql``'s function: in the ingest
+journal's transaction for the fast path's reads, by the ``stock_quant``
+triggers for Odoo's own writes; the kinds that come with time (silent
+devices, stale counts) by this job's sweep (docs/decisions/alerts.md). This
+model shows them, lets a user close one with a reason, and runs the job.
 
-How it works: the triggers add an ``ir_cron_trigger`` row for the job
-(``ir_cron_rrs_alert_actions``) with every new or closed alert. The job
-orders the pending replenishment requests (``rrs.replenish.request``), then
-tells the users of each new alert (a note on the alert that notifies them)
-and plans an activity for the store manager on the kinds that need a person;
-alerts that cleared by themselves mark their open activities done.
+How it works: new or closed alerts add an ``ir_cron_trigger`` row for the job
+(``ir_cron_rrs_alert_actions``). The job orders the pending replenishment
+requests (``rrs.replenish.request``), sweeps, then tells the users of each new
+alert (a note on the alert that notifies them) and plans an activity for the
+store manager on the kinds that need a person; alerts that cleared by
+themselves mark their open activities done.
 
-Caveats: a user's close ends the alert, not the condition: the next stock
-change that still meets it opens a new alert.
+Caveats: a user's close ends the alert, not the condition: it opens again at
+the next crossing (the stock recovers, then falls again).
 """
 
 import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.sql import add_foreign_key, get_foreign_keys
 
 from .stock_quant import LIVE_STOCK_CHANNEL_PREFIX
@@ -270,11 +273,24 @@ class RrsAlert(models.Model):
 
     @api.model
     def _cron_alert_actions(self):
-        """The alert job: order the pending requests, tell the stores, tidy activities."""
+        """The alert job: order the pending requests, raise the kinds that come with
+        time, tell the stores, tidy activities."""
         self.env["rrs.replenish.request"]._cron_run_pending()
+        self._sweep()
         self._dispatch_new_alerts()
         self._finish_cleared_activities()
         return True
+
+    @api.model
+    def _sweep(self):
+        """Silent devices and stale counts (``rrs_alert_sweep`` in models/rrs_alert.sql):
+        one statement over the devices and the stores' locations, as the stock changes'
+        own alerts are raised in SQL."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT rrs_alert_sweep()"))
+        changed = self.env.cr.fetchone()[0] or []
+        self.browse(changed).invalidate_recordset()
+        return self.browse(changed)
 
     @api.model
     def _dispatch_new_alerts(self):

@@ -270,6 +270,82 @@ BEGIN
 END
 $$;
 
+-- The kinds that come with time, not with a change (the add-on's job runs it
+-- every minute): device_silent (an active device that has read before, with no
+-- read for the rule's threshold minutes, default 30, or more quarantined reads
+-- in that window than the rule's threshold_value) and stale_count (an internal
+-- location of a store not counted for the rule's threshold days, default 30:
+-- Odoo's last_inventory_date, else the location's creation). State, not edges:
+-- opened while the condition holds and none is open, closed as cleared when
+-- it no longer holds. Returns the alerts it opened or closed.
+CREATE OR REPLACE FUNCTION rrs_alert_sweep()
+RETURNS integer[] LANGUAGE plpgsql AS $$
+DECLARE
+    v_now timestamp := now() AT TIME ZONE 'UTC';
+    v_changed integer[];
+BEGIN
+    IF EXISTS (SELECT 1 FROM ir_config_parameter
+                WHERE key = 'retail_realtime_stock.alerts' AND value = 'off') THEN
+        RETURN NULL;
+    END IF;
+    WITH devices AS (
+        SELECT d.id, d.warehouse_id, d.company_id, d.location_id, d.last_seen,
+               rrs_alert_rule_for('device_silent', d.warehouse_id, NULL, 30) AS rule
+          FROM rrs_device d
+         WHERE coalesce(d.active, true) AND d.last_seen IS NOT NULL),
+    evaluated AS (
+        SELECT 'device_silent'::varchar AS kind, NULL::integer AS product_id,
+               d.location_id, d.warehouse_id, d.company_id, d.id AS device_id,
+               round(extract(epoch FROM v_now - d.last_seen)::numeric / 60, 1) AS qty,
+               (d.rule).threshold AS threshold,
+               (d.rule).enabled AND (
+                   d.last_seen < v_now - make_interval(mins => (d.rule).threshold::integer)
+                   OR (d.rule).threshold_value IS NOT NULL AND (
+                       SELECT count(*) FROM rrs_quarantine q
+                        WHERE q.device_id = d.id AND q.received_at >= v_now
+                              - make_interval(mins => (d.rule).threshold::integer))
+                       > (d.rule).threshold_value) AS now
+          FROM devices d
+        UNION ALL
+        SELECT 'stale_count', NULL, l.id, l.warehouse_id, l.company_id, NULL,
+               (v_now::date - coalesce(l.last_inventory_date, l.create_date::date))::numeric,
+               (l.rule).threshold,
+               (l.rule).enabled AND coalesce(l.last_inventory_date, l.create_date::date)
+                   < v_now::date - (l.rule).threshold::integer
+          FROM (SELECT sl.*, rrs_alert_rule_for('stale_count', sl.warehouse_id, NULL, 30)
+                           AS rule
+                  FROM stock_location sl
+                 WHERE sl.usage = 'internal' AND sl.warehouse_id IS NOT NULL
+                   AND coalesce(sl.active, true)) AS l),
+    opened AS (
+        INSERT INTO rrs_alert AS a (kind, state, product_id, location_id, warehouse_id,
+                                    company_id, device_id, quantity, threshold, opened_at,
+                                    updated_at, update_count, dispatched, create_uid,
+                                    create_date, write_uid, write_date)
+        SELECT kind, 'open', product_id, location_id, warehouse_id, company_id, device_id,
+               qty, threshold, v_now, v_now, 0, false, 1, v_now, 1, v_now
+          FROM evaluated WHERE now
+        ON CONFLICT (kind, coalesce(product_id, 0), coalesce(location_id, 0),
+                     coalesce(device_id, 0)) WHERE state = 'open' DO NOTHING
+        RETURNING a.id),
+    closed AS (
+        UPDATE rrs_alert a
+           SET state = 'closed', closed_at = v_now, close_reason = 'cleared',
+               updated_at = v_now, write_date = v_now
+          FROM evaluated e
+         WHERE NOT e.now AND a.state = 'open' AND a.kind = e.kind
+           AND coalesce(a.location_id, 0) = coalesce(e.location_id, 0)
+           AND coalesce(a.device_id, 0) = coalesce(e.device_id, 0)
+        RETURNING a.id)
+    SELECT array_agg(id) INTO v_changed
+      FROM (SELECT id FROM opened UNION ALL SELECT id FROM closed) AS c;
+    IF v_changed IS NOT NULL THEN
+        PERFORM rrs_alert_announce(v_changed);
+    END IF;
+    RETURN v_changed;
+END
+$$;
+
 -- The triggers' side: the quants whose quantity changed, with the change; not the
 -- ingest's (rrs.alerts_caller): its journal evaluates the writer's changes, after
 -- the writer's commit, in the transaction that turns the reads into done moves.

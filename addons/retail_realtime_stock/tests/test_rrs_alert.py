@@ -202,6 +202,36 @@ class TestRrsAlert(RrsCommon):
             "with the reason in the chatter",
         )
 
+    def test_the_job_sweeps_silent_devices_for_the_store_manager(self):
+        """A device with no read for 30 minutes raises device_silent at the next job run,
+        with the store manager's activity; its next read clears it at the run after."""
+        device = self._create_device("RRS silent gate", self.store_s01)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE rrs_device SET last_seen = now() AT TIME ZONE 'UTC' - interval '2 hours' "
+            "WHERE id = %s",
+            (device.id,),
+        )
+        self.Alert._cron_alert_actions()
+        alert = self.Alert.search([("kind", "=", "device_silent"), ("device_id", "=", device.id)])
+        self.assertEqual(alert.state, "open", "the sweep raised it")
+        self.assertEqual(alert.warehouse_id, self.store_s01)
+        self.assertEqual(
+            alert.activity_ids.user_id, self.store_manager, "a person looks at the device"
+        )
+        self.Alert._cron_alert_actions()
+        self.assertEqual(
+            len(self.Alert.search([("kind", "=", "device_silent"), ("device_id", "=", device.id)])),
+            1,
+            "one alert however many runs",
+        )
+        self.env.cr.execute(
+            "UPDATE rrs_device SET last_seen = now() AT TIME ZONE 'UTC' WHERE id = %s",
+            (device.id,),
+        )
+        self.Alert._cron_alert_actions()
+        self.assertEqual((alert.state, alert.close_reason), ("closed", "cleared"))
+
     def test_user_closes_an_alert_with_a_reason(self):
         """The Close wizard closes with the user's reason."""
         set_quant_quantity(self.env, self.product_a, self.stock_s01, 3.0)
