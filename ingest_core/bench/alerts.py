@@ -43,11 +43,11 @@ import psycopg2
 import psycopg2.extensions
 
 from ingest_core.bench import alerts_live, scan
+from ingest_core.bench.database import bench_database, in_transaction
 from ingest_core.bench.loadgen import run_load
 from ingest_core.bench.process import IngestProcess
 from ingest_core.commit.journal import drain
-from ingest_core.db.pgembed import EmbeddedPostgres
-from ingest_core.odoo import alerts, sql, templates
+from ingest_core.odoo import alerts, sql
 from ingest_core.odoo.catalog import ean13
 from ingest_core.resolve.devices import provision
 
@@ -73,19 +73,8 @@ class AlertBenchOptions:
 
 
 def run(options: AlertBenchOptions, progress=print) -> dict:
-    server = None
-    source = "dsn"
-    if options.dsn:
-        dsn = options.dsn
-    else:
-        server = EmbeddedPostgres(durable=True).start()
-        source = templates.build_best(server, "bench_alerts")
-        dsn = server.dsn("bench_alerts")
-    try:
+    with bench_database(options.dsn, "bench_alerts") as (dsn, source, _server):
         return {"database": source, **_run(dsn, options, progress)}
-    finally:
-        if server is not None:
-            server.stop()
 
 
 def _run(dsn: str, options: AlertBenchOptions, progress) -> dict:
@@ -95,7 +84,7 @@ def _run(dsn: str, options: AlertBenchOptions, progress) -> dict:
     probe_token = provision(dsn, name="alerts-probe", warehouse_id=STORES[0][0],
                             location_id=STORES[0][1], allowed=("sale", "receipt"))[1]
     probes = [ean13(LOAD_PRODUCTS + n) for n in range(options.probes)]
-    rules = _execute(dsn, lambda cur: sum(
+    rules = in_transaction(dsn, lambda cur: sum(
         len(alerts.add_orderpoints(cur, warehouse, location,
                                    [ean13(n) for n in range(LOAD_PRODUCTS)], RULE_SHARE))
         for warehouse, location in STORES))
@@ -105,7 +94,7 @@ def _run(dsn: str, options: AlertBenchOptions, progress) -> dict:
         progress("warming up, stocking the probe products...")
         _post(ingest.url, probe_token, [{"key": f"stock-{code}", "code": code, "op": "receipt",
                                          "qty": 10} for code in probes])
-        probe_rules = _execute(dsn, lambda cur: alerts.add_orderpoints(
+        probe_rules = in_transaction(dsn, lambda cur: alerts.add_orderpoints(
             cur, *STORES[0], probes, 1.0, PROBE_MARGIN))
         _load(ingest.url, tokens, options.batch, 2.0)
         result["throughput"] = _throughput(dsn, ingest, tokens, options, progress)
@@ -118,7 +107,7 @@ def _run(dsn: str, options: AlertBenchOptions, progress) -> dict:
         ingest.stop()
     drain(dsn)
     result["live_odoo"] = alerts_live.live_procurement(progress=progress)
-    found = _execute(dsn, lambda cur: alerts.alerts_of(cur, list(probe_rules.values())))
+    found = in_transaction(dsn, lambda cur: alerts.alerts_of(cur, list(probe_rules.values())))
     result["checks"] = {
         "one_open_below_min_per_probe": sorted(
             (k, s) for _op, k, s, _e in found if k == "below_min") ==
@@ -136,7 +125,7 @@ def _throughput(dsn: str, ingest: IngestProcess, tokens: list[str],
                 options: AlertBenchOptions, progress) -> dict:
     rates: dict[str, list[float]] = {"off": [], "on": []}
     for state in ("off", "on", "off", "on"):
-        _execute(dsn, lambda cur, state=state: alerts.set_enabled(cur, state == "on"))
+        in_transaction(dsn, lambda cur, state=state: alerts.set_enabled(cur, state == "on"))
         scan.settle(dsn)
         progress(f"scan load, closed loop, alerts {state}, {options.seconds:.0f} s...")
         rates[state].append(_load(ingest.url, tokens, options.batch,
@@ -149,7 +138,7 @@ def _throughput(dsn: str, ingest: IngestProcess, tokens: list[str],
 
 def _latency(dsn: str, ingest: IngestProcess, tokens: list[str], probe_token: str,
              probes: list[str], options: AlertBenchOptions) -> dict:
-    product_of = _execute(dsn, lambda cur: alerts.product_ids(cur, probes))
+    product_of = in_transaction(dsn, lambda cur: alerts.product_ids(cur, probes))
     watcher = _Watcher(dsn, list(product_of.values()))
     watcher.start()
     sent: dict[int, float] = {}
@@ -259,15 +248,6 @@ def _load_worker(url: str, tokens: list[str], batch: int, seconds: float,
                  rate: float | None) -> dict:
     return run_load(url, tokens, batch=batch, products=LOAD_PRODUCTS, seconds=seconds,
                     rate=rate).as_dict()
-
-
-def _execute(dsn: str, work):
-    connection = psycopg2.connect(dsn)
-    try:
-        with connection, connection.cursor() as cur:
-            return work(cur)
-    finally:
-        connection.close()
 
 
 def table(result: dict) -> str:

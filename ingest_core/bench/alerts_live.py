@@ -27,6 +27,7 @@ import time
 import httpx
 import psycopg2
 
+from ingest_core.bench.database import in_transaction
 from ingest_core.bench.odoo_live import LiveOdoo, LiveOdooUnavailable
 from ingest_core.bench.process import IngestProcess, free_port
 from ingest_core.bench.scan import p99
@@ -136,8 +137,8 @@ def _measure(dsn: str, ingest: IngestProcess, token: str, setup: dict) -> dict:
             _watch(dsn, rules, ordered, time.perf_counter() + 1.0)  # one crossing a second
     _watch(dsn, rules, ordered, time.perf_counter() + TIMEOUT_S)
     latencies = [(ordered[rule] - sent[rule]) * 1000.0 for rule in sent if rule in ordered]
-    lines = _execute(dsn, lambda cur: alerts.rfq_lines(cur, list(rules)))
-    requests = _execute(dsn, lambda cur: alerts.request_states(cur, list(rules)))
+    lines = in_transaction(dsn, lambda cur: alerts.rfq_lines(cur, list(rules)))
+    requests = in_transaction(dsn, lambda cur: alerts.request_states(cur, list(rules)))
     expected = MAXIMUM - (OPENING - SALE)
     return {
         "crossings": len(rules), "ordered": len(latencies),
@@ -165,14 +166,5 @@ def _watch(dsn: str, rules: set[int], ordered: dict[int, float], until: float) -
             for rule in found:
                 ordered.setdefault(rule, now)
             time.sleep(POLL_S)
-    finally:
-        connection.close()
-
-
-def _execute(dsn: str, work):
-    connection = psycopg2.connect(dsn)
-    try:
-        with connection, connection.cursor() as cur:
-            return work(cur)
     finally:
         connection.close()

@@ -38,11 +38,11 @@ from dataclasses import dataclass
 import psycopg2
 
 from ingest_core.bench import baseline
+from ingest_core.bench.database import bench_database
 from ingest_core.bench.loadgen import MIXED, PROVISION, mixed_kinds, run_load
 from ingest_core.bench.process import IngestProcess, rss_mb
 from ingest_core.commit.journal import drain, wait_drained
 from ingest_core.db.pgembed import EmbeddedPostgres
-from ingest_core.odoo import templates
 from ingest_core.odoo.check import check
 from ingest_core.odoo.preload import preload_events, quant_totals_by_key, verify_moves_match
 from ingest_core.resolve.devices import provision
@@ -112,19 +112,8 @@ def _sampler(dsn: str, pid: int, stop: threading.Event, lags: list, rss: list) -
 
 
 def run(options: ScanBenchOptions, progress=print) -> dict:
-    server = None
-    source = "dsn"
-    if options.dsn:
-        dsn = options.dsn
-    else:
-        server = EmbeddedPostgres(durable=True).start()
-        source = templates.build_best(server, "bench_scan")
-        dsn = server.dsn("bench_scan")
-    try:
+    with bench_database(options.dsn, "bench_scan") as (dsn, source, server):
         return _run(dsn, source, options, progress, server)
-    finally:
-        if server is not None:
-            server.stop()
 
 
 def _run(dsn: str, source: str, options: ScanBenchOptions, progress,

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ingest_core.odoo import sql
+
 #: Kinds raised with a stock change (the journal, the ``stock_quant`` triggers).
 QUANT_KINDS = ("below_min", "over_max", "out_of_stock", "negative_stock")
 #: Kinds raised by ``rrs_alert_sweep`` (the add-on's job, every minute).
@@ -519,12 +521,7 @@ def set_enabled(cur, enabled: bool) -> None:
     ``PARAMETER`` (``off`` stops ``rrs_alert_quants`` at its first line, for the journal
     and the triggers) and the quant triggers themselves (``rtstock bench alerts``
     measures both states)."""
-    cur.execute("""
-        INSERT INTO ir_config_parameter (key, value, create_date, write_date)
-        VALUES (%s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
-        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,
-                                        write_date = EXCLUDED.write_date""",
-                (PARAMETER, "on" if enabled else "off"))
+    sql.set_parameter(cur, PARAMETER, "on" if enabled else "off")
     action = "ENABLE ALWAYS" if enabled else "DISABLE"
     for name in _TRIGGERS:
         cur.execute(f"ALTER TABLE stock_quant {action} TRIGGER {name}")

@@ -38,6 +38,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date
 
+from ingest_core.odoo import sql
+
 TIMEZONE_PARAMETER = "retail_realtime_stock.rollup_timezone"
 
 #: The counters of a daily row, in the order of ``rrs_rollup_lines``' columns.
@@ -284,12 +286,7 @@ DROP FUNCTION IF EXISTS rrs_rollup_lines(stock_move[], stock_move[]);
 def set_timezone(cur, zone: str) -> None:
     """Local zone of the rollups' days and hours (an IANA name PostgreSQL knows)."""
     cur.execute("SELECT now() AT TIME ZONE %s", (zone,))  # unknown zone: an error here
-    cur.execute("""
-        INSERT INTO ir_config_parameter (key, value, create_date, write_date)
-        VALUES (%(key)s, %(zone)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
-        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,
-                                        write_date = EXCLUDED.write_date""",
-                {"key": TIMEZONE_PARAMETER, "zone": zone})
+    sql.set_parameter(cur, TIMEZONE_PARAMETER, zone)
 
 
 def timezone(cur) -> str:

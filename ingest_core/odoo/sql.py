@@ -98,6 +98,15 @@ def insert_device(cur, *, name: str, kind: str, warehouse_id: int, location_id: 
 
 
 
+def set_parameter(cur, key: str, value: str) -> None:
+    """An Odoo system parameter (``ir.config_parameter``), created or changed."""
+    cur.execute(f"""
+        INSERT INTO ir_config_parameter (key, value, create_date, write_date)
+        VALUES (%s, %s, {UTC_NOW}, {UTC_NOW})
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,
+                                        write_date = EXCLUDED.write_date""", (key, value))
+
+
 def touch_devices(cur, device_ids: Sequence[int]) -> None:
     cur.execute(f"UPDATE rrs_device SET last_seen = {UTC_NOW} WHERE id = ANY(%s)",
                 (list(device_ids),))
