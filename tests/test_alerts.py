@@ -398,3 +398,44 @@ def test_a_count_through_the_fast_path_marks_the_location_counted(service):
     (counted,), = query(dsn, "SELECT last_inventory_date = (now() AT TIME ZONE 'UTC')::date "
                              "FROM stock_location WHERE id = %s", (S01_STOCK,))
     assert counted, "Odoo's Last Inventory of the counted location is today"
+
+
+def test_the_sweep_raises_count_discrepancies_and_a_persons_close_holds(module_db):
+    """Odoo's count not applied yet and off by more than a unit: an alert; closed by a
+    person, it stays closed until the product is counted again; applied, it clears."""
+    dsn = module_db
+    product = _product(dsn, 19)
+    _set_stock(dsn, product, 10, S02_STOCK)
+
+    def count(quantity: float, at: str = "now()") -> None:
+        query(dsn, f"""
+            UPDATE stock_quant SET inventory_quantity = %s, inventory_quantity_set = true,
+                   inventory_diff_quantity = %s - quantity,
+                   write_date = ({at}) AT TIME ZONE 'UTC'
+             WHERE product_id = %s AND location_id = %s""",
+              (quantity, quantity, product, S02_STOCK))
+
+    def discrepancies() -> list[tuple]:
+        return query(dsn, "SELECT state, close_reason, quantity FROM rrs_alert "
+                          "WHERE kind = 'count_discrepancy' AND product_id = %s ORDER BY id",
+                     (product,))
+
+    count(9.5)  # within the default tolerance of one unit
+    _sweep(dsn)
+    assert discrepancies() == []
+    count(7)
+    _sweep(dsn)
+    assert [(s, r, float(q)) for s, r, q in discrepancies()] == [("open", None, -3.0)]
+    query(dsn, "UPDATE rrs_alert SET state = 'closed', close_reason = 'user', "
+               "closed_at = now() AT TIME ZONE 'UTC' WHERE kind = 'count_discrepancy' "
+               "AND product_id = %s", (product,))
+    _sweep(dsn)
+    assert [s for s, *_ in discrepancies()] == ["closed"], "a person's close holds"
+    count(6, "now() + interval '1 second'")  # counted again after the close
+    _sweep(dsn)
+    assert [s for s, *_ in discrepancies()] == ["closed", "open"]
+    query(dsn, "UPDATE stock_quant SET inventory_quantity_set = false, "
+               "inventory_diff_quantity = 0 WHERE product_id = %s", (product,))  # applied
+    _sweep(dsn)
+    assert [(s, r) for s, r, _q in discrepancies()] == [("closed", "user"),
+                                                        ("closed", "cleared")]

@@ -42,7 +42,7 @@ from ingest_core.odoo import sql
 #: Kinds raised with a stock change (the journal, the ``stock_quant`` triggers).
 QUANT_KINDS = ("below_min", "over_max", "out_of_stock", "negative_stock")
 #: Kinds raised by ``rrs_alert_sweep`` (the add-on's job, every minute).
-SWEEP_KINDS = ("device_silent", "stale_count")
+SWEEP_KINDS = ("device_silent", "stale_count", "count_discrepancy")
 #: Every kind, with the default ``threshold`` where the kind has one.
 KINDS: dict[str, float | None] = {
     "below_min": None, "over_max": None, "out_of_stock": 30, "negative_stock": None,
@@ -335,11 +335,15 @@ $$;
 -- The kinds that come with time, not with a change (the add-on's job runs it
 -- every minute): device_silent (an active device that has read before, with no
 -- read for the rule's threshold minutes, default 30, or more quarantined reads
--- in that window than the rule's threshold_value) and stale_count (an internal
+-- in that window than the rule's threshold_value), stale_count (an internal
 -- location of a store not counted for the rule's threshold days, default 30:
--- Odoo's last_inventory_date, else the location's creation). State, not edges:
--- opened while the condition holds and none is open, closed as cleared when
--- it no longer holds. Returns the alerts it opened or closed.
+-- Odoo's last_inventory_date, else the location's creation) and
+-- count_discrepancy (a product counted at a location, Odoo's count not applied
+-- yet, off by more than the rule's threshold units). State: an alert is open
+-- while its condition holds, closed as cleared when it no longer does; one a
+-- person closed is not opened again until the condition starts anew (a read,
+-- a count, a new counted quantity after the close). Returns the alerts it
+-- opened or closed.
 CREATE OR REPLACE FUNCTION rrs_alert_sweep()
 RETURNS integer[] LANGUAGE plpgsql AS $$
 DECLARE
@@ -355,38 +359,63 @@ BEGIN
                rrs_alert_rule_for('device_silent', d.warehouse_id, NULL, 30) AS rule
           FROM rrs_device d
          WHERE coalesce(d.active, true) AND d.last_seen IS NOT NULL),
-    evaluated AS (
+    locations AS (
+        SELECT l.id, l.warehouse_id, l.company_id,
+               coalesce(l.last_inventory_date, l.create_date::date) AS counted,
+               rrs_alert_rule_for('stale_count', l.warehouse_id, NULL, 30) AS rule
+          FROM stock_location l
+         WHERE l.usage = 'internal' AND l.warehouse_id IS NOT NULL
+           AND coalesce(l.active, true)),
+    counted AS (  -- Odoo's counts not applied yet, per product and location
+        SELECT q.product_id, q.location_id, l.warehouse_id, l.company_id,
+               sum(q.inventory_diff_quantity) AS diff, max(q.write_date) AS since,
+               rrs_alert_rule_for('count_discrepancy', l.warehouse_id, min(pt.categ_id), 1)
+                   AS rule
+          FROM stock_quant q
+          JOIN stock_location l ON l.id = q.location_id AND l.usage = 'internal'
+                               AND l.warehouse_id IS NOT NULL
+          JOIN product_product pp ON pp.id = q.product_id
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         WHERE q.inventory_quantity_set
+         GROUP BY q.product_id, q.location_id, l.warehouse_id, l.company_id),
+    evaluated AS (  -- only the keys whose condition holds now, with when it began
         SELECT 'device_silent'::varchar AS kind, NULL::integer AS product_id,
                d.location_id, d.warehouse_id, d.company_id, d.id AS device_id,
                round(extract(epoch FROM v_now - d.last_seen)::numeric / 60, 1) AS qty,
-               (d.rule).threshold AS threshold,
-               (d.rule).enabled AND (
+               (d.rule).threshold AS threshold, d.last_seen AS since
+          FROM devices d
+         WHERE (d.rule).enabled AND (
                    d.last_seen < v_now - make_interval(mins => (d.rule).threshold::integer)
                    OR (d.rule).threshold_value IS NOT NULL AND (
                        SELECT count(*) FROM rrs_quarantine q
                         WHERE q.device_id = d.id AND q.received_at >= v_now
                               - make_interval(mins => (d.rule).threshold::integer))
-                       > (d.rule).threshold_value) AS now
-          FROM devices d
+                       > (d.rule).threshold_value)
         UNION ALL
         SELECT 'stale_count', NULL, l.id, l.warehouse_id, l.company_id, NULL,
-               (v_now::date - coalesce(l.last_inventory_date, l.create_date::date))::numeric,
-               (l.rule).threshold,
-               (l.rule).enabled AND coalesce(l.last_inventory_date, l.create_date::date)
-                   < v_now::date - (l.rule).threshold::integer
-          FROM (SELECT sl.*, rrs_alert_rule_for('stale_count', sl.warehouse_id, NULL, 30)
-                           AS rule
-                  FROM stock_location sl
-                 WHERE sl.usage = 'internal' AND sl.warehouse_id IS NOT NULL
-                   AND coalesce(sl.active, true)) AS l),
+               (v_now::date - l.counted)::numeric, (l.rule).threshold, l.counted::timestamp
+          FROM locations l
+         WHERE (l.rule).enabled AND l.counted < v_now::date - (l.rule).threshold::integer
+        UNION ALL
+        SELECT 'count_discrepancy', c.product_id, c.location_id, c.warehouse_id,
+               c.company_id, NULL, c.diff, (c.rule).threshold, c.since
+          FROM counted c
+         WHERE (c.rule).enabled AND abs(c.diff) > (c.rule).threshold),
     opened AS (
         INSERT INTO rrs_alert AS a (kind, state, product_id, location_id, warehouse_id,
                                     company_id, device_id, quantity, threshold, opened_at,
                                     updated_at, update_count, dispatched, create_uid,
                                     create_date, write_uid, write_date)
-        SELECT kind, 'open', product_id, location_id, warehouse_id, company_id, device_id,
-               qty, threshold, v_now, v_now, 0, false, 1, v_now, 1, v_now
-          FROM evaluated WHERE now
+        SELECT e.kind, 'open', e.product_id, e.location_id, e.warehouse_id, e.company_id,
+               e.device_id, e.qty, e.threshold, v_now, v_now, 0, false, 1, v_now, 1, v_now
+          FROM evaluated e
+         WHERE NOT EXISTS (  -- a person closed it since the condition began
+                   SELECT 1 FROM rrs_alert u
+                    WHERE u.kind = e.kind AND u.close_reason = 'user'
+                      AND u.closed_at >= e.since
+                      AND coalesce(u.product_id, 0) = coalesce(e.product_id, 0)
+                      AND coalesce(u.location_id, 0) = coalesce(e.location_id, 0)
+                      AND coalesce(u.device_id, 0) = coalesce(e.device_id, 0))
         ON CONFLICT (kind, coalesce(product_id, 0), coalesce(location_id, 0),
                      coalesce(device_id, 0)) WHERE state = 'open' DO NOTHING
         RETURNING a.id),
@@ -394,10 +423,13 @@ BEGIN
         UPDATE rrs_alert a
            SET state = 'closed', closed_at = v_now, close_reason = 'cleared',
                updated_at = v_now, write_date = v_now
-          FROM evaluated e
-         WHERE NOT e.now AND a.state = 'open' AND a.kind = e.kind
-           AND coalesce(a.location_id, 0) = coalesce(e.location_id, 0)
-           AND coalesce(a.device_id, 0) = coalesce(e.device_id, 0)
+         WHERE a.state = 'open'
+           AND a.kind IN ('device_silent', 'stale_count', 'count_discrepancy')
+           AND NOT EXISTS (SELECT 1 FROM evaluated e
+                            WHERE e.kind = a.kind
+                              AND coalesce(e.product_id, 0) = coalesce(a.product_id, 0)
+                              AND coalesce(e.location_id, 0) = coalesce(a.location_id, 0)
+                              AND coalesce(e.device_id, 0) = coalesce(a.device_id, 0))
         RETURNING a.id)
     SELECT array_agg(id) INTO v_changed
       FROM (SELECT id FROM opened UNION ALL SELECT id FROM closed) AS c;
