@@ -439,3 +439,46 @@ def test_the_sweep_raises_count_discrepancies_and_a_persons_close_holds(module_d
     _sweep(dsn)
     assert [(s, r) for s, r, _q in discrepancies()] == [("closed", "user"),
                                                         ("closed", "cleared")]
+
+
+def test_forecast_stockouts_with_the_forecast_run_and_with_the_stock(service):
+    """On hand under the forecast demand of the lead days (3): raised by the sweep after
+    a forecast run, and by the journal when a sale crosses it; cleared by a receipt."""
+    process, token, dsn = service
+    product = _product(dsn, 20)
+    _set_stock(dsn, product, 20)
+    query(dsn, """
+        INSERT INTO rrs_forecast (product_id, warehouse_id, company_id, date, mean, model,
+                                  made_at)
+        SELECT %s, %s, 1, current_date + d, 5, 'test', now() AT TIME ZONE 'UTC'
+          FROM generate_series(-2, 27) AS d""", (product, S01_WAREHOUSE))
+
+    def stockouts() -> list[tuple]:
+        return [(s, r, float(q), float(t)) for s, r, q, t in query(
+            dsn, "SELECT state, close_reason, quantity, threshold FROM rrs_alert "
+                 "WHERE kind = 'forecast_stockout' AND product_id = %s ORDER BY id",
+            (product,))]
+
+    _sweep_forecast(dsn)
+    assert stockouts() == [], "20 on hand covers 3 days of 5"
+    _reads(process, token, "fc-a", "sale", 20, 6)   # 20 -> 14 < 15: the journal raises it
+    assert stockouts() == [("open", None, 14.0, 15.0)]
+    _reads(process, token, "fc-b", "receipt", 20, 10)  # 14 -> 24: cleared
+    assert stockouts() == [("closed", "cleared", 24.0, 15.0)]
+    query(dsn, "UPDATE stock_quant SET quantity = 12 WHERE product_id = %s AND location_id "
+               "= %s", (product, S01_STOCK))  # Odoo's own write: the trigger raises it
+    assert [s for s, *_ in stockouts()] == ["closed", "open"]
+    query(dsn, "UPDATE rrs_forecast SET mean = 1 WHERE product_id = %s", (product,))
+    _sweep_forecast(dsn)  # a new forecast: 3 a lead time, 12 on hand covers it
+    assert [(s, r) for s, r, *_ in stockouts()] == [("closed", "cleared"),
+                                                    ("closed", "cleared")]
+    wait_drained(dsn, 30)
+
+
+def _sweep_forecast(dsn: str) -> list[int]:
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cur:
+            return alerts.sweep(cur, forecast=True)
+    finally:
+        connection.close()

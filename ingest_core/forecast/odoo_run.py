@@ -25,6 +25,7 @@ import pandas as pd
 import psycopg2
 
 from ingest_core.forecast import demand, predict
+from ingest_core.odoo import alerts
 from ingest_core.odoo import forecast as forecast_sql
 
 
@@ -83,6 +84,12 @@ def run(dsn: str, horizon: int = 28, set_name: str = "fast", n_jobs: int = 2,
         with connection.cursor() as cur:
             written = forecast_sql.replace_forecasts(
                 cur, rows, datetime.now(UTC).replace(tzinfo=None), user_id)
+        connection.commit()
+        # The stock-outs the new forecasts foresee, in a short transaction of their own
+        # (their bus messages must not wait behind the forecasts' long one).
+        with connection.cursor() as cur:
+            if alerts.available(cur):
+                alerts.sweep(cur, forecast=True)
         connection.commit()
     finally:
         connection.close()

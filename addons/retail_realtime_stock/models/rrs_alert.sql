@@ -109,6 +109,13 @@ BEGIN
           JOIN stock_location c ON c.usage = 'internal' AND CASE x.level
                    WHEN 'location' THEN c.id = sl.id
                    ELSE c.parent_path LIKE sl.parent_path || '%' END),
+    -- forecast_stockout: each changed store's lead days (its rule's threshold, 3)
+    leads AS (
+        SELECT w.id AS warehouse_id, (w.rule).threshold::integer AS days
+          FROM (SELECT x.id, rrs_alert_rule_for('forecast_stockout', x.id, NULL, 3) AS rule
+                  FROM stock_warehouse x
+                 WHERE x.id IN (SELECT DISTINCT warehouse_id FROM changed)) w
+         WHERE (w.rule).enabled),
     scope_onhand AS (
         SELECT s.*, coalesce(h.qty, 0) AS qty
           FROM scope s
@@ -143,7 +150,18 @@ BEGIN
         UNION ALL
         SELECT 'negative_stock', s.product_id, s.scope_id, s.warehouse_id, s.company_id,
                NULL, s.qty, 0, s.qty < 0, s.qty - s.delta < 0
-          FROM scope_onhand s WHERE s.level = 'location'),
+          FROM scope_onhand s WHERE s.level = 'location'
+        UNION ALL  -- on hand under the forecast demand of the store's lead days
+        SELECT 'forecast_stockout', s.product_id, s.scope_id, s.warehouse_id, s.company_id,
+               NULL, s.qty, d.demand, s.qty < d.demand, s.qty - s.delta < d.demand
+          FROM scope_onhand s
+          JOIN leads l ON l.warehouse_id = s.warehouse_id
+          CROSS JOIN LATERAL (SELECT sum(f.mean) AS demand FROM rrs_forecast f
+                               WHERE f.product_id = s.product_id
+                                 AND f.warehouse_id = s.warehouse_id
+                                 AND f.date >= v_now::date
+                                 AND f.date < v_now::date + l.days) d
+         WHERE s.level = 'store' AND d.demand > 0),
     -- the crossings; a rule is looked up only where its kind has rules (~80 us a call)
     decided AS MATERIALIZED (
         SELECT e.*, e.now AND CASE
@@ -280,9 +298,13 @@ $$;
 -- yet, off by more than the rule's threshold units). State: an alert is open
 -- while its condition holds, closed as cleared when it no longer does; one a
 -- person closed is not opened again until the condition starts anew (a read,
--- a count, a new counted quantity after the close). Returns the alerts it
--- opened or closed.
-CREATE OR REPLACE FUNCTION rrs_alert_sweep()
+-- a count, a new counted quantity, a new forecast after the close). With
+-- p_forecast (the forecast run, once its forecasts are written) also
+-- forecast_stockout: on hand in a store under the forecast demand of its lead
+-- days (the rule's threshold, 3); between runs the stock changes keep it.
+-- Returns the alerts it opened or closed.
+DROP FUNCTION IF EXISTS rrs_alert_sweep();  -- now with p_forecast
+CREATE OR REPLACE FUNCTION rrs_alert_sweep(p_forecast boolean DEFAULT false)
 RETURNS integer[] LANGUAGE plpgsql AS $$
 DECLARE
     v_now timestamp := now() AT TIME ZONE 'UTC';
@@ -338,7 +360,27 @@ BEGIN
         SELECT 'count_discrepancy', c.product_id, c.location_id, c.warehouse_id,
                c.company_id, NULL, c.diff, (c.rule).threshold, c.since
           FROM counted c
-         WHERE (c.rule).enabled AND abs(c.diff) > (c.rule).threshold),
+         WHERE (c.rule).enabled AND abs(c.diff) > (c.rule).threshold
+        UNION ALL
+        SELECT 'forecast_stockout', d.product_id, w.lot_stock_id, d.warehouse_id,
+               w.company_id, NULL, coalesce(oh.qty, 0), d.demand, d.since
+          FROM (SELECT f.product_id, f.warehouse_id, sum(f.mean) AS demand,
+                       max(f.made_at) AS since
+                  FROM rrs_forecast f
+                  JOIN (SELECT x.id, rrs_alert_rule_for('forecast_stockout', x.id, NULL, 3)
+                                   AS rule
+                          FROM stock_warehouse x) l ON l.id = f.warehouse_id
+                 WHERE p_forecast AND (l.rule).enabled AND f.date >= v_now::date
+                   AND f.date < v_now::date + (l.rule).threshold::integer
+                 GROUP BY f.product_id, f.warehouse_id
+                HAVING sum(f.mean) > 0) d
+          JOIN stock_warehouse w ON w.id = d.warehouse_id
+          JOIN stock_location sl ON sl.id = w.lot_stock_id
+          LEFT JOIN LATERAL (SELECT sum(q.quantity) AS qty FROM stock_quant q
+                               JOIN stock_location c ON c.id = q.location_id
+                              WHERE q.product_id = d.product_id AND c.usage = 'internal'
+                                AND c.parent_path LIKE sl.parent_path || '%') oh ON true
+         WHERE coalesce(oh.qty, 0) < d.demand),
     opened AS (
         INSERT INTO rrs_alert AS a (kind, state, product_id, location_id, warehouse_id,
                                     company_id, device_id, quantity, threshold, opened_at,
@@ -362,7 +404,8 @@ BEGIN
            SET state = 'closed', closed_at = v_now, close_reason = 'cleared',
                updated_at = v_now, write_date = v_now
          WHERE a.state = 'open'
-           AND a.kind IN ('device_silent', 'stale_count', 'count_discrepancy')
+           AND (a.kind IN ('device_silent', 'stale_count', 'count_discrepancy')
+                OR p_forecast AND a.kind = 'forecast_stockout')
            AND NOT EXISTS (SELECT 1 FROM evaluated e
                             WHERE e.kind = a.kind
                               AND coalesce(e.product_id, 0) = coalesce(a.product_id, 0)

@@ -12,7 +12,10 @@ THRESHOLD_HELP = (
     "alert (default 1).\n"
     "- Shrink: the scrap rate above which the store is told.\n"
     "- Stale count: days without a count of the location (default 30).\n"
-    "- Device silent: minutes without a read during opening hours (default 30).\n"
+    "- Device silent: minutes without a read (default 30); its value threshold: the "
+    "quarantined reads in those minutes above which the device is an alert.\n"
+    "- Forecast stock-out: the lead days whose forecast demand the store's stock "
+    "must cover (default 3).\n"
     "- Below min, over max, negative stock: not used (the reorder rule's min and "
     "max, and zero, are the limits)."
 )

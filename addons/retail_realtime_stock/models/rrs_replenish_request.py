@@ -45,6 +45,7 @@ DROP_SQL = (
     "DROP FUNCTION IF EXISTS rrs_alert_quants(integer[], integer[], numeric[])",
     "DROP FUNCTION IF EXISTS rrs_alert_announce(integer[])",
     "DROP FUNCTION IF EXISTS rrs_alert_sweep()",
+    "DROP FUNCTION IF EXISTS rrs_alert_sweep(boolean)",
     "DROP FUNCTION IF EXISTS rrs_alert_rule_for(varchar, integer, integer, numeric)",
 )
 #: Documents other than stock moves that a procurement may create for a rule
