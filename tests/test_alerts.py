@@ -482,3 +482,28 @@ def _sweep_forecast(dsn: str) -> list[int]:
             return alerts.sweep(cur, forecast=True)
     finally:
         connection.close()
+
+
+def test_units_leaving_through_an_exit_without_a_sale_count_on_one_shrink_alert(module_db):
+    """rfid_exit_movement=shrink: the first unit opens the store's shrink alert for the
+    product, the next ones count on it (named by the last read); a re-read counts none."""
+    from tests.test_rfid_ingest import epc_of, impinj, post_rfid, rfid_device, zebra
+
+    token = rfid_device(module_db, "S01-EXIT-ALERTS", "exit")[1]
+    product = 140
+    first, second = ([epc_of(product, 70_000 + n) for n in range(start, start + count)]
+                     for start, count in ((0, 2), (2, 3)))
+    with IngestProcess(module_db, rfid_exit_movement="shrink") as ingest:
+        assert post_rfid(ingest.url, token, "impinj", impinj(first))["applied"] == 2
+        wait_drained(module_db, 30)
+        assert post_rfid(ingest.url, token, "impinj", impinj(second))["applied"] == 3
+        assert post_rfid(ingest.url, token, "zebra", zebra(first))["applied"] == 0
+        wait_drained(module_db, 30)
+    rows = query(module_db, """
+        SELECT a.state, a.location_id, a.quantity, a.update_count, e.read_key
+          FROM rrs_alert a LEFT JOIN rrs_event e ON e.id = a.event_id
+         WHERE a.kind = 'shrink' AND a.product_id = %s""", (product,))
+    (state, location, units, updates, read_key), = rows
+    assert (state, location, float(units), updates) == ("open", S01_STOCK, 5.0, 1)
+    assert read_key.startswith("epc:") and read_key.endswith(":shrink")
+    assert read_key.split(":")[1] in second, "named by the last read"

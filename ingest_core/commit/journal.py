@@ -327,7 +327,13 @@ class Journal:
             if destination not in virtual:
                 deltas[(product, destination)] += quantity
             events.extend(event for part in parts for event in part.event_ids)
-        return alerts.evaluate(cur, deltas, min(events), max(events)) if events else []
+        if not events:
+            return []
+        losses = [event for (_p, _l, source, _d, _t, operation, *_r), parts in groups.items()
+                  if operation == "count" and source not in virtual
+                  for part in parts for event in part.event_ids]
+        return (alerts.evaluate(cur, deltas, min(events), max(events))
+                + alerts.shrink(cur, sql.shrink_reads(cur, losses)))
 
     def _announce(self, cur, raised: list[int]) -> None:
         """The bus messages of the alerts just committed, in a short transaction of their

@@ -841,6 +841,19 @@ def _insert_done_moves(cur, moves: Sequence[dict], lot_ids: Sequence[int | None]
                  pg_array(move["id"] for move in moves), pg_array(lot_ids)))
 
 
+def shrink_reads(cur, event_ids: Sequence[int]) -> list[tuple[int, int, float, int]]:
+    """(product, store location, units, last read) of the RFID exit reads without a sale
+    (read key ``epc:<EPC>:shrink``, ``rfid.stage``) among ``event_ids``."""
+    if not event_ids:
+        return []
+    cur.execute("""
+        SELECT product_id, location_id, sum(quantity), max(id) FROM rrs_event
+         WHERE id = ANY(%s) AND read_key LIKE 'epc:%%:shrink'
+         GROUP BY product_id, location_id""", (sorted(event_ids),))
+    return [(product, location, float(units), last)
+            for product, location, units, last in cur.fetchall()]
+
+
 def mark_counted(cur, location_ids: Sequence[int], user_id: int) -> None:
     """The locations' *Last Inventory* is today, as Odoo's ``_apply_inventory`` writes it
     (the stale-count alerts and Odoo's next planned count read it)."""

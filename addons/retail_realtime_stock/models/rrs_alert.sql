@@ -45,8 +45,6 @@ DECLARE
     v_first_event integer := nullif(current_setting('rrs.first_event_id', true), '')::integer;
     v_last_event integer := nullif(current_setting('rrs.last_event_id', true), '')::integer;
     v_changed integer[];
-    v_cron integer;
-    v_channels text[];
 BEGIN
     IF EXISTS (SELECT 1 FROM ir_config_parameter
                 WHERE key = 'retail_realtime_stock.alerts' AND value = 'off') THEN
@@ -234,25 +232,79 @@ BEGIN
        AND op.trigger = 'auto' AND (op.snoozed_until IS NULL OR op.snoozed_until <= v_now::date)
     ON CONFLICT (orderpoint_id) WHERE state = 'pending' DO NOTHING;
 
-    -- the add-on's job: notifications and activities for new alerts, the requests
+    PERFORM rrs_alert_wake_job();
+    IF current_setting('rrs.alerts_caller', true) IS DISTINCT FROM 'journal' THEN
+        PERFORM rrs_alert_announce(v_changed);  -- the journal's: after its commit
+    END IF;
+    RETURN v_changed;
+END
+$$;
+
+-- Wake the add-on's job (notifications and activities for new alerts, the
+-- requests) once this transaction commits: an ir_cron_trigger row, as
+-- ir.cron._trigger writes it, and the relay's wake-up for Odoo's cron thread.
+-- One row a transaction: Odoo deletes the triggers older than a run's start
+-- when the run ends, so one that came during a run must be a row of its own.
+CREATE OR REPLACE FUNCTION rrs_alert_wake_job()
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_now timestamp := now() AT TIME ZONE 'UTC';
+    v_cron integer;
+BEGIN
     SELECT res_id INTO v_cron FROM ir_model_data
      WHERE module = 'retail_realtime_stock' AND name = 'ir_cron_rrs_alert_actions';
-    -- one trigger a transaction: Odoo deletes the triggers older than a run's start
-    -- when the run ends, so one that came during a run must be a row of its own
     IF v_cron IS NOT NULL THEN
         INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, create_date, write_uid,
                                      write_date)
         VALUES (v_cron, v_now, 1, v_now, 1, v_now);
-    END IF;
-
-    IF current_setting('rrs.alerts_caller', true) IS DISTINCT FROM 'journal' THEN
-        PERFORM rrs_alert_announce(v_changed);  -- the journal's: after its commit
-    END IF;
-    IF v_cron IS NOT NULL THEN
         PERFORM pg_notify('rrs_wakeup', json_build_object(
             'db', current_database(), 'channels', '{}'::text[], 'cron', true)::text);
     END IF;
-    RETURN v_changed;
+END
+$$;
+
+-- Units that left a store through an RFID exit reader without a sale (the
+-- journal's reads of movement shrink, rfid_exit_movement = shrink): one open
+-- shrink alert per product and store location, opened by the first unit and
+-- counting the units until a person closes it. Returns the alerts opened.
+CREATE OR REPLACE FUNCTION rrs_alert_shrink(p_products integer[], p_locations integer[],
+                                            p_units numeric[], p_events integer[])
+RETURNS integer[] LANGUAGE plpgsql AS $$
+DECLARE
+    v_now timestamp := now() AT TIME ZONE 'UTC';
+    v_opened integer[];
+BEGIN
+    IF EXISTS (SELECT 1 FROM ir_config_parameter
+                WHERE key = 'retail_realtime_stock.alerts' AND value = 'off') THEN
+        RETURN NULL;
+    END IF;
+    WITH lost AS (
+        SELECT t.p AS product_id, t.l AS location_id, t.u AS units, t.e AS event_id,
+               l.warehouse_id, l.company_id
+          FROM unnest(p_products, p_locations, p_units, p_events) AS t(p, l, u, e)
+          JOIN stock_location l ON l.id = t.l AND l.warehouse_id IS NOT NULL
+          JOIN product_product pp ON pp.id = t.p
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         WHERE (rrs_alert_rule_for('shrink', l.warehouse_id, pt.categ_id, 0)).enabled),
+    upserted AS (
+        INSERT INTO rrs_alert AS a (kind, state, product_id, location_id, warehouse_id,
+                                    company_id, quantity, event_id, opened_at, updated_at,
+                                    update_count, dispatched, create_uid, create_date,
+                                    write_uid, write_date)
+        SELECT 'shrink', 'open', product_id, location_id, warehouse_id, company_id, units,
+               event_id, v_now, v_now, 0, false, 1, v_now, 1, v_now
+          FROM lost
+        ON CONFLICT (kind, coalesce(product_id, 0), coalesce(location_id, 0),
+                     coalesce(device_id, 0)) WHERE state = 'open'
+        DO UPDATE SET quantity = a.quantity + EXCLUDED.quantity,
+                      event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at,
+                      update_count = a.update_count + 1, write_date = EXCLUDED.write_date
+        RETURNING a.id, a.xmax = 0 AS inserted)
+    SELECT array_agg(id) INTO v_opened FROM upserted WHERE inserted;
+    IF v_opened IS NOT NULL THEN
+        PERFORM rrs_alert_wake_job();
+    END IF;
+    RETURN v_opened;
 END
 $$;
 

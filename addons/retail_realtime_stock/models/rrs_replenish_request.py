@@ -44,6 +44,8 @@ DROP_SQL = (
     "DROP FUNCTION IF EXISTS rrs_alert_quant_changed()",
     "DROP FUNCTION IF EXISTS rrs_alert_quants(integer[], integer[], numeric[])",
     "DROP FUNCTION IF EXISTS rrs_alert_announce(integer[])",
+    "DROP FUNCTION IF EXISTS rrs_alert_wake_job()",
+    "DROP FUNCTION IF EXISTS rrs_alert_shrink(integer[], integer[], numeric[], integer[])",
     "DROP FUNCTION IF EXISTS rrs_alert_sweep()",
     "DROP FUNCTION IF EXISTS rrs_alert_sweep(boolean)",
     "DROP FUNCTION IF EXISTS rrs_alert_rule_for(varchar, integer, integer, numeric)",
