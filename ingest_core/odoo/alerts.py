@@ -615,8 +615,9 @@ _TRIGGERS = ("rrs_alert_quant_insert", "rrs_alert_quant_update", "rrs_alert_quan
 
 def available(cur) -> bool:
     """Whether this database has the alert functions (``rtstock db init`` or add-on
-    18.0.1.4.0): the journal raises alerts only where it does."""
-    cur.execute("SELECT to_regprocedure('rrs_alert_announce(integer[])') IS NOT NULL")
+    18.0.1.5.0): the journal raises alerts only where it does."""
+    cur.execute("SELECT to_regprocedure('rrs_alert_shrink(integer[], integer[], numeric[], "
+                "integer[])') IS NOT NULL")
     return cur.fetchone()[0]
 
 
