@@ -28,6 +28,7 @@ import os
 import re
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,13 +81,17 @@ class LiveOdoo:
         return psycopg2.connect(self.dsn, dbname=dbname, connect_timeout=5)
 
     def odoo(self, *args: str, timeout: int = INSTALL_TIMEOUT_S) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [self.python, self.odoo_bin, *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        # A temporary directory of its own: the browser tours' Chromium leaves its
+        # profile and singleton files in TMPDIR; removed with it.
+        with tempfile.TemporaryDirectory(prefix="rtstock-odoo-tmp-") as tmp:
+            return subprocess.run(
+                [self.python, self.odoo_bin, *args],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                env={**os.environ, "TMPDIR": tmp},
+            )
 
 
 def _dsn_from_conf(conf_path: str) -> str:
