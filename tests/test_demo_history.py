@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import socket
 from dataclasses import dataclass, replace
@@ -181,3 +182,5 @@ def test_demo_sells_the_history_products_live(built):
     assert code == 0, output
     assert demo_history.CREDIT in output and "from the cache" in output
     assert "[22633] HAND WARMER UNION JACK" in output, "live stock of a history product"
+    assert re.search(r"Stock alerts: (none yet|\w+ \d+ raised)", output), \
+        "the stock alerts the stores' channels announced"

@@ -82,6 +82,7 @@ class _Stats:
         self.window: deque[tuple[float, int]] = deque()
         self.latencies: deque[float] = deque(maxlen=2000)
         self.changes: deque[tuple[str, int, int, float]] = deque(maxlen=12)
+        self.alerts: Counter[tuple[str, str]] = Counter()  # (kind, open/closed) messages
         self.started = time.monotonic()
 
     def record(self, results: list[dict], latency: float) -> None:
@@ -143,6 +144,8 @@ def _bus_reader(dsn: str, stats: _Stats, names: dict[int, str], stop: threading.
                 for message_id, _channel, message in sql.read_bus_messages(cur, last):
                     last = message_id
                     body = json.loads(message)
+                    if body.get("type") == "rrs_alert":
+                        stats.alerts[body["payload"]["kind"], body["payload"]["state"]] += 1
                     if body.get("type") != "rrs_stock/quants":
                         continue
                     for product, location, _lot, quantity in body["payload"]["quants"][-3:]:
@@ -170,7 +173,15 @@ def _render(stats: _Stats, url: str, devices: int, history: str) -> Group:
         changes.add_row(name, str(location), str(warehouse), f"{quantity:g}")
     reasons = ", ".join(f"{r}: {n}" for r, n in stats.reasons.most_common(4)) or "none"
     return Group(history, summary, changes,
-                 f"Rejected reads by reason (kept in quarantine): {reasons}")
+                 f"Rejected reads by reason (kept in quarantine): {reasons}",
+                 f"Stock alerts (from bus.bus): {_alert_line(stats.alerts)}")
+
+
+def _alert_line(alerts: Counter[tuple[str, str]]) -> str:
+    """Raised and cleared per kind, as the stores' channels announced them."""
+    kinds = sorted({kind for kind, _state in alerts})
+    return ", ".join(f"{kind} {alerts[kind, 'open']:,} raised / {alerts[kind, 'closed']:,} "
+                     "cleared" for kind in kinds) or "none yet"
 
 
 def run_demo(options: DemoOptions, console: Console | None = None) -> int:
@@ -236,7 +247,8 @@ def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console
     applied = stats.fates["applied"]
     console.print()
     console.print(f"Done: {applied:,} reads applied, {stats.fates['duplicate']:,} duplicates, "
-                  f"{stats.fates['rejected']:,} rejected.")
+                  f"{stats.fates['rejected']:,} rejected. Stock alerts: "
+                  f"{_alert_line(stats.alerts)}.")
     return 0 if applied else 1
 
 
