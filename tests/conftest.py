@@ -15,8 +15,12 @@ removes (``tmp_path_retention_policy = failed``).
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import itertools
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +29,21 @@ from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import templates
 
 _counter = itertools.count()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    """Remove pytest's per-user directory (``/tmp/pytest-of-<user>``) when the retention
+    policy left it empty: a passing run leaves nothing in /tmp."""
+    if session.config.option.basetemp:
+        return
+    temproot = os.environ.get("PYTEST_DEBUG_TEMPROOT") or tempfile.gettempdir()
+    root = Path(temproot) / f"pytest-of-{getpass.getuser()}"  # as pytest names it
+    current = root / "pytest-current"  # pytest's link to its last run, dead once removed
+    with contextlib.suppress(OSError):  # not empty (a failed test's files): kept
+        if current.is_symlink() and not current.exists():
+            current.unlink()
+        root.rmdir()
 
 
 @pytest.fixture(autouse=True)
