@@ -10,6 +10,7 @@ store, and a SIGKILL of the ingest with the device resending.
 
 from __future__ import annotations
 
+import ast
 import json
 import select
 import threading
@@ -37,6 +38,17 @@ def test_addon_creates_the_same_functions_as_the_ingest():
     _header, _blank, body = ADDON_SQL.read_text(encoding="utf-8").partition("\n\n")
     assert body.strip() == alerts.FUNCTIONS_DDL.strip(), \
         "addons/retail_realtime_stock/models/rrs_alert.sql differs from alerts.FUNCTIONS_DDL"
+
+
+def test_addon_uninstall_drops_what_the_ingest_drops():
+    """The add-on's uninstall statements (``DROP_SQL``) are ``alerts.DROP_DDL``'s: a new
+    function added to one and not the other would outlive an uninstall."""
+    source = (ADDON_SQL.parent / "rrs_replenish_request.py").read_text(encoding="utf-8")
+    addon = next(ast.literal_eval(node.value) for node in ast.parse(source).body
+                 if isinstance(node, ast.Assign)
+                 and any(getattr(t, "id", None) == "DROP_SQL" for t in node.targets))
+    ingest = [line.rstrip(";") for line in alerts.DROP_DDL.strip().splitlines()]
+    assert list(addon) == ingest
 
 
 def _product(dsn: str, index: int) -> int:

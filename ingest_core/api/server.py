@@ -85,11 +85,12 @@ class Ingest:
     def start(cls, settings: Settings, journal: bool = True) -> Ingest:
         """Start the parts; ``journal`` runs the journal as a thread of this process."""
         reference = ReferenceData(settings.dsn).start()
+        notify_dsn = _postgres_dsn(settings.dsn)  # Odoo's cron and bus listen there
         writer = GroupCommitWriter(
             settings.dsn, reference, batch_max_reads=settings.batch_max_reads,
             batch_max_wait_ms=settings.batch_max_wait_ms,
             queue_max_reads=settings.queue_max_reads, user_id=settings.odoo_user_id,
-            notify_dsn=_postgres_dsn(settings.dsn), threads=settings.writer_threads,
+            notify_dsn=notify_dsn, threads=settings.writer_threads,
             pacer=JournalPacer(settings.dsn, settings.journal_lag_target_ms / 1000.0)
             if settings.journal_lag_target_ms > 0 else None).start()
         runner = Journal(settings.dsn, reference, interval_ms=settings.journal_interval_ms,
@@ -104,7 +105,7 @@ class Ingest:
         counts = CountStore(settings.dsn, reference, settings.odoo_user_id, stores)
         replayer = QuarantineReplayer(settings.dsn, reference, preparer, writer,
                                       user_id=settings.odoo_user_id).start()
-        relay = WakeupRelay(settings.dsn, _postgres_dsn(settings.dsn)).start()
+        relay = WakeupRelay(settings.dsn, notify_dsn).start()
         return cls(settings, reference, preparer, writer, runner, rfid, counts, replayer, relay,
                    Connection(settings.dsn, autocommit=True, name="rtstock health"))
 

@@ -319,19 +319,20 @@ class Journal:
             return []
         virtual = self.reference.virtual_locations
         deltas: dict[tuple[int, int], float] = defaultdict(float)
-        events = []
-        for (product, _lot, source, destination, *_rest), parts in groups.items():
+        events = [event for parts in groups.values() for part in parts
+                  for event in part.event_ids]
+        losses: list[int] = []  # the reads of counts that took stock out: shrink among them
+        for (product, _lot, source, destination, _type, operation, *_rest), parts in \
+                groups.items():
             quantity = sum(part.quantity for part in parts)
             if source not in virtual:
                 deltas[(product, source)] -= quantity
+                if operation == "count":
+                    losses.extend(event for part in parts for event in part.event_ids)
             if destination not in virtual:
                 deltas[(product, destination)] += quantity
-            events.extend(event for part in parts for event in part.event_ids)
         if not events:
             return []
-        losses = [event for (_p, _l, source, _d, _t, operation, *_r), parts in groups.items()
-                  if operation == "count" and source not in virtual
-                  for part in parts for event in part.event_ids]
         return (alerts.evaluate(cur, deltas, min(events), max(events))
                 + alerts.shrink(cur, sql.shrink_reads(cur, losses)))
 

@@ -39,19 +39,8 @@ from collections.abc import Sequence
 
 from ingest_core.odoo import sql
 
-#: Kinds raised with a stock change (the journal, the ``stock_quant`` triggers).
-QUANT_KINDS = ("below_min", "over_max", "out_of_stock", "negative_stock", "forecast_stockout")
-#: Kinds raised by ``rrs_alert_sweep`` (the add-on's job, every minute).
-SWEEP_KINDS = ("device_silent", "stale_count", "count_discrepancy")
-#: Every kind, with the default ``threshold`` where the kind has one.
-KINDS: dict[str, float | None] = {
-    "below_min": None, "over_max": None, "out_of_stock": 30, "negative_stock": None,
-    "count_discrepancy": 1, "shrink": None, "stale_count": 30, "device_silent": 30,
-    "forecast_stockout": 3,
-}
 #: The add-on's job (``ir.cron`` XML id) woken by new alerts and requests.
 CRON_XMLID = ("retail_realtime_stock", "ir_cron_rrs_alert_actions")
-WAKEUP_CHANNEL = "rrs_wakeup"
 #: System parameter (Settings > Technical > System Parameters): ``off`` stops all alerts.
 PARAMETER = "retail_realtime_stock.alerts"
 
@@ -729,7 +718,8 @@ def request_states(cur, orderpoints: Sequence[int]) -> dict[int, str]:
 
 
 def sweep(cur, forecast: bool = False) -> list[int]:
-    """Raise and clear the kinds that come with time (``SWEEP_KINDS``), and with
+    """Raise and clear the kinds that come with time (silent devices, stale counts,
+    count discrepancies), and with
     ``forecast`` the forecast stock-outs (after a forecast run); the alerts opened or
     closed."""
     cur.execute("SELECT rrs_alert_sweep(%s)", (forecast,))
