@@ -44,8 +44,8 @@ import psycopg2.extensions
 
 from ingest_core.bench import alerts_live, scan
 from ingest_core.bench.database import bench_database, in_transaction
-from ingest_core.bench.loadgen import run_load
-from ingest_core.bench.process import IngestProcess
+from ingest_core.bench.loadgen import load_as_dict, load_in_process
+from ingest_core.bench.process import IngestProcess, post_reads
 from ingest_core.commit.journal import drain
 from ingest_core.odoo import alerts, sql
 from ingest_core.odoo.catalog import ean13
@@ -92,11 +92,13 @@ def _run(dsn: str, options: AlertBenchOptions, progress) -> dict:
     result: dict = {"rules_on_load_products": rules, "probes": options.probes}
     try:
         progress("warming up, stocking the probe products...")
-        _post(ingest.url, probe_token, [{"key": f"stock-{code}", "code": code, "op": "receipt",
-                                         "qty": 10} for code in probes])
+        post_reads(ingest.url, probe_token, [
+            {"key": f"stock-{code}", "code": code, "op": "receipt", "qty": 10}
+            for code in probes])
         probe_rules = in_transaction(dsn, lambda cur: alerts.add_orderpoints(
             cur, *STORES[0], probes, 1.0, PROBE_MARGIN))
-        _load(ingest.url, tokens, options.batch, 2.0)
+        load_in_process(ingest.url, tokens, batch=options.batch, products=LOAD_PRODUCTS,
+                        seconds=2.0)
         result["throughput"] = _throughput(dsn, ingest, tokens, options, progress)
         scan.settle(dsn)
         progress(f"{options.probes} crossings under the scan load at half its target "
@@ -128,8 +130,9 @@ def _throughput(dsn: str, ingest: IngestProcess, tokens: list[str],
         in_transaction(dsn, lambda cur, state=state: alerts.set_enabled(cur, state == "on"))
         scan.settle(dsn)
         progress(f"scan load, closed loop, alerts {state}, {options.seconds:.0f} s...")
-        rates[state].append(_load(ingest.url, tokens, options.batch,
-                                  options.seconds)["events_per_s"])
+        rates[state].append(load_in_process(
+            ingest.url, tokens, batch=options.batch, products=LOAD_PRODUCTS,
+            seconds=options.seconds)["events_per_s"])
     off, on = statistics.mean(rates["off"]), statistics.mean(rates["on"])
     return {"events_per_s_alerts_off": round(off), "events_per_s_alerts_on": round(on),
             "phases_off": rates["off"], "phases_on": rates["on"],
@@ -143,16 +146,17 @@ def _latency(dsn: str, ingest: IngestProcess, tokens: list[str], probe_token: st
     watcher.start()
     sent: dict[int, float] = {}
     with ProcessPoolExecutor(1) as pool:
-        load = pool.submit(_load_worker, ingest.url, tokens, options.batch,
-                           options.seconds, scan.TARGET_EVENTS_PER_S / 2)
+        load = pool.submit(load_as_dict, ingest.url, tokens, batch=options.batch,
+                           products=LOAD_PRODUCTS, seconds=options.seconds,
+                           rate=scan.TARGET_EVENTS_PER_S / 2)
         time.sleep(1.0)  # the load under way
         spacing = max(options.seconds - 2.0, 1.0) / len(probes)
         with httpx.Client(timeout=30) as client:
             for code in probes:
                 started = time.perf_counter()
                 sent[product_of[code]] = started
-                _post(ingest.url, probe_token, [{"key": f"probe-{code}", "code": code,
-                                                 "op": "sale", "qty": PROBE_SALE}], client)
+                post_reads(ingest.url, probe_token, [{"key": f"probe-{code}", "code": code,
+                                                      "op": "sale", "qty": PROBE_SALE}], client)
                 time.sleep(max(0.0, started + spacing - time.perf_counter()))
         loaded = load.result()
     watcher.stop(timeout=10.0)
@@ -228,26 +232,6 @@ class _Watcher:
                             if '"rrs_alert"' in message:
                                 payload = json.loads(message)["payload"]
                                 self.bus.setdefault(payload["product_id"], now)
-
-
-def _post(url: str, token: str, reads: list[dict], client: httpx.Client | None = None) -> None:
-    response = (client or httpx).post(f"{url}/v1/reads", json={"reads": reads},
-                                      headers={"authorization": f"Bearer {token}"}, timeout=30)
-    response.raise_for_status()
-    refused = [r for r in response.json()["results"] if r["status"] != "applied"]
-    if refused:
-        raise RuntimeError(f"bench alerts: {len(refused)} reads not applied: {refused[:3]}")
-
-
-def _load(url: str, tokens: list[str], batch: int, seconds: float) -> dict:
-    with ProcessPoolExecutor(1) as pool:
-        return pool.submit(_load_worker, url, tokens, batch, seconds, None).result()
-
-
-def _load_worker(url: str, tokens: list[str], batch: int, seconds: float,
-                 rate: float | None) -> dict:
-    return run_load(url, tokens, batch=batch, products=LOAD_PRODUCTS, seconds=seconds,
-                    rate=rate).as_dict()
 
 
 def table(result: dict) -> str:

@@ -29,7 +29,7 @@ import psycopg2
 
 from ingest_core.bench.database import in_transaction
 from ingest_core.bench.odoo_live import LiveOdoo, LiveOdooUnavailable
-from ingest_core.bench.process import IngestProcess, free_port
+from ingest_core.bench.process import IngestProcess, free_port, post_reads
 from ingest_core.bench.scan import p99
 from ingest_core.odoo import alerts
 from ingest_core.odoo.catalog import ean13
@@ -130,10 +130,8 @@ def _measure(dsn: str, ingest: IngestProcess, token: str, setup: dict) -> dict:
     with httpx.Client(timeout=30) as client:
         for barcode in setup["barcodes"]:
             sent[setup["rules"][barcode]] = time.perf_counter()
-            response = client.post(f"{ingest.url}/v1/reads", headers={
-                "authorization": f"Bearer {token}"}, json={"reads": [
-                    {"key": f"live-{barcode}", "code": barcode, "op": "sale", "qty": SALE}]})
-            response.raise_for_status()
+            post_reads(ingest.url, token, [{"key": f"live-{barcode}", "code": barcode,
+                                            "op": "sale", "qty": SALE}], client)
             _watch(dsn, rules, ordered, time.perf_counter() + 1.0)  # one crossing a second
     _watch(dsn, rules, ordered, time.perf_counter() + TIMEOUT_S)
     latencies = [(ordered[rule] - sent[rule]) * 1000.0 for rule in sent if rule in ordered]

@@ -176,3 +176,14 @@ class IngestProcess:
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
+
+
+def post_reads(url: str, token: str, reads: list[dict],
+               client: httpx.Client | None = None) -> None:
+    """``POST /v1/reads`` as a device; raises unless every read was applied."""
+    response = (client or httpx).post(f"{url}/v1/reads", json={"reads": reads},
+                                      headers={"authorization": f"Bearer {token}"}, timeout=30)
+    response.raise_for_status()
+    refused = [r for r in response.json()["results"] if r["status"] != "applied"]
+    if refused:
+        raise RuntimeError(f"{len(refused)} reads not applied: {refused[:3]}")

@@ -32,14 +32,13 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import psycopg2
 
 from ingest_core.bench import baseline
 from ingest_core.bench.database import bench_database
-from ingest_core.bench.loadgen import MIXED, PROVISION, mixed_kinds, run_load
+from ingest_core.bench.loadgen import MIXED, PROVISION, load_in_process, mixed_kinds
 from ingest_core.bench.process import IngestProcess, rss_mb
 from ingest_core.commit.journal import drain, wait_drained
 from ingest_core.db.pgembed import EmbeddedPostgres
@@ -65,17 +64,6 @@ class ScanBenchOptions:
     xmlrpc_scans: int = 200
     orm_events: int = 1000
     mixed: bool = True
-
-
-def _load(url, tokens, batch, seconds, rate=None, kinds=None, phase=0) -> dict:
-    with ProcessPoolExecutor(1) as pool:
-        return pool.submit(_load_worker, url, tokens, batch, seconds, rate, kinds,
-                           phase).result()
-
-
-def _load_worker(url, tokens, batch, seconds, rate, kinds, phase) -> dict:
-    return run_load(url, tokens, batch=batch, seconds=seconds, rate=rate, kinds=kinds,
-                    phase=phase).as_dict()
 
 
 def _mixed_devices(dsn: str, devices: int) -> tuple[list[str], list[str]]:
@@ -145,8 +133,10 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
         stop, phase_lags = threading.Event(), []
         sampler = threading.Thread(target=_sampler, args=(dsn, ingest.pid, stop, phase_lags, rss))
         sampler.start()
-        phases[name] = (_load(ingest.url, mixed_tokens if kinds else tokens, options.batch,
-                              options.seconds, rate, kinds, len(phases) + 1), phase_lags)
+        phases[name] = (load_in_process(ingest.url, mixed_tokens if kinds else tokens,
+                                        batch=options.batch, seconds=options.seconds,
+                                        rate=rate, kinds=kinds, phase=len(phases) + 1),
+                        phase_lags)
         stop.set()
         sampler.join()
         return phases[name][0]
@@ -154,7 +144,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
     settled = []
     try:
         progress("warming up...")
-        _load(ingest.url, tokens, options.batch, 2.0)
+        load_in_process(ingest.url, tokens, batch=options.batch, seconds=2.0)
         settled.append(settle(dsn))
         # Half the target load first, then the target itself, then as fast as acks come
         # (closed loop), then half of that; each from a settled database (settle()).
