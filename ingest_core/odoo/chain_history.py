@@ -60,7 +60,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from ingest_core.decode.gs1 import gtin_check_digit
-from ingest_core.odoo import rollup
+from ingest_core.odoo import rollup, sql
 from ingest_core.odoo.history import copy_rows
 
 #: Product categories, under the dump's root category "Retail".
@@ -397,10 +397,7 @@ def generate(connection, size: ChainSize, end: date,
 def record(cur, made: dict) -> None:
     import json
 
-    cur.execute("""INSERT INTO ir_config_parameter (key, value, create_date, write_date)
-                   VALUES (%s, %s, now(), now())
-                   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value""",
-                (MARKER_PARAMETER, json.dumps(made)))
+    sql.set_parameter(cur, MARKER_PARAMETER, json.dumps(made))
 
 
 def recorded(cur) -> dict | None:
