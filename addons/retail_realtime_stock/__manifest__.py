@@ -3,7 +3,7 @@
 {
     "name": "Retail Realtime Stock",
     "summary": "Real-time store stock from barcode scanners and RFID readers",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.5.1",
     "category": "Inventory",
     "author": "Retail Realtime Stock developers",
     "license": "LGPL-3",

@@ -254,6 +254,8 @@ class Journal:
             for part in groups[key]:
                 move_of.update(dict.fromkeys(part.event_ids, move_id))
         sql.insert_done_moves(cur, moves, lot_ids, self.user_id, self._reference_check(cur))
+        if self._alerts_available(cur):
+            alerts.claim(cur)
         self._virtual_quants(cur, groups)
         virtual = self.reference.virtual_locations
         sql.mark_counted(cur, [location for (_p, _l, source, destination, _t, operation, *_r)
@@ -311,11 +313,7 @@ class Journal:
         transaction that consumes the events: an alert still exists exactly once
         for committed reads, none for a rolled-back group, none twice after a crash.
         """
-        connection, alerting = self._alerting
-        if connection is not self._db.raw:
-            alerting = alerts.available(cur)
-            self._alerting = (self._db.raw, alerting)
-        if not alerting:
+        if not self._alerts_available(cur):
             return []
         virtual = self.reference.virtual_locations
         deltas: dict[tuple[int, int], float] = defaultdict(float)
@@ -335,6 +333,14 @@ class Journal:
             return []
         return (alerts.evaluate(cur, deltas, min(events), max(events))
                 + alerts.shrink(cur, sql.shrink_reads(cur, losses)))
+
+    def _alerts_available(self, cur) -> bool:
+        """Whether this database has the alert functions (asked once per connection)."""
+        connection, alerting = self._alerting
+        if connection is not self._db.raw:
+            alerting = alerts.available(cur)
+            self._alerting = (self._db.raw, alerting)
+        return alerting
 
     def _announce(self, cur, raised: list[int]) -> None:
         """The bus messages of the alerts just committed, in a short transaction of their

@@ -107,13 +107,20 @@ BEGIN
           JOIN stock_location c ON c.usage = 'internal' AND CASE x.level
                    WHEN 'location' THEN c.id = sl.id
                    ELSE c.parent_path LIKE sl.parent_path || '%' END),
-    -- forecast_stockout: each changed store's lead days (its rule's threshold, 3)
+    -- each changed store's rules that evaluating needs, looked up once a store:
+    -- forecast_stockout's lead days (its threshold, 3) and out_of_stock's look-back
+    -- (30 days). MATERIALIZED: inlined, the planner called rrs_alert_rule_for once
+    -- per store and changed pair (46 of a 90 ms statement for 1 400 pairs)
+    store_rules AS MATERIALIZED (
+        SELECT w.id AS warehouse_id,
+               rrs_alert_rule_for('forecast_stockout', w.id, NULL, 3) AS lead,
+               (rrs_alert_rule_for('out_of_stock', w.id, NULL, 30)).threshold::integer
+                   AS oos_days
+          FROM stock_warehouse w
+         WHERE w.id IN (SELECT DISTINCT warehouse_id FROM changed)),
     leads AS (
-        SELECT w.id AS warehouse_id, (w.rule).threshold::integer AS days
-          FROM (SELECT x.id, rrs_alert_rule_for('forecast_stockout', x.id, NULL, 3) AS rule
-                  FROM stock_warehouse x
-                 WHERE x.id IN (SELECT DISTINCT warehouse_id FROM changed)) w
-         WHERE (w.rule).enabled),
+        SELECT r.warehouse_id, (r.lead).threshold::integer AS days
+          FROM store_rules r WHERE (r.lead).enabled),
     scope_onhand AS (
         SELECT s.*, coalesce(h.qty, 0) AS qty
           FROM scope s
@@ -140,11 +147,11 @@ BEGIN
                s.qty <= 0 AND (s.delta < 0 OR EXISTS (
                    SELECT 1 FROM rrs_stock_daily d
                     WHERE d.product_id = s.product_id AND d.warehouse_id = s.warehouse_id
-                      AND d.qty_sold > 0
-                      AND d.day >= v_now::date - (rrs_alert_rule_for(
-                          'out_of_stock', s.warehouse_id, NULL, 30)).threshold::integer)),
+                      AND d.qty_sold > 0 AND d.day >= v_now::date - r.oos_days)),
                s.qty - s.delta <= 0
-          FROM scope_onhand s WHERE s.level = 'store'
+          FROM scope_onhand s
+          JOIN store_rules r ON r.warehouse_id = s.warehouse_id
+         WHERE s.level = 'store'
         UNION ALL
         SELECT 'negative_stock', s.product_id, s.scope_id, s.warehouse_id, s.company_id,
                NULL, s.qty, 0, s.qty < 0, s.qty - s.delta < 0
@@ -209,15 +216,25 @@ BEGIN
     END IF;
 
     IF v_first_event IS NOT NULL THEN  -- the read that raised it (the fast path's: the
-        -- last read of the product in the store among the journal's events)
-        UPDATE rrs_alert a
-           SET event_id = (SELECT max(ev.id) FROM rrs_event ev
-                            WHERE ev.id BETWEEN v_first_event
-                                            AND coalesce(v_last_event, 2147483647)
-                              AND ev.product_id = a.product_id
-                              AND ev.warehouse_id = a.warehouse_id)
-          FROM unnest(v_changed) AS c(id)  -- by primary key, whatever the statistics say
-         WHERE a.id = c.id AND a.state = 'open';
+        -- last read of the product in the store among the journal's events); one pass
+        -- over the journal's events for all the alerts (a pass per alert cost 6 % of a
+        -- core at 24 000 reads/s)
+        WITH opened AS MATERIALIZED (
+            SELECT a.id, a.product_id, a.warehouse_id
+              FROM unnest(v_changed) AS c(id)  -- by primary key, whatever the statistics say
+              CROSS JOIN LATERAL (SELECT * FROM rrs_alert x WHERE x.id = c.id OFFSET 0) a
+             WHERE a.state = 'open'),
+        last_read AS (
+            SELECT ev.product_id, ev.warehouse_id, max(ev.id) AS event_id
+              FROM rrs_event ev
+             WHERE ev.id BETWEEN v_first_event AND coalesce(v_last_event, 2147483647)
+               AND ev.product_id IN (SELECT product_id FROM opened)
+             GROUP BY ev.product_id, ev.warehouse_id)
+        UPDATE rrs_alert a SET event_id = l.event_id
+          FROM opened o
+          LEFT JOIN last_read l ON l.product_id = o.product_id
+                               AND l.warehouse_id = o.warehouse_id
+         WHERE a.id = o.id;
     END IF;
 
     INSERT INTO rrs_replenish_request (orderpoint_id, alert_id, event_id, product_id,
