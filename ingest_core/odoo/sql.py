@@ -1000,13 +1000,14 @@ def upsert_epc_states(cur, rows: Sequence[EpcStateRow], user_id: int) -> None:
 
 def touch_epcs(cur, epcs: Sequence[str], device_id: int, seen_at: str) -> None:
     """Record a sighting (no movement) of EPCs that already have a row (found by index
-    probes, as in ``epc_states``)."""
+    probes, as in ``epc_states``, and updated by primary key: ``id IN (...)`` was a
+    hash join over the whole table)."""
     cur.execute("""
         UPDATE rrs_epc SET last_seen = greatest(last_seen, %s::timestamp), last_device_id = %s
-         WHERE id IN (SELECT r.id FROM unnest(%s::varchar[]) AS k(epc)
-                        CROSS JOIN LATERAL (SELECT r.id FROM rrs_epc r
-                                             WHERE r.epc = k.epc OFFSET 0) r
-                       ORDER BY r.id FOR NO KEY UPDATE OF r)""",
+         WHERE id = ANY (ARRAY(SELECT r.id FROM unnest(%s::varchar[]) AS k(epc)
+                                 CROSS JOIN LATERAL (SELECT r.id FROM rrs_epc r
+                                                      WHERE r.epc = k.epc OFFSET 0) r
+                                ORDER BY r.id FOR NO KEY UPDATE OF r))""",
                 (seen_at, device_id, list(epcs)))
 
 
