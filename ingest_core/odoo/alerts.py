@@ -649,8 +649,9 @@ def evaluate(cur, deltas: dict[tuple[int, int], float], first_event: int,
                set_config('rrs.first_event_id', %s, true),
                set_config('rrs.last_event_id', %s, true),
                rrs_alert_quants(%s::integer[], %s::integer[], %s::numeric[])""",
-                (str(first_event), str(last_event), [p for p, _l in keys],
-                 [location for _p, location in keys], [deltas[key] for key in keys]))
+                (str(first_event), str(last_event), sql.pg_array(p for p, _l in keys),
+                 sql.pg_array(location for _p, location in keys),
+                 sql.pg_array(deltas[key] for key in keys)))
     return cur.fetchone()[3] or []
 
 
