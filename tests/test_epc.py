@@ -243,3 +243,8 @@ def test_cli_decode(capsys):
     assert printed["gtin"] == "80614141123458" and printed["source"] == "epc"
     assert decode_command.run(parser.parse_args(["0" * 24])) == 1
     assert "not_gs1" in capsys.readouterr().err
+    # the same EPC in hex and in base64url ("-", "_", no padding) prints the same item
+    for text in ("3034F4E4E40001C000000FBF", "MDT05OQAAcAAAA-_"):
+        assert decode_command.run(parser.parse_args([text])) == 0
+        printed = json.loads(capsys.readouterr().out)
+        assert (printed["epc_hex"], printed["serial"]) == ("3034F4E4E40001C000000FBF", "4031")

@@ -52,10 +52,12 @@ def partitioned_epcs(draw):
 @SETTINGS
 @given(partitioned_epcs())
 def test_round_trip_partitioned(case):
-    """encode then decode gives back every field, through hex and base64."""
+    """encode then decode gives back every field, through hex, base64 and base64url."""
     scheme, prefix, reference, serial, filter_value = case
     hex_text = epc.encode(scheme, prefix, reference, serial, filter_value)
-    for text in (hex_text, base64.b64encode(bytes.fromhex(hex_text)).decode()):
+    raw = bytes.fromhex(hex_text)
+    for text in (hex_text, base64.b64encode(raw).decode(),
+                 base64.urlsafe_b64encode(raw).decode().rstrip("=")):
         result = epc.decode(text)
         assert result.ok, result.error
         assert (result.scheme, result.filter, result.company_prefix) == (

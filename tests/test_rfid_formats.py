@@ -150,3 +150,44 @@ def test_all_sample_files_parse_without_exceptions():
         assert result.reads or result.events or result.errors, path.name
         indices = [e.index for e in result.events] + [e.index for e in result.errors]
         assert len(set(indices)) == len(indices), path.name
+
+
+def test_zebra_concatenated_objects_without_separator():
+    """The IoT Connector's HTTP POST body: several JSON objects back to back, no array, no
+    delimiter (not valid JSON as a whole); the same reads as the batch array."""
+    body = load("zebra_concatenated.txt")
+    assert b"}{" in body and b"\n" not in body
+    result = parse_payload(body, received_at=RECEIVED)
+    assert result.vendor == ZEBRA and result.errors == []
+    assert result.reads == parse_payload(load("zebra_batch_array.json"), received_at=RECEIVED).reads
+
+
+def test_concatenated_objects_with_a_broken_one_cost_that_one_only():
+    """A broken object among concatenated ones is one bad_json error; braces inside strings
+    do not split an object."""
+    good = json.loads(load("zebra_simple.json"))
+    good["data"]["hostName"] = 'FX}{9600"'
+    one = json.dumps(good, separators=(",", ":")).encode()
+    result = parse_zebra(one + one + b'{"data":{"idHex":}' + b"\n" + one, RECEIVED)
+    assert len(result.reads) == 3
+    assert [(error.index, error.reason) for error in result.errors] == [(2, "bad_json")]
+    assert parse_zebra(one + b" trailing", RECEIVED).errors[0].reason == "bad_json"
+
+
+def test_impinj_epc_in_url_safe_base64():
+    """The Impinj ``epc`` field in base64url (``-``, ``_``, no padding) is the same EPC;
+    both alphabets in one value is neither."""
+    raw = bytes.fromhex("FBFF3E4E40C0E40000003E9F")  # encodes to '+' and '/' in base64
+    standard = base64.b64encode(raw).decode()
+    url_safe = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert "+" in standard and "/" in standard and "-" in url_safe and "_" in url_safe
+    event = {"timestamp": "2026-11-25T10:00:00Z", "hostname": "r700",
+             "tagInventoryEvent": {"epc": url_safe, "antennaPort": 1}}
+    [read] = parse_impinj(json.dumps(event), RECEIVED).reads
+    assert read.epc == raw.hex().upper()
+    event["tagInventoryEvent"]["epc"] = url_safe.replace("-", "+", 1)
+    assert parse_impinj(json.dumps(event), RECEIVED).errors[0].reason == "bad_base64"
+    for text in (url_safe, standard):
+        assert epc.decode_base64(text).epc_hex == raw.hex().upper()
+        assert epc.decode_epc(text).epc_hex == raw.hex().upper()
+    assert epc.decode_base64(url_safe.replace("_", "/", 1)).error == "bad_base64"

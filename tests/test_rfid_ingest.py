@@ -329,3 +329,28 @@ def test_reader_without_movement_role_only_records_sightings(ingest, module_db):
     assert on_hand(module_db, product, S01_STOCK) == before
     assert query(module_db, "SELECT epc, last_device_id FROM rrs_epc WHERE epc = ANY(%s)",
                  (epcs,)) == [(epcs[0], device_id)], "only known EPCs are touched"
+
+
+def test_zebra_concatenated_body_in_http_chunks_sells_each_tag(ingest, module_db):
+    """The IoT Connector's POST body as it sends it: JSON objects back to back with no
+    separator, arriving in HTTP chunks that cut objects in half; every tag is sold once."""
+    _id, token = rfid_device(module_db, "S01-EXIT-CHUNKED", "exit")
+    product = 108
+    epcs = [epc_of(product, 50_000 + n) for n in range(6)]
+    rng = random.Random(5)
+    body = b"".join(json.dumps(zebra_iot_event(rng, code, n * 0.01, n),
+                               separators=(",", ":")).encode()
+                    for n, code in enumerate(epcs))
+    assert b"}{" in body
+    before = on_hand(module_db, product, S01_STOCK)
+
+    def chunks():
+        for start in range(0, len(body), 97):  # 97 bytes: never on an object's boundary
+            yield body[start:start + 97]
+
+    response = httpx.post(f"{ingest.url}/v1/rfid/zebra", content=chunks(), timeout=60,
+                          headers={"Authorization": f"Bearer {token}",
+                                   "Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["applied"] == 6, response.text
+    assert on_hand(module_db, product, S01_STOCK) == before - 6

@@ -9,10 +9,14 @@ diagnostics, ...) and the per-event errors. EPC *decoding* (GTIN, serial) is
 the next step, ``ingest_core.decode.epc``.
 
 How it works: msgspec decodes the payload straight into typed Structs in one
-pass: a single event object, a JSON array of events (webhook batches,
-IoT Connector batching) or newline-delimited events (Impinj HTTP stream,
-one event per line). When one event has the wrong shape, the payload is
-decoded again event by event so that only that event is reported. Shapes:
+pass: a single event object or a JSON array of events (webhook batches, IoT
+Connector batching). Anything else is split into its top-level JSON values
+(``_split_values``: objects back to back with no separator, as the IoT
+Connector's HTTP POST sends them, or one per line, as the Impinj HTTP stream
+does), each decoded on its own; past a broken value the rest is taken line by
+line, so a broken line costs that line only. When one event has the wrong
+shape, its value is decoded again event by event so that only that event is
+reported. An ``epc`` in base64 may use the URL-safe alphabet. Shapes:
 
 * Impinj R700 / R660 / R720 (IoT device interface 1.x): ``{"timestamp",
   "hostname", "eventType": "tagInventory", "tagInventoryEvent": {"epc"
@@ -42,6 +46,7 @@ error ``not_epc``: its ``idHex`` is not an EPC.
 from __future__ import annotations
 
 import binascii
+import re
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -248,26 +253,89 @@ def _chunks(data: bytes, vendor: str, result: ParsedPayload, counter: list[int])
         yield from _one_by_one(data, vendor, result, counter)
         return
     except msgspec.DecodeError:
-        if b"\n" not in data.strip():
-            _error(result, counter, "bad_json", data)
-            return
+        pass
     else:
         is_list = isinstance(decoded, list)
         yield _Source(data, is_list), decoded if is_list else (decoded,)
         return
-    # Newline-delimited: one event (or one array of events) per line.
-    for line in data.splitlines():
-        if not line.strip():
+    yield from _values(data, vendor, result, counter)
+
+
+def _values(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
+    """Several JSON values back to back: Zebra's IoT Connector HTTP POST sends them with
+    no separator at all, the Impinj stream one per line. Past a broken value the rest
+    is taken line by line, so that a broken line costs that line only."""
+    values, rest = _split_values(data)
+    for value in values:
+        yield from _value(value, vendor, result, counter)
+    rest = rest.strip()
+    if not rest:
+        return
+    line, _newline, remainder = rest.partition(b"\n")
+    values, broken = _split_values(line)
+    for value in values:
+        yield from _value(value, vendor, result, counter)
+    if broken.strip():
+        _error(result, counter, "bad_json", broken.strip())
+    if remainder.strip():
+        yield from _values(remainder, vendor, result, counter)
+
+
+def _value(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
+    """One JSON value (an event or an array of events) of a multi-value payload."""
+    try:
+        decoded = _ONE_OR_MANY[vendor].decode(data)
+    except msgspec.ValidationError:
+        yield from _one_by_one(data, vendor, result, counter)
+    except msgspec.DecodeError:
+        _error(result, counter, "bad_json", data)
+    else:
+        is_list = isinstance(decoded, list)
+        yield _Source(data, is_list), decoded if is_list else (decoded,)
+
+
+_STRUCTURE = re.compile(rb'[{}\[\]"\\]')
+_OPEN, _CLOSE, _QUOTE, _BACKSLASH = frozenset(b"{["), frozenset(b"}]"), 0x22, 0x5C
+
+
+def _split_values(data: bytes) -> tuple[list[bytes], bytes]:
+    """The complete top-level JSON objects and arrays at the start of ``data``, in order,
+    and the rest from the first thing that is not one (or not whitespace between them).
+
+    Only the structural bytes are visited (a regular expression finds them), so a
+    payload of concatenated events costs a few steps per event, not one per byte.
+    """
+    values: list[bytes] = []
+    depth, start, end, in_string, escaped = 0, 0, 0, False, -1
+    for match in _STRUCTURE.finditer(data):
+        index = match.start()
+        char = data[index]
+        if in_string:
+            if index == escaped:
+                continue
+            if char == _BACKSLASH:
+                escaped = index + 1
+            elif char == _QUOTE:
+                in_string = False
             continue
-        try:
-            decoded = _ONE_OR_MANY[vendor].decode(line)
-        except msgspec.ValidationError:
-            yield from _one_by_one(line, vendor, result, counter)
-        except msgspec.DecodeError:
-            _error(result, counter, "bad_json", line)
-        else:
-            is_list = isinstance(decoded, list)
-            yield _Source(line, is_list), decoded if is_list else (decoded,)
+        if depth == 0 and data[end:index].strip():
+            break  # text between values
+        if char == _QUOTE:
+            if depth == 0:
+                break  # a bare string at the top level: not an event
+            in_string = True
+        elif char in _OPEN:
+            if depth == 0:
+                start = index
+            depth += 1
+        else:  # a closing bracket
+            depth -= 1
+            if depth < 0:
+                break
+            if depth == 0:
+                values.append(data[start:index + 1])
+                end = index + 1
+    return values, data[end:]
 
 
 def _one_by_one(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
@@ -398,6 +466,10 @@ def _hex(text: str) -> tuple[str | None, str | None]:
 def _base64_to_hex(text: str) -> tuple[str | None, str | None]:
     if not text:
         return None, "missing_epc"
+    if "-" in text or "_" in text:  # the URL-safe alphabet (RFC 4648 section 5)
+        if "+" in text or "/" in text:
+            return None, "bad_base64"  # both alphabets at once: neither
+        text = text.translate(_URL_SAFE)
     try:
         raw = binascii.a2b_base64(text + "=" * (-len(text) % 4), strict_mode=True)
     except (binascii.Error, ValueError):
@@ -407,6 +479,7 @@ def _base64_to_hex(text: str) -> tuple[str | None, str | None]:
     return raw.hex().upper(), None
 
 
+_URL_SAFE = str.maketrans("-_", "+/")
 _time_cache: dict[str, float] = {}
 
 

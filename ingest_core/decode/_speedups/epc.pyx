@@ -436,8 +436,12 @@ cdef EpcResult _decode_hex(str text):
 
 
 def decode_base64(str text):
-    """Decode an EPC given as standard base64 (Impinj ``epc`` field)."""
+    """Decode an EPC given as base64 (Impinj ``epc`` field): the standard alphabet or the
+    URL-safe one (``-``, ``_``; RFC 4648 section 5), padding optional."""
     return _decode_base64(text)
+
+
+_URL_SAFE = str.maketrans("-_", "+/")
 
 
 cdef EpcResult _decode_base64(str text):
@@ -452,6 +456,10 @@ cdef EpcResult _decode_base64(str text):
             break
     if not text:
         return _failure("empty")
+    if "-" in text or "_" in text:
+        if "+" in text or "/" in text:
+            return _failure("bad_base64")  # both alphabets at once: neither
+        text = text.translate(_URL_SAFE)
     if len(text) % 4 == 1:
         return _failure("bad_base64")
     try:

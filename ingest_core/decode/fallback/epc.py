@@ -220,10 +220,15 @@ def decode_hex(text: str) -> EpcResult:
 
 
 def decode_base64(text: str) -> EpcResult:
-    """Decode an EPC given as standard base64 (Impinj ``epc`` field)."""
+    """Decode an EPC given as base64 (Impinj ``epc`` field): the standard alphabet or the
+    URL-safe one (``-``, ``_``; RFC 4648 section 5), padding optional."""
     text = _strip_spaces(text)
     if not text:
         return _failure("empty")
+    if "-" in text or "_" in text:
+        if "+" in text or "/" in text:
+            return _failure("bad_base64")  # both alphabets at once: neither
+        text = text.translate(URL_SAFE)
     if len(text) % 4 == 1:
         return _failure("bad_base64")
     try:
@@ -236,6 +241,10 @@ def decode_base64(text: str) -> EpcResult:
         return _failure("too_long")
     epc_hex = raw.hex().upper()
     return _decode_value(int(epc_hex, 16), len(raw) * 8, epc_hex)
+
+
+#: base64url to the standard alphabet.
+URL_SAFE = str.maketrans("-_", "+/")
 
 
 def decode_epc(text: str) -> EpcResult:
