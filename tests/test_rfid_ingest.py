@@ -354,3 +354,25 @@ def test_zebra_concatenated_body_in_http_chunks_sells_each_tag(ingest, module_db
     assert response.status_code == 200, response.text
     assert response.json()["applied"] == 6, response.text
     assert on_hand(module_db, product, S01_STOCK) == before - 6
+
+
+@pytest.mark.parametrize(("vendor", "body", "named"), [
+    ("zebra", b"", "Zebra IoT Connector"),
+    ("zebra", b'{"foo": 1}', "Zebra IoT Connector"),
+    ("zebra", impinj([epc_of(110, 1)]), "Zebra IoT Connector"),  # the other vendor's body
+    ("impinj", b"not json at all", "Impinj IoT device interface"),
+    ("impinj", b"  \n", "Impinj IoT device interface"),
+])
+def test_a_body_that_is_not_the_vendors_format_is_a_400_naming_it(ingest, module_db, vendor,
+                                                                   body, named):
+    """Nothing in the body is the vendor's: 400 with what was expected, and nothing moves;
+    a body with one bad event among good ones is still answered 200 (per-read errors)."""
+    _id, token = rfid_device(module_db, f"S01-EXIT-FORMAT-{vendor}-{len(body)}", "exit")
+    response = httpx.post(f"{ingest.url}/v1/rfid/{vendor}", content=body, timeout=60,
+                          headers={"Authorization": f"Bearer {token}",
+                                   "Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert named in response.json()["error"], response.text
+    good = zebra([epc_of(110, 100 + len(body) + len(vendor))], repeats=1)[:-1] + b', {"foo": 1}]'
+    answer = post_rfid(ingest.url, token, "zebra", good)
+    assert (answer["applied"], answer["errors"]) == (1, 1)

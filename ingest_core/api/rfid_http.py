@@ -104,6 +104,8 @@ async def post_rfid(request: Request) -> Response:
     if len(body) > ingest.settings.request_max_reads * 1024:
         return _error(413, "request body too large")
     result = ingest.rfid.read_payload(device, vendor, body)
+    if result.not_vendor_format:  # nothing to commit; the integrator learns what was expected
+        return _error(400, result.not_vendor_format)
     try:
         answer = await commit_tags(ingest, result)
     except CountError as exc:
@@ -238,17 +240,24 @@ RFID_PATHS: dict = {
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": {}}, "application/x-ndjson": {"schema": {}}}},
         "responses": {"200": {"$ref": "#/components/responses/RfidResult"},
+                      "400": {"description": "nothing in the body is the vendor's format "
+                                             "(empty, not JSON, no event of it): the "
+                                             "message says what was expected"},
                       "401": {"description": "unknown token"},
                       "403": {"description": "disabled, or role not allowed"},
                       "409": {"description": "count reader without an open session"},
                       "503": {"description": "overloaded: retry after Retry-After seconds"}}}},
     "/v1/rfid/zebra": {"post": {
-        "summary": "Zebra IoT Connector data event(s) (object, JSON array, or batched "
-                   "envelope), as the connector's HTTP POST endpoint sends them",
+        "summary": "Zebra IoT Connector data event(s) (object, JSON array, batched "
+                   "envelope, or objects back to back with no separator), as the "
+                   "connector's HTTP POST endpoint sends them",
         "security": [{"device": []}],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": {}}}},
         "responses": {"200": {"$ref": "#/components/responses/RfidResult"},
+                      "400": {"description": "nothing in the body is the vendor's format "
+                                             "(empty, not JSON, no event of it): the "
+                                             "message says what was expected"},
                       "401": {"description": "unknown token"},
                       "403": {"description": "disabled, or role not allowed"},
                       "409": {"description": "count reader without an open session"},

@@ -60,7 +60,7 @@ VENDORS = (IMPINJ, ZEBRA)
 ERRORS = (
     "bad_json",  # the line / payload is not JSON
     "bad_event",  # JSON, but not the vendor's event shape (wrong types)
-    "unknown_event",  # an Impinj object that names no known event
+    "unknown_event",  # an object that is none of the vendor's events
     "missing_epc",
     "bad_hex",
     "bad_base64",
@@ -180,6 +180,35 @@ _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 # --- public API ------------------------------------------------------------------------
+
+#: What each vendor's endpoint expects, for the answer to a body that is none of it.
+EXPECTED = {
+    IMPINJ: 'an Impinj IoT device interface payload: JSON events {"timestamp", "hostname", '
+            '"eventType": "tagInventory", "tagInventoryEvent": {"epc" (base64) or "epcHex", '
+            '"antennaPort", "peakRssiCdbm", "lastSeenTime"}}, one, a JSON array of them, or '
+            "one per line",
+    ZEBRA: 'a Zebra IoT Connector data payload: JSON events {"type": "SIMPLE", "timestamp", '
+           '"data": {"idHex", "antenna", "peakRssi", "reads", "format": "epc"}}, one, a JSON '
+           "array of them, an envelope whose data is a list, or objects back to back",
+}
+#: Errors that say a value is not the vendor's event at all (not: one of its fields is bad).
+FORMAT_ERRORS = frozenset({"bad_json", "bad_event", "unknown_event"})
+
+
+def not_vendor_format(parsed: ParsedPayload) -> str | None:
+    """Why nothing in the payload is the vendor's format (an empty body, or every value
+    failed as a whole), or None when something in it is: a tag read, a reader event, or
+    an event with one bad field (a per-read error, kept with the request's answer)."""
+    if parsed.reads or parsed.events:
+        return None
+    if not parsed.errors:
+        return f"empty body: expected {EXPECTED[parsed.vendor]}"
+    if all(error.reason in FORMAT_ERRORS for error in parsed.errors):
+        first = parsed.errors[0]
+        return (f"not {EXPECTED[parsed.vendor]} (event {first.index}: {first.reason}: "
+                f"{first.raw[:120]})")
+    return None
+
 
 
 def detect_vendor(payload: bytes | str) -> str | None:
@@ -416,6 +445,8 @@ def _handle_zebra(event: _ZebraEvent, source, position, result, counter, receive
                 source.raw(position),
                 received_at,
             )
+        elif data is None and event.type is None:
+            _error(result, counter, "unknown_event", source.raw(position))  # no Zebra event
         else:
             _error(result, counter, "missing_epc", source.raw(position))
         return

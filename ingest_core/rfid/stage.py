@@ -40,7 +40,7 @@ from ingest_core.resolve.operations import count_route, route
 from ingest_core.resolve.pipeline import EpcTransition, PreparedBatch, Rejection, ResolvedRead
 from ingest_core.resolve.reference import Device, ReferenceData
 from ingest_core.rfid.dedupe import Deduplicator, filter_reads
-from ingest_core.rfid.formats import TagRead, parse_payload
+from ingest_core.rfid.formats import TagRead, not_vendor_format, parse_payload
 
 ROLES = ("exit", "pos_gate", "dock", "count", "none")
 MOVING_ROLES = ("exit", "pos_gate", "dock")
@@ -81,6 +81,8 @@ class RfidReads:
     errors: list = field(default_factory=list)
     unknown_tags: int = 0
     items: list[TaggedItem] = field(default_factory=list)
+    #: Why the payload is not the vendor's format at all (``formats.not_vendor_format``)
+    not_vendor_format: str | None = None
 
     def summary(self) -> dict:
         return {"reads": self.reads, "accepted": self.accepted, "events": self.events,
@@ -116,7 +118,7 @@ class RfidStage:
                      received_at: float | None = None) -> RfidReads:
         parsed = parse_payload(body, vendor, received_at)
         result = RfidReads(device, role_of(device), len(parsed.reads), 0, len(parsed.events),
-                           parsed.errors)
+                           parsed.errors, not_vendor_format=not_vendor_format(parsed))
         self.read_tags(result, parsed.reads)
         return result
 
