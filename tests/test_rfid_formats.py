@@ -12,6 +12,7 @@ from ingest_core.decode import epc
 from ingest_core.rfid.formats import (
     ERRORS,
     IMPINJ,
+    SPEEDWAY,
     ZEBRA,
     TagRead,
     detect_vendor,
@@ -145,7 +146,7 @@ def test_detect_vendor_and_unknown_vendor():
 
 def test_all_sample_files_parse_without_exceptions():
     """Every stored sample parses; read + event + error indices cover each event once."""
-    for path in sorted(DATA.iterdir()):
+    for path in sorted(DATA.glob("*.json*")) + sorted(DATA.glob("*.txt")):
         result = parse_payload(path.read_bytes(), received_at=RECEIVED)
         assert result.reads or result.events or result.errors, path.name
         indices = [e.index for e in result.events] + [e.index for e in result.errors]
@@ -191,3 +192,33 @@ def test_impinj_epc_in_url_safe_base64():
         assert epc.decode_base64(text).epc_hex == raw.hex().upper()
         assert epc.decode_epc(text).epc_hex == raw.hex().upper()
     assert epc.decode_base64(url_safe.replace("_", "/", 1)).error == "bad_base64"
+
+
+def test_speedway_connect_posts_separated_by_blank_lines():
+    """Speedway Connect: tag_reads records (EPC hex, antenna, dBm, µs since the epoch),
+    several posts in one body with blank lines between them, a heartbeat as an event."""
+    result = parse_payload(load("speedway_connect.json"), received_at=RECEIVED)
+    assert result.vendor == SPEEDWAY and result.errors == []
+    assert result.reads == [
+        TagRead(EPC_1, 1, -55.0, T0 + 0.614, "SpeedwayR-11-25-AB", 1),
+        TagRead(EPC_2, 2, -61.0, T0 + 0.7, "SpeedwayR-11-25-AB", 1),
+        TagRead(EPC_3, 4, -48.0, T0 + 1.0, "SpeedwayR-11-25-AB", 1),
+    ]
+    assert result.event_counts() == {"heartbeat": 1}
+
+
+def test_fx_connect_legacy_post_with_every_value_a_string():
+    """Zebra FX Connect's legacy post: the same fields as strings; a time as ISO 8601; an
+    antenna that is not a number is that record's error, not the post's."""
+    result = parse_payload(load("fx_connect_legacy.json"), received_at=RECEIVED)
+    assert result.vendor == SPEEDWAY
+    assert [(r.epc, r.antenna, r.rssi, r.seen_at) for r in result.reads] == [
+        (EPC_1, 1, -55.0, T0 + 0.614), (EPC_2, 2, -61.5, T0 + 0.7)]
+    assert [(error.index, error.reason) for error in result.errors] == [(2, "bad_event")]
+
+
+def test_speedway_published_shape():
+    """The body a public test suite posts as a reader's, ISO time with microseconds."""
+    [read] = parse_payload(load("speedway_published_shape.json"), received_at=RECEIVED).reads
+    assert (read.epc, read.antenna, read.rssi, read.reader) == (EPC_1, 1, -50.0, "reader")
+    assert read.seen_at == 1528935354.373293  # 2018-06-14T00:15:54.373293Z

@@ -376,3 +376,27 @@ def test_a_body_that_is_not_the_vendors_format_is_a_400_naming_it(ingest, module
     good = zebra([epc_of(110, 100 + len(body) + len(vendor))], repeats=1)[:-1] + b', {"foo": 1}]'
     answer = post_rfid(ingest.url, token, "zebra", good)
     assert (answer["applied"], answer["errors"]) == (1, 1)
+
+
+def test_speedway_and_fx_connect_posts_sell_each_tag_once(ingest, module_db):
+    """A Speedway Connect post (numbers) and the same tags in FX Connect's legacy post
+    (strings) from a neighbouring gate: each tag is sold once."""
+    _a, speedway = rfid_device(module_db, "S01-EXIT-SPEEDWAY", "exit")
+    _b, fx = rfid_device(module_db, "S01-EXIT-FX", "exit")
+    product = 112
+    epcs = [epc_of(product, 60_000 + n) for n in range(3)]
+    before = on_hand(module_db, product, S01_STOCK)
+
+    def post(strings: bool) -> bytes:
+        reads = [{"epc": code, "antennaPort": 1, "peakRssi": -50,
+                  "firstSeenTimestamp": 1_765_000_000_000_000 + n, "isHeartBeat": False}
+                 for n, code in enumerate(epcs)]
+        if strings:
+            reads = [{key: str(value).lower() if isinstance(value, bool) else str(value)
+                      for key, value in read.items()} for read in reads]
+        return json.dumps({"reader_name": "gate", "mac_address": "00:16:25:00:00:01",
+                           "tag_reads": reads}).encode()
+
+    assert post_rfid(ingest.url, speedway, "speedway", post(False))["applied"] == 3
+    assert post_rfid(ingest.url, fx, "speedway", post(True))["applied"] == 0
+    assert on_hand(module_db, product, S01_STOCK) == before - 3

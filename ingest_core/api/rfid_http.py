@@ -262,6 +262,21 @@ RFID_PATHS: dict = {
                       "403": {"description": "disabled, or role not allowed"},
                       "409": {"description": "count reader without an open session"},
                       "503": {"description": "overloaded: retry after Retry-After seconds"}}}},
+    "/v1/rfid/speedway": {"post": {
+        "summary": "Impinj Speedway Connect HTTP post, or Zebra FX Connect's legacy post "
+                   "(reader_name, mac_address, tag_reads[]; values may be strings), one "
+                   "post or several separated by blank lines",
+        "security": [{"device": []}],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": {}}}},
+        "responses": {"200": {"$ref": "#/components/responses/RfidResult"},
+                      "400": {"description": "nothing in the body is the vendor's format "
+                                             "(empty, not JSON, no event of it): the "
+                                             "message says what was expected"},
+                      "401": {"description": "unknown token"},
+                      "403": {"description": "disabled, or role not allowed"},
+                      "409": {"description": "count reader without an open session"},
+                      "503": {"description": "overloaded: retry after Retry-After seconds"}}}},
     "/v1/count-sessions": {"post": {
         "summary": "Open an RFID count session at the device's (or a given) location",
         "security": [{"device": []}],

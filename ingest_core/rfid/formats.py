@@ -1,4 +1,5 @@
-"""RFID reader payloads (Impinj IoT device interface, Zebra IoT Connector) to tag reads.
+"""RFID reader payloads (Impinj IoT device interface, Zebra IoT Connector, Speedway
+Connect / FX Connect HTTP post) to tag reads.
 
 What it is: the vendor-envelope part of the decode stage. Input is a payload
 exactly as a fixed reader sends it (HTTP webhook / HTTP stream body or an MQTT
@@ -32,6 +33,12 @@ reported. An ``epc`` in base64 may use the URL-safe alphabet. Shapes:
   "type": "SIMPLE"}``; batching sends a JSON array of those, or one
   envelope whose ``data`` is a list of tag records. An envelope without
   ``idHex`` whose ``type`` is not ``SIMPLE`` is a non-tag event.
+* Impinj Speedway Connect HTTP post, and Zebra FX Connect's legacy post that
+  copies it (vendor ``speedway``): ``{"reader_name", "mac_address",
+  "tag_reads": [{"epc" (hex), "antennaPort", "peakRssi" (dBm),
+  "firstSeenTimestamp" (µs since the epoch, or ISO 8601), "isHeartBeat"}]}``;
+  FX Connect sends every value as a string. A heartbeat (or a post with no
+  tags) is a non-tag event.
 
 Caveats: errors are values (``ReadError(index, reason, raw)``), never
 exceptions; ``index`` counts events in payload order (each record of a
@@ -54,7 +61,9 @@ import msgspec
 
 IMPINJ = "impinj"
 ZEBRA = "zebra"
-VENDORS = (IMPINJ, ZEBRA)
+#: Impinj Speedway Connect's HTTP POST, which Zebra FX Connect's legacy post copies
+SPEEDWAY = "speedway"
+VENDORS = (IMPINJ, ZEBRA, SPEEDWAY)
 
 #: Reasons a single event is rejected.
 ERRORS = (
@@ -170,7 +179,21 @@ class _ZebraEvent(msgspec.Struct):
     type: str | None = None
 
 
-_SHAPES = {IMPINJ: _ImpinjEvent, ZEBRA: _ZebraEvent}
+class _SpeedwayTag(msgspec.Struct):
+    epc: str | None = None
+    antennaPort: int | str | None = None
+    peakRssi: float | str | None = None
+    firstSeenTimestamp: int | float | str | None = None
+    isHeartBeat: bool | str | None = None
+
+
+class _SpeedwayPost(msgspec.Struct):
+    reader_name: str | None = None
+    mac_address: str | None = None
+    tag_reads: list[_SpeedwayTag] | None = None
+
+
+_SHAPES = {IMPINJ: _ImpinjEvent, ZEBRA: _ZebraEvent, SPEEDWAY: _SpeedwayPost}
 _ONE = {vendor: msgspec.json.Decoder(shape) for vendor, shape in _SHAPES.items()}
 _MANY = {vendor: msgspec.json.Decoder(list[shape]) for vendor, shape in _SHAPES.items()}
 _ONE_OR_MANY = {
@@ -190,6 +213,10 @@ EXPECTED = {
     ZEBRA: 'a Zebra IoT Connector data payload: JSON events {"type": "SIMPLE", "timestamp", '
            '"data": {"idHex", "antenna", "peakRssi", "reads", "format": "epc"}}, one, a JSON '
            "array of them, an envelope whose data is a list, or objects back to back",
+    SPEEDWAY: 'a Speedway Connect / FX Connect HTTP post: JSON objects {"reader_name", '
+              '"mac_address", "tag_reads": [{"epc" (hex), "antennaPort", "peakRssi", '
+              '"firstSeenTimestamp", "isHeartBeat"}]}, one or several (blank lines between '
+              "them allowed)",
 }
 #: Errors that say a value is not the vendor's event at all (not: one of its fields is bad).
 FORMAT_ERRORS = frozenset({"bad_json", "bad_event", "unknown_event"})
@@ -212,12 +239,14 @@ def not_vendor_format(parsed: ParsedPayload) -> str | None:
 
 
 def detect_vendor(payload: bytes | str) -> str | None:
-    """``"impinj"``, ``"zebra"`` or None, from the vendor's field names."""
+    """``"impinj"``, ``"zebra"``, ``"speedway"`` or None, from the vendor's field names."""
     data = payload.encode() if isinstance(payload, str) else payload
     if b'"tagInventoryEvent"' in data or b'"eventType"' in data or b'Event"' in data:
         return IMPINJ
     if b'"idHex"' in data or b'"data"' in data:
         return ZEBRA
+    if b'"tag_reads"' in data:
+        return SPEEDWAY
     return None
 
 
@@ -237,7 +266,7 @@ def parse_payload(
     if vendor not in _SHAPES:
         raise ValueError(f"unknown RFID vendor {vendor!r}; expected one of {VENDORS}")
     result = ParsedPayload(vendor, [], [], [])
-    handle = _handle_impinj if vendor == IMPINJ else _handle_zebra
+    handle = _HANDLERS[vendor]
     counter = [0]
     for source, events in _chunks(data, vendor, result, counter):
         for position, event in enumerate(events):
@@ -475,11 +504,68 @@ def _zebra_record(
     counter[0] += 1
 
 
+def _handle_speedway(event: _SpeedwayPost, source, position, result, counter,
+                     received_at) -> None:
+    """Each ``tag_reads`` record is one event; values may be strings (FX Connect sends
+    every value as one), ``firstSeenTimestamp`` microseconds since the epoch (Speedway
+    Connect) or an ISO 8601 time; a heartbeat is a reader event."""
+    reader = event.reader_name or event.mac_address
+    if event.tag_reads is None:
+        _error(result, counter, "unknown_event", source.raw(position))
+        return
+    if not event.tag_reads:  # a post with no tags: the reader is alive
+        _other(result, counter, "heartbeat", reader, None, source.raw(position), received_at)
+        return
+    for tag in event.tag_reads:
+        if str(tag.isHeartBeat).lower() == "true":
+            _other(result, counter, "heartbeat", reader, None, source.raw(position),
+                   received_at)
+            continue
+        epc, reason = _hex(tag.epc) if tag.epc else (None, "missing_epc")
+        seen_at = _epoch_or_iso(tag.firstSeenTimestamp, received_at)
+        antenna, rssi = _number(tag.antennaPort, int), _number(tag.peakRssi, float)
+        if reason is None and seen_at is None:
+            reason = "bad_timestamp"
+        if reason is None and (antenna is False or rssi is False):
+            reason = "bad_event"
+        if reason is not None:
+            _error(result, counter, reason, source.raw(position))
+            continue
+        result.reads.append(TagRead(epc, antenna, rssi, seen_at, reader, 1))
+        counter[0] += 1
+
+
+def _number(value, kind):
+    """``kind(value)`` for a number or a numeric string; None for None; False if bad."""
+    if value is None or value == "":
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _epoch_or_iso(value, default: float) -> float | None:
+    """Epoch seconds of a Speedway time: an integer in µs (or ms, s: told by its size), as
+    a number or a string, or an ISO 8601 time; ``default`` for None; None if bad."""
+    if value is None or value == "":
+        return default
+    number = _number(value, float)
+    if number is False:
+        return _time(str(value), default)
+    if number > 1e14:
+        return number / 1e6
+    return number / 1e3 if number > 1e11 else number
+
+
 def _other(result, counter, kind, reader, timestamp, raw: bytes, received_at) -> None:
     seen_at = _time(timestamp, received_at)
     seen_at = received_at if seen_at is None else seen_at
     result.events.append(ReaderEvent(counter[0], kind, reader, seen_at, raw))
     counter[0] += 1
+
+
+_HANDLERS = {IMPINJ: _handle_impinj, ZEBRA: _handle_zebra, SPEEDWAY: _handle_speedway}
 
 
 # --- field conversions -------------------------------------------------------------------
