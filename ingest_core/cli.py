@@ -1,7 +1,8 @@
 """The ``rtstock`` command line.
 
 What it is: one console script whose subcommands cover the whole product
-(``demo serve decode bench simulate agent db journal history rollup forecast``).
+(``demo serve decode rfid bench simulate agent db journal history rollup forecast
+report``).
 
 How it works: each subcommand lives in ``ingest_core.commands.<name>`` and
 exposes ``add_arguments(parser)`` and ``run(args) -> int``; this module only
@@ -25,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "demo": "run ingest + embedded PostgreSQL + store simulators, with a live table",
     "serve": "run the ingest HTTP service",
     "decode": "decode a barcode, GS1 element string or RFID EPC and print JSON",
+    "rfid": "show what the ingest reads in an RFID payload captured from a reader",
     "bench": "benchmarks (scan, rfid) against the naive Odoo paths",
     "simulate": "device simulators (scanners, RFID readers, POS gates)",
     "agent": "store agent: serial scanners / LLRP readers with a durable offline queue",

@@ -222,3 +222,27 @@ def test_speedway_published_shape():
     [read] = parse_payload(load("speedway_published_shape.json"), received_at=RECEIVED).reads
     assert (read.epc, read.antenna, read.rssi, read.reader) == (EPC_1, 1, -50.0, "reader")
     assert read.seen_at == 1528935354.373293  # 2018-06-14T00:15:54.373293Z
+
+
+def test_cli_rfid_parse(capsys, tmp_path):
+    """rtstock rfid parse: one JSON line per tag read, event and error, the vendor detected;
+    exit 1 with the reason when nothing in the file is usable."""
+    import argparse
+
+    from ingest_core.commands import rfid as rfid_command
+
+    parser = argparse.ArgumentParser()
+    rfid_command.add_arguments(parser)
+    assert rfid_command.run(parser.parse_args(
+        ["parse", str(DATA / "speedway_connect.json")])) == 0
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line.get("epc") for line in lines] == [EPC_1, EPC_2, EPC_3, None]
+    assert lines[0]["seen_at"] == "2026-11-25T10:00:00.614000+00:00"
+    assert lines[3]["event"] == "heartbeat" and "speedway (detected)" in err
+    junk = tmp_path / "junk.json"
+    junk.write_bytes(b'{"foo": 1}')
+    assert rfid_command.run(parser.parse_args(["parse", str(junk), "--vendor", "zebra"])) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["error"] == "unknown_event"
+    assert "nothing usable: not a Zebra IoT Connector data payload" in err

@@ -233,7 +233,7 @@ def not_vendor_format(parsed: ParsedPayload) -> str | None:
     if all(error.reason in FORMAT_ERRORS for error in parsed.errors):
         first = parsed.errors[0]
         return (f"not {EXPECTED[parsed.vendor]} (event {first.index}: {first.reason}: "
-                f"{first.raw[:120]})")
+                f"{first.raw[:120].strip()})")
     return None
 
 
