@@ -171,7 +171,8 @@ def test_impinj_and_zebra_messages_reach_callbacks(broker):
 
 
 def test_bad_payloads_and_failing_callback_do_not_stop_the_bridge(broker):
-    """Errors go to on_errors; a raising callback is counted; later messages still flow."""
+    """Errors go to on_errors; a raising on_reads is counted and called again with the same
+    message (nothing acknowledged is lost); later messages follow in order."""
     calls = []
 
     async def scenario(bridge, collector):
@@ -191,13 +192,15 @@ def test_bad_payloads_and_failing_callback_do_not_stop_the_bridge(broker):
         await _publish(
             broker.port, "rtstock/zebra/fx-1/data", (DATA / "zebra_with_errors.json").read_bytes()
         )
-        await collector.wait_for(lambda: collector.reads and len(collector.errors) == 2)
+        await collector.wait_for(lambda: len(collector.reads) == 2 and len(collector.errors) == 2)
 
     bridge, collector = asyncio.run(_with_bridge(broker, scenario))
     assert [error.reason for error in collector.errors[0][1]] == ["bad_json"]
     assert len(collector.errors[1][1]) == 5, "per-event errors of the mixed batch"
     assert bridge.stats.callback_failures == 1
-    assert [read.epc for read in collector.reads[0][1]] == [EPC_1, "3034257BF7194E4000001A85"]
+    assert calls == ["fx-1"] * 3, "the failed message again, then the next one"
+    assert [read.epc for read in collector.reads[0][1]] == [EPC_1], "the failed message"
+    assert [read.epc for read in collector.reads[1][1]] == [EPC_1, "3034257BF7194E4000001A85"]
 
 
 def test_bridge_reconnects_after_broker_restart(broker):

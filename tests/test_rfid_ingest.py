@@ -14,7 +14,7 @@ import pytest
 from hardware.simulators import catalog
 from hardware.simulators.vendor import impinj_r700_event, zebra_iot_event
 from ingest_core.commit.journal import wait_drained
-from tests.support.ingest import IngestProcess, create_device, on_hand, query
+from tests.support.ingest import IngestProcess, create_device, free_port, on_hand, query
 from tests.test_mqtt_bridge import broker  # noqa: F401 - the real mosquitto fixture
 
 S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS, INVENTORY = 18, 24, 5, 4, 14
@@ -191,6 +191,53 @@ def test_mqtt_reads_reach_stock(module_db, broker):  # noqa: F811 - pytest fixtu
             asyncio.run(publish())
             time.sleep(0.5)
     assert on_hand(module_db, product, S01_STOCK) == before - 3
+
+
+def test_mqtt_exactly_once_across_an_ingest_kill(module_db, broker):  # noqa: F811 - fixture
+    """60 messages of 20 tags published while the ingest commits; it is SIGKILLed with
+    messages received but not committed, and started again (same client id): every tag
+    is sold exactly once. (With paho's acknowledgement on receipt, the messages in the
+    bridge's queue at the kill were lost.)"""
+    import aiomqtt
+
+    _id, _token = rfid_device(module_db, "S01-EXIT-MQTT-KILL", "exit")
+    product = 122
+    messages = [[epc_of(product, 70_000 + 20 * m + n) for n in range(20)] for m in range(60)]
+    tags = [code for message in messages for code in message]
+    before = on_hand(module_db, product, S01_STOCK)
+
+    def sold() -> int:
+        return query(module_db, "SELECT count(*) FROM rrs_epc WHERE epc = ANY(%s) "
+                                "AND state = 'sold'", (tags,))[0][0]
+
+    async def publish(bodies) -> None:
+        async with aiomqtt.Client("127.0.0.1", broker.port) as client:
+            for body in bodies:
+                await client.publish("rtstock/zebra/S01-EXIT-MQTT-KILL/data", body, qos=1)
+
+    port = free_port()
+    options = {"mqtt_host": "127.0.0.1", "mqtt_port": broker.port}
+    first = IngestProcess(module_db, port, **options).start()
+    try:
+        asyncio.run(publish([zebra(messages[0], repeats=1)]))  # the bridge's session exists
+        deadline = time.monotonic() + 20
+        while sold() < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        asyncio.run(publish([zebra(message, repeats=1) for message in messages[1:]]))
+        while sold() < 40 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        first.kill()  # mid-stream: messages received, acknowledged or not, some committed
+    finally:
+        first.stop()
+    at_kill = sold()
+    assert 0 < at_kill < len(tags), f"the kill came mid-stream ({at_kill} of {len(tags)})"
+    with IngestProcess(module_db, port, **options):
+        deadline = time.monotonic() + 60
+        while sold() < len(tags) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # anything sent twice would be committed by now
+    assert sold() == len(tags), f"{len(tags) - sold()} tags lost across the kill"
+    assert on_hand(module_db, product, S01_STOCK) == before - len(tags), "each tag sold once"
 
 
 # ------------------------------------------------------------------ genuine Odoo 18 database

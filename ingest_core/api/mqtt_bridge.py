@@ -16,12 +16,21 @@ callback may be sync or ``async`` and is awaited before the next message
 (backpressure reaches the broker through the client's in-flight window).
 ``stop()`` wakes the loop; the message in hand is finished, then it exits.
 
-Caveats: delivery is at-most-once from the bridge's side: QoS 1 messages are
-acknowledged by the MQTT client on receipt, so reads of a message in flight
-when the process dies are lost unless the reader re-sends (the ingest's
-exactly-once rule applies to what reaches it, via the device read keys).
-A callback that raises is logged and counted; the bridge keeps going. Only
-plain TCP or TLS (``tls=True``) to the configured broker is used.
+Exactly once, end to end: the bridge subscribes with QoS 1 and acknowledges a
+message itself (paho's manual acks), only once ``on_reads`` has returned, i.e.
+once the ingest has committed the reads. With a client id the session is
+persistent (``clean_session=False``): the broker keeps what arrives while the
+ingest is down and sends again every message not acknowledged when it died;
+the reads of a message that comes twice are answered duplicate by their keys
+and the EPCs' states. An ``on_reads`` that raises (the database away, the
+writer overloaded) is counted, logged and called again with a growing pause
+until it succeeds or the bridge stops (then the message stays unacknowledged
+for the next session): later messages wait, in order, rather than overtake a
+failed one. ``on_events`` / ``on_errors`` failures are counted and skipped.
+
+Caveats: mosquitto keeps at most ``max_queued_messages`` (default 1 000) per
+offline session: size it for the longest ingest outage. Only plain TCP or TLS
+(``tls=True``) to the configured broker is used.
 """
 
 from __future__ import annotations
@@ -152,15 +161,20 @@ class MqttBridge:
 
     def _client(self) -> aiomqtt.Client:
         settings = self.settings
-        return aiomqtt.Client(
+        client = aiomqtt.Client(
             settings.host,
             settings.port,
             username=settings.username,
             password=settings.password,
             identifier=settings.client_id,
+            clean_session=False if settings.client_id else None,
             keepalive=settings.keepalive,
             tls_params=aiomqtt.TLSParameters() if settings.tls else None,
         )
+        # aiomqtt does not expose paho's manual acknowledgement: set it on its paho client,
+        # or paho acknowledges each message on receipt, before its reads are committed.
+        client._client.manual_ack_set(True)  # noqa: SLF001 - see above
+        return client
 
     async def _consume_until_stopped(self, client: aiomqtt.Client) -> None:
         consumer = asyncio.create_task(self._consume(client))
@@ -183,16 +197,21 @@ class MqttBridge:
         async for message in client.messages:
             # Shielded: a stop cancels the wait for the next message, not this handling.
             self._in_hand = asyncio.ensure_future(self.handle(str(message.topic), message.payload))
-            await asyncio.shield(self._in_hand)
+            delivered = await asyncio.shield(self._in_hand)
             self._in_hand = None
+            if delivered and message.qos > 0:
+                client._client.ack(message.mid, message.qos)  # noqa: SLF001 - see _client
+            if not delivered:
+                return  # stopping: the message stays unacknowledged for the next session
 
-    async def handle(self, topic: str, payload: bytes | bytearray | str) -> None:
-        """Parse one message of ``topic`` and call the callbacks (public for tests/tools)."""
+    async def handle(self, topic: str, payload: bytes | bytearray | str) -> bool:
+        """Parse one message of ``topic`` and call the callbacks (public for tests/tools);
+        False when the bridge stopped before ``on_reads`` took the message's reads."""
         route = self._route(topic)
         self.stats.messages += 1
         if route is None:
             _logger.warning("mqtt bridge: message on unrouted topic %s dropped", topic)
-            return
+            return True
         device_key = route.device_key(topic)
         if isinstance(payload, str):
             payload = payload.encode()
@@ -202,14 +221,26 @@ class MqttBridge:
         self.stats.errors += len(parsed.errors)
         for kind, count in parsed.event_counts().items():
             self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + count
-        if parsed.reads:
-            await self._call(self._on_reads, device_key, parsed.reads)
+        if parsed.reads and not await self._deliver(device_key, parsed.reads):
+            return False
         if parsed.events and self._on_events is not None:
             await self._call(self._on_events, device_key, parsed.events)
         if parsed.errors:
             _logger.info("mqtt bridge: %d bad events from %s", len(parsed.errors), device_key)
             if self._on_errors is not None:
                 await self._call(self._on_errors, device_key, parsed.errors)
+        return True
+
+    async def _deliver(self, device_key: str, reads: list[TagRead]) -> bool:
+        """``on_reads`` until it succeeds (True) or the bridge stops (False)."""
+        delay = self.settings.backoff_min
+        while True:
+            if await self._call(self._on_reads, device_key, reads):
+                return True
+            if self._stop.is_set():
+                return False
+            await self._sleep(delay * (0.5 + random.random()))  # jitter, not crypto
+            delay = min(delay * 2, self.settings.backoff_max)
 
     def _route(self, topic: str) -> TopicRoute | None:
         for route in self.settings.routes:
@@ -217,7 +248,7 @@ class MqttBridge:
                 return route
         return None
 
-    async def _call(self, callback, device_key: str, items: list) -> None:
+    async def _call(self, callback, device_key: str, items: list) -> bool:
         try:
             outcome = callback(device_key, items)
             if inspect.isawaitable(outcome):
@@ -225,6 +256,8 @@ class MqttBridge:
         except Exception:  # a bad callback must not stop the bridge; it is logged and counted
             self.stats.callback_failures += 1
             _logger.exception("mqtt bridge: callback failed for %s", device_key)
+            return False
+        return True
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
