@@ -173,7 +173,7 @@ class MqttBridge:
         )
         # aiomqtt does not expose paho's manual acknowledgement: set it on its paho client,
         # or paho acknowledges each message on receipt, before its reads are committed.
-        client._client.manual_ack_set(True)  # noqa: SLF001 - see above
+        client._client.manual_ack_set(True)
         return client
 
     async def _consume_until_stopped(self, client: aiomqtt.Client) -> None:
@@ -200,7 +200,7 @@ class MqttBridge:
             delivered = await asyncio.shield(self._in_hand)
             self._in_hand = None
             if delivered and message.qos > 0:
-                client._client.ack(message.mid, message.qos)  # noqa: SLF001 - see _client
+                client._client.ack(message.mid, message.qos)  # paho client: see _client
             if not delivered:
                 return  # stopping: the message stays unacknowledged for the next session
 
