@@ -10,6 +10,7 @@ import pytest
 
 from ingest_core.decode import epc
 from ingest_core.rfid.formats import (
+    EDGEX,
     ERRORS,
     IMPINJ,
     SPEEDWAY,
@@ -246,3 +247,30 @@ def test_cli_rfid_parse(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert json.loads(out)["error"] == "unknown_event"
     assert "nothing usable: not a Zebra IoT Connector data payload" in err
+
+
+EDGEX_EPC = "30340BB6884CB101A13BC744"
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("edgex_v3_readme_arrived.json", [(EDGEX_EPC, 1, 1598043284.104, "SpeedwayR-10-EF-25_1")]),
+    ("edgex_add_event_request_object.json",
+     [(EDGEX_EPC, 1, 1598043284.104, "SpeedwayR-10-EF-25_1")]),
+    ("edgex_v3_readme_moved.json", [(EDGEX_EPC, None, 1598401259.691, "Kitchen")]),
+    ("edgex_v1_readme_moved.json", [(EDGEX_EPC, None, 1598401259.691, "Kitchen")]),
+])
+def test_edgex_llrp_inventory_arrived_and_moved_are_tag_reads(name, expected):
+    """EdgeX app-rfid-llrp-inventory: the README's examples (event as a JSON string in
+    value, EdgeX 3 and 1 names) and the AddEventRequest with objectValue that the code
+    publishes; the antenna from '<reader>_<antenna>', none from an alias; ms times."""
+    result = parse_payload(load(name), received_at=RECEIVED)
+    assert result.vendor == EDGEX and result.errors == []
+    assert [(r.epc, r.antenna, r.seen_at, r.reader) for r in result.reads] == expected
+
+
+def test_edgex_departed_is_a_reader_event():
+    """Departed (a tag not seen for a while) moves nothing: two reader events."""
+    result = parse_payload(load("edgex_v3_readme_departed.json"), received_at=RECEIVED)
+    assert result.reads == [] and result.errors == []
+    assert [(event.kind, event.reader) for event in result.events] == [
+        ("Departed", "SpeedwayR-10-EF-25_1"), ("Departed", "POS Terminals")]

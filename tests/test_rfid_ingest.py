@@ -447,3 +447,33 @@ def test_speedway_and_fx_connect_posts_sell_each_tag_once(ingest, module_db):
     assert post_rfid(ingest.url, speedway, "speedway", post(False))["applied"] == 3
     assert post_rfid(ingest.url, fx, "speedway", post(True))["applied"] == 0
     assert on_hand(module_db, product, S01_STOCK) == before - 3
+
+
+def test_edgex_llrp_inventory_arrivals_at_a_dock_are_received_once(ingest, module_db):
+    """An AddEventRequest from EdgeX app-rfid-llrp-inventory (objectValue readings) posted
+    for a dock: Arrived and Moved tags are received once, Departed moves nothing."""
+    _id, token = rfid_device(module_db, "S01-DOCK-EDGEX", "dock")
+    product = 114
+    epcs = [epc_of(product, 80_000 + n) for n in range(3)]
+    before = on_hand(module_db, product, S01_STOCK)
+
+    def reading(kind: str, value: dict) -> dict:
+        return {"resourceName": f"InventoryEvent{kind}", "valueType": "Object", "value": "",
+                "deviceName": "app-rfid-llrp-inventory", "objectValue": value}
+
+    readings = [reading("Arrived", {"epc": epcs[0].lower(), "tid": "",
+                                    "timestamp": 1_765_000_000_000, "location": "Dock_1"}),
+                reading("Arrived", {"epc": epcs[1].lower(), "tid": "",
+                                    "timestamp": 1_765_000_000_001, "location": "Dock_2"}),
+                reading("Moved", {"epc": epcs[2].lower(), "tid": "",
+                                  "timestamp": 1_765_000_000_002, "old_location": "Dock_1",
+                                  "new_location": "Dock_2"}),
+                reading("Departed", {"epc": epcs[0].lower(), "tid": "",
+                                     "timestamp": 1_765_000_000_003, "last_read": 1,
+                                     "last_known_location": "Dock_1"})]
+    body = json.dumps({"apiVersion": "v3", "requestId": "r1", "event": {
+        "apiVersion": "v3", "deviceName": "app-rfid-llrp-inventory", "readings": readings}})
+    answer = post_rfid(ingest.url, token, "edgex", body.encode())
+    assert (answer["applied"], answer["events"]) == (3, 1), answer
+    assert post_rfid(ingest.url, token, "edgex", body.encode())["applied"] == 0
+    assert on_hand(module_db, product, S01_STOCK) == before + 3

@@ -232,13 +232,13 @@ RFID_RESPONSES: dict = {
                                    "unexpected_epcs [{epc, why}]"}}
 
 
-RFID_PATHS: dict = {
-    "/v1/rfid/impinj": {"post": {
-        "summary": "Impinj R700/R660/R720 IoT device interface payload (tagInventory events: "
-                   "object, JSON array or NDJSON), as the reader's webhook sends it",
+def _vendor_path(summary: str, *content_types: str) -> dict:
+    """The OpenAPI entry of one vendor's ``POST /v1/rfid/<vendor>``."""
+    return {"post": {
+        "summary": summary,
         "security": [{"device": []}],
         "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {}}, "application/x-ndjson": {"schema": {}}}},
+            kind: {"schema": {}} for kind in ("application/json", *content_types)}},
         "responses": {"200": {"$ref": "#/components/responses/RfidResult"},
                       "400": {"description": "nothing in the body is the vendor's format "
                                              "(empty, not JSON, no event of it): the "
@@ -246,37 +246,24 @@ RFID_PATHS: dict = {
                       "401": {"description": "unknown token"},
                       "403": {"description": "disabled, or role not allowed"},
                       "409": {"description": "count reader without an open session"},
-                      "503": {"description": "overloaded: retry after Retry-After seconds"}}}},
-    "/v1/rfid/zebra": {"post": {
-        "summary": "Zebra IoT Connector data event(s) (object, JSON array, batched "
-                   "envelope, or objects back to back with no separator), as the "
-                   "connector's HTTP POST endpoint sends them",
-        "security": [{"device": []}],
-        "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": {}}}},
-        "responses": {"200": {"$ref": "#/components/responses/RfidResult"},
-                      "400": {"description": "nothing in the body is the vendor's format "
-                                             "(empty, not JSON, no event of it): the "
-                                             "message says what was expected"},
-                      "401": {"description": "unknown token"},
-                      "403": {"description": "disabled, or role not allowed"},
-                      "409": {"description": "count reader without an open session"},
-                      "503": {"description": "overloaded: retry after Retry-After seconds"}}}},
-    "/v1/rfid/speedway": {"post": {
-        "summary": "Impinj Speedway Connect HTTP post, or Zebra FX Connect's legacy post "
-                   "(reader_name, mac_address, tag_reads[]; values may be strings), one "
-                   "post or several separated by blank lines",
-        "security": [{"device": []}],
-        "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": {}}}},
-        "responses": {"200": {"$ref": "#/components/responses/RfidResult"},
-                      "400": {"description": "nothing in the body is the vendor's format "
-                                             "(empty, not JSON, no event of it): the "
-                                             "message says what was expected"},
-                      "401": {"description": "unknown token"},
-                      "403": {"description": "disabled, or role not allowed"},
-                      "409": {"description": "count reader without an open session"},
-                      "503": {"description": "overloaded: retry after Retry-After seconds"}}}},
+                      "503": {"description": "overloaded: retry after Retry-After seconds"}}}}
+
+
+RFID_PATHS: dict = {
+    "/v1/rfid/impinj": _vendor_path(
+        "Impinj R700/R660/R720 IoT device interface payload (tagInventory events: object, "
+        "JSON array or NDJSON), as the reader's webhook sends it", "application/x-ndjson"),
+    "/v1/rfid/zebra": _vendor_path(
+        "Zebra IoT Connector data event(s) (object, JSON array, batched envelope, or objects "
+        "back to back with no separator), as the connector's HTTP POST endpoint sends them"),
+    "/v1/rfid/speedway": _vendor_path(
+        "Impinj Speedway Connect HTTP post, or Zebra FX Connect's legacy post (reader_name, "
+        "mac_address, tag_reads[]; values may be strings), one post or several separated "
+        "by blank lines"),
+    "/v1/rfid/edgex": _vendor_path(
+        "EdgeX app-rfid-llrp-inventory events (LLRP readers through EdgeX): an EdgeX event "
+        "or AddEventRequest whose InventoryEventArrived / Moved readings are tag reads, "
+        "Departed a reader event"),
     "/v1/count-sessions": {"post": {
         "summary": "Open an RFID count session at the device's (or a given) location",
         "security": [{"device": []}],

@@ -39,6 +39,15 @@ reported. An ``epc`` in base64 may use the URL-safe alphabet. Shapes:
   "firstSeenTimestamp" (µs since the epoch, or ISO 8601), "isHeartBeat"}]}``;
   FX Connect sends every value as a string. A heartbeat (or a post with no
   tags) is a non-tag event.
+* EdgeX ``app-rfid-llrp-inventory`` (LLRP readers through EdgeX; vendor
+  ``edgex``): an EdgeX event, or the ``AddEventRequest`` ``{"event": ...}``
+  that 2.1 and later publish on the MessageBus, whose ``readings`` are
+  ``InventoryEventArrived`` / ``Moved`` / ``Departed`` (``name`` in EdgeX
+  1.x) with ``{"epc", "tid", "timestamp" (ms), "location" | "old_location",
+  "new_location" | "last_read", "last_known_location"}`` in ``objectValue``
+  (what the code publishes) or as a JSON string in ``value`` (EdgeX 1.x and
+  the documentation's examples). Arrived and Moved are tag reads, Departed a
+  reader event; EdgeX reports no RSSI.
 
 Caveats: errors are values (``ReadError(index, reason, raw)``), never
 exceptions; ``index`` counts events in payload order (each record of a
@@ -63,7 +72,9 @@ IMPINJ = "impinj"
 ZEBRA = "zebra"
 #: Impinj Speedway Connect's HTTP POST, which Zebra FX Connect's legacy post copies
 SPEEDWAY = "speedway"
-VENDORS = (IMPINJ, ZEBRA, SPEEDWAY)
+#: EdgeX app-rfid-llrp-inventory events (LLRP readers through EdgeX)
+EDGEX = "edgex"
+VENDORS = (IMPINJ, ZEBRA, SPEEDWAY, EDGEX)
 
 #: Reasons a single event is rejected.
 ERRORS = (
@@ -193,7 +204,37 @@ class _SpeedwayPost(msgspec.Struct):
     tag_reads: list[_SpeedwayTag] | None = None
 
 
-_SHAPES = {IMPINJ: _ImpinjEvent, ZEBRA: _ZebraEvent, SPEEDWAY: _SpeedwayPost}
+class _EdgexInventory(msgspec.Struct):
+    epc: str | None = None
+    tid: str | None = None
+    timestamp: int | None = None  # ms since the epoch
+    location: str | None = None  # Arrived
+    old_location: str | None = None  # Moved
+    new_location: str | None = None
+    last_read: int | None = None  # Departed
+    last_known_location: str | None = None
+
+
+class _EdgexReading(msgspec.Struct):
+    resourceName: str | None = None
+    name: str | None = None  # EdgeX 1.x
+    valueType: str | None = None
+    value: str | None = None  # the event as a JSON string (1.x, and the documented form)
+    objectValue: _EdgexInventory | None = None  # what 2.1 and later publish
+
+
+class _EdgexBody(msgspec.Struct):
+    readings: list[_EdgexReading] | None = None
+
+
+class _EdgexEvent(msgspec.Struct):
+    readings: list[_EdgexReading] | None = None  # a bare EdgeX event
+    event: _EdgexBody | None = None  # an AddEventRequest, as the MessageBus carries it
+
+
+_SHAPES = {IMPINJ: _ImpinjEvent, ZEBRA: _ZebraEvent, SPEEDWAY: _SpeedwayPost,
+           EDGEX: _EdgexEvent}
+_edgex_inventory = msgspec.json.Decoder(_EdgexInventory)
 _ONE = {vendor: msgspec.json.Decoder(shape) for vendor, shape in _SHAPES.items()}
 _MANY = {vendor: msgspec.json.Decoder(list[shape]) for vendor, shape in _SHAPES.items()}
 _ONE_OR_MANY = {
@@ -217,6 +258,9 @@ EXPECTED = {
               '"mac_address", "tag_reads": [{"epc" (hex), "antennaPort", "peakRssi", '
               '"firstSeenTimestamp", "isHeartBeat"}]}, one or several (blank lines between '
               "them allowed)",
+    EDGEX: "EdgeX app-rfid-llrp-inventory events: an EdgeX event, or an AddEventRequest "
+           '{"event": ...}, whose "readings" are InventoryEventArrived / Moved / Departed '
+           'with the inventory event in "objectValue" or as a JSON string in "value"',
 }
 #: Errors that say a value is not the vendor's event at all (not: one of its fields is bad).
 FORMAT_ERRORS = frozenset({"bad_json", "bad_event", "unknown_event"})
@@ -239,8 +283,11 @@ def not_vendor_format(parsed: ParsedPayload) -> str | None:
 
 
 def detect_vendor(payload: bytes | str) -> str | None:
-    """``"impinj"``, ``"zebra"``, ``"speedway"`` or None, from the vendor's field names."""
+    """``"impinj"``, ``"zebra"``, ``"speedway"``, ``"edgex"`` or None, from the vendor's
+    field names."""
     data = payload.encode() if isinstance(payload, str) else payload
+    if b'"readings"' in data and b"InventoryEvent" in data:
+        return EDGEX
     if b'"tagInventoryEvent"' in data or b'"eventType"' in data or b'Event"' in data:
         return IMPINJ
     if b'"idHex"' in data or b'"data"' in data:
@@ -535,6 +582,49 @@ def _handle_speedway(event: _SpeedwayPost, source, position, result, counter,
         counter[0] += 1
 
 
+def _handle_edgex(event: _EdgexEvent, source, position, result, counter,
+                  received_at) -> None:
+    """Each reading is one event: Arrived and Moved are tag reads at their (new) location,
+    whose ``<reader>_<antenna>`` name gives the antenna (an alias gives none); Departed
+    and any other reading are reader events."""
+    readings = event.event.readings if event.event is not None else event.readings
+    if readings is None:
+        _error(result, counter, "unknown_event", source.raw(position))
+        return
+    for reading in readings:
+        kind = (reading.resourceName or reading.name or "").removeprefix("InventoryEvent")
+        inventory = reading.objectValue
+        if inventory is None and reading.value:
+            try:
+                inventory = _edgex_inventory.decode(reading.value)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                inventory = None
+        if inventory is None or kind not in ("Arrived", "Moved", "Departed"):
+            if kind in ("Arrived", "Moved", "Departed"):
+                _error(result, counter, "bad_event", source.raw(position))
+            else:
+                result.events.append(ReaderEvent(counter[0], kind or "unknown", None,
+                                                 received_at, source.raw(position)))
+                counter[0] += 1
+            continue
+        seen_at = inventory.timestamp / 1e3 if inventory.timestamp else received_at
+        if kind == "Departed":
+            result.events.append(ReaderEvent(counter[0], kind, inventory.last_known_location,
+                                             seen_at, source.raw(position)))
+            counter[0] += 1
+            continue
+        epc, reason = _hex(inventory.epc) if inventory.epc else (None, "missing_epc")
+        if reason is not None:
+            _error(result, counter, reason, source.raw(position))
+            continue
+        location = (inventory.location if kind == "Arrived"
+                    else inventory.new_location or inventory.location)  # early 2020 shape
+        _reader, _sep, antenna = (location or "").rpartition("_")
+        result.reads.append(TagRead(epc, int(antenna) if antenna.isdigit() else None, None,
+                                    seen_at, location, 1))
+        counter[0] += 1
+
+
 def _number(value, kind):
     """``kind(value)`` for a number or a numeric string; None for None; False if bad."""
     if value is None or value == "":
@@ -565,7 +655,8 @@ def _other(result, counter, kind, reader, timestamp, raw: bytes, received_at) ->
     counter[0] += 1
 
 
-_HANDLERS = {IMPINJ: _handle_impinj, ZEBRA: _handle_zebra, SPEEDWAY: _handle_speedway}
+_HANDLERS = {IMPINJ: _handle_impinj, ZEBRA: _handle_zebra, SPEEDWAY: _handle_speedway,
+             EDGEX: _handle_edgex}
 
 
 # --- field conversions -------------------------------------------------------------------
