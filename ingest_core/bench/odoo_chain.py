@@ -9,8 +9,8 @@ Odoo's inventory adjustment, and prints the ids the rest needs.
 ``generate_movements`` draws seeded mixed movements (sale, return, receipt,
 transfer_out/transfer_in through the company transit location, scrap,
 count) in chunks; ``APPLY_CODE`` applies chunks through the ORM the way Odoo
-users do (one picking per operation and store and chunk, confirmed, its move
-lines set with their lots, ``button_validate``; ``stock.scrap``
+users do (one picking per operation and store and chunk segment, confirmed, its
+move lines set with their lots, ``button_validate``; ``stock.scrap``
 ``action_validate``; ``stock.quant`` inventory mode ``action_apply_inventory``);
 ``reads_for`` turns a chunk into ``/v1/reads`` payloads for the fast path.
 
@@ -18,7 +18,11 @@ How it works: the generator simulates on-hand quantities so that no movement
 takes more than there is (Odoo would ask a user what to do) and every count
 differs from the on-hand quantity (Odoo writes no move for a zero difference).
 Within a chunk, the non-count movements are applied first and the counts
-after them, on both paths: quant changes commute, counts do not.
+after them, on both paths: quant changes commute, counts do not. Values do not
+always commute: a chunk is cut into segments where a FIFO or average-cost
+product changes direction, in the fast path's read order (store by store, in
+chunk order), as the journal cuts its moves, so both paths value a product's
+returns and receipts before or after its sales alike.
 
 Caveats: returns are plain receipts from Customers on the store's Receipts
 type (no return wizard: a store scanner does not know the original sale).
@@ -160,26 +164,57 @@ def picking(op, wh, items):
         raise RuntimeError("picking %s is %s" % (pick.name, pick.state))
 
 
+DIRECTION = {"sale": "out", "scrap": "out", "transfer_out": "out", "return": "in",
+             "receipt": "in", "transfer_in": "in"}
+SENSITIVE = {p.id for p in Product.browse([spec["id"] for spec in chain["products"]])
+             if p.cost_method in ("fifo", "average")}
+
+
+def segments(chunk):
+    """The chunk's movements (counts aside) in the order the fast path reads them (store by
+    store, in chunk order), cut wherever a FIFO or average-cost product changes direction:
+    its value depends on whether its receipt or return is valued before or after its sale
+    (FIFO resets the cost to the last layer it used), so the ORM must meet them in the same
+    order as the fast path's journal, which cuts its moves the same way."""
+    reads = sorted((m for m in chunk if m["op"] != "count"),
+                   key=lambda m, order={id(m): n for n, m in enumerate(chunk)}:
+                   (m["store"], order[id(m)]))
+    cut, current, direction_of = [], [], {}
+    for m in reads:
+        direction = DIRECTION[m["op"]] if m["product_id"] in SENSITIVE else None
+        if direction and direction_of.get(m["product_id"], direction) != direction:
+            cut.append(current)
+            current, direction_of = [], {}
+        if direction:
+            direction_of[m["product_id"]] = direction
+        current.append(m)
+    return [segment for segment in cut + [current] if segment]
+
+
+def scrap(m):
+    product = Product.browse(m["product_id"])
+    record = env["stock.scrap"].create({
+        "product_id": product.id, "product_uom_id": product.uom_id.id,
+        "scrap_qty": m["qty"], "location_id": whs[m["store"]]["stock"],
+        "lot_id": m["lot_id"] or False, "company_id": chain["company_id"]})
+    answer = record.action_validate()
+    if answer is not True and record.state != "done":
+        raise RuntimeError("scrap asked: %r" % (answer,))
+
+
 started = time.monotonic()
 applied = 0
 for chunk in params["chunks"]:
-    groups = defaultdict(list)
-    for m in chunk:
-        if m["op"] not in ("scrap", "count"):
-            groups[(m["op"], m["store"])].append(m)
-    for (op, store), items in sorted(groups.items()):
-        picking(op, whs[store], items)
-    for m in chunk:
-        if m["op"] != "scrap":
-            continue
-        product = Product.browse(m["product_id"])
-        scrap = env["stock.scrap"].create({
-            "product_id": product.id, "product_uom_id": product.uom_id.id,
-            "scrap_qty": m["qty"], "location_id": whs[m["store"]]["stock"],
-            "lot_id": m["lot_id"] or False, "company_id": chain["company_id"]})
-        answer = scrap.action_validate()
-        if answer is not True and scrap.state != "done":
-            raise RuntimeError("scrap asked: %r" % (answer,))
+    for segment in segments(chunk):
+        groups = defaultdict(list)
+        for m in segment:
+            if m["op"] != "scrap":
+                groups[(m["op"], m["store"])].append(m)
+        for (op, store), items in sorted(groups.items()):
+            picking(op, whs[store], items)
+        for m in segment:
+            if m["op"] == "scrap":
+                scrap(m)
     Quant = env["stock.quant"].with_context(inventory_mode=True)
     for m in chunk:
         if m["op"] != "count":
