@@ -274,3 +274,16 @@ def test_edgex_departed_is_a_reader_event():
     assert result.reads == [] and result.errors == []
     assert [(event.kind, event.reader) for event in result.events] == [
         ("Departed", "SpeedwayR-10-EF-25_1"), ("Departed", "POS Terminals")]
+
+
+def test_many_broken_lines_are_one_error_each():
+    """200 000 lines that each open an object and never close it, around good events:
+    every broken line is one bad_json error and the good events are read. (The body is
+    read in one pass: a version that rescanned the rest of the body after each broken
+    line would not finish this test.)"""
+    good = json.dumps(json.loads(load("zebra_simple.json")), separators=(",", ":")).encode()
+    body = good + b"\n" + b'{"data":\n' * 200_000 + good + good
+    result = parse_zebra(body, RECEIVED)
+    assert len(result.reads) == 3
+    assert len(result.errors) == 200_000
+    assert {error.reason for error in result.errors} == {"bad_json"}

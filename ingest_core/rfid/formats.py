@@ -368,22 +368,24 @@ def _chunks(data: bytes, vendor: str, result: ParsedPayload, counter: list[int])
 
 def _values(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
     """Several JSON values back to back: Zebra's IoT Connector HTTP POST sends them with
-    no separator at all, the Impinj stream one per line. Past a broken value the rest
-    is taken line by line, so that a broken line costs that line only."""
-    values, rest = _split_values(data)
+    no separator at all, the Impinj stream one per line. From the first broken value on,
+    the body is read line by line (each line on its own: the rest of a broken line is one
+    error), so a broken line costs that line only, and a body of many broken lines is
+    still read in one pass (offsets into it, no copies of its rest)."""
+    size = len(data)
+    values, position = _split_values(data, 0, size)
     for value in values:
         yield from _value(value, vendor, result, counter)
-    rest = rest.strip()
-    if not rest:
-        return
-    line, _newline, remainder = rest.partition(b"\n")
-    values, broken = _split_values(line)
-    for value in values:
-        yield from _value(value, vendor, result, counter)
-    if broken.strip():
-        _error(result, counter, "bad_json", broken.strip())
-    if remainder.strip():
-        yield from _values(remainder, vendor, result, counter)
+    while position < size:
+        newline = data.find(b"\n", position)
+        line_end = size if newline < 0 else newline
+        values, broken_at = _split_values(data, position, line_end)
+        for value in values:
+            yield from _value(value, vendor, result, counter)
+        broken = data[broken_at:line_end].strip()
+        if broken:
+            _error(result, counter, "bad_json", broken)
+        position = line_end + 1
 
 
 def _value(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
@@ -403,16 +405,17 @@ _STRUCTURE = re.compile(rb'[{}\[\]"\\]')
 _OPEN, _CLOSE, _QUOTE, _BACKSLASH = frozenset(b"{["), frozenset(b"}]"), 0x22, 0x5C
 
 
-def _split_values(data: bytes) -> tuple[list[bytes], bytes]:
-    """The complete top-level JSON objects and arrays at the start of ``data``, in order,
-    and the rest from the first thing that is not one (or not whitespace between them).
+def _split_values(data: bytes, begin: int, stop: int) -> tuple[list[bytes], int]:
+    """The complete top-level JSON objects and arrays of ``data[begin:stop]`` from its
+    start, in order, and the offset of the rest: the first thing that is not one (nor
+    whitespace between them).
 
     Only the structural bytes are visited (a regular expression finds them), so a
     payload of concatenated events costs a few steps per event, not one per byte.
     """
     values: list[bytes] = []
-    depth, start, end, in_string, escaped = 0, 0, 0, False, -1
-    for match in _STRUCTURE.finditer(data):
+    depth, start, end, in_string, escaped = 0, begin, begin, False, -1
+    for match in _STRUCTURE.finditer(data, begin, stop):
         index = match.start()
         char = data[index]
         if in_string:
@@ -440,7 +443,7 @@ def _split_values(data: bytes) -> tuple[list[bytes], bytes]:
             if depth == 0:
                 values.append(data[start:index + 1])
                 end = index + 1
-    return values, data[end:]
+    return values, end
 
 
 def _one_by_one(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
