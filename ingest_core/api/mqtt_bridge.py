@@ -65,7 +65,7 @@ class TopicRoute:
     """A topic filter, the vendor format of its messages and where the device key is."""
 
     topic: str  # MQTT filter, e.g. "rtstock/impinj/+/events"
-    vendor: str  # "impinj" | "zebra" | "speedway"
+    vendor: str  # one of formats.VENDORS
     device_level: int | None = None  # topic level holding the device key
 
     def __post_init__(self) -> None:

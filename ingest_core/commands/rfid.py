@@ -24,13 +24,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest_core.rfid.formats import (
-    IMPINJ,
-    VENDORS,
-    detect_vendor,
-    not_vendor_format,
-    parse_payload,
-)
+from ingest_core.rfid.formats import VENDORS, not_vendor_format, parse_payload
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +44,8 @@ def _time(seconds: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-    vendor = args.vendor or detect_vendor(data) or IMPINJ
-    parsed = parse_payload(data, vendor, received_at=datetime.now(UTC).timestamp())
+    parsed = parse_payload(data, args.vendor, received_at=datetime.now(UTC).timestamp())
+    vendor = parsed.vendor  # parse_payload detects it when --vendor is not given
     reads = [{"epc": read.epc, "antenna": read.antenna, "rssi": read.rssi,
               "seen_at": _time(read.seen_at), "count": read.count, "reader": read.reader}
              for read in parsed.reads]

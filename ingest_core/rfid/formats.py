@@ -68,6 +68,8 @@ from typing import NamedTuple
 
 import msgspec
 
+from ingest_core.decode.fallback.epc import standard_base64
+
 IMPINJ = "impinj"
 ZEBRA = "zebra"
 #: Impinj Speedway Connect's HTTP POST, which Zebra FX Connect's legacy post copies
@@ -585,6 +587,9 @@ def _handle_speedway(event: _SpeedwayPost, source, position, result, counter,
         counter[0] += 1
 
 
+_EDGEX_KINDS = ("Arrived", "Moved", "Departed")
+
+
 def _handle_edgex(event: _EdgexEvent, source, position, result, counter,
                   received_at) -> None:
     """Each reading is one event: Arrived and Moved are tag reads at their (new) location,
@@ -602,8 +607,8 @@ def _handle_edgex(event: _EdgexEvent, source, position, result, counter,
                 inventory = _edgex_inventory.decode(reading.value)
             except (msgspec.ValidationError, msgspec.DecodeError):
                 inventory = None
-        if inventory is None or kind not in ("Arrived", "Moved", "Departed"):
-            if kind in ("Arrived", "Moved", "Departed"):
+        if inventory is None or kind not in _EDGEX_KINDS:
+            if kind in _EDGEX_KINDS:
                 _error(result, counter, "bad_event", source.raw(position))
             else:
                 result.events.append(ReaderEvent(counter[0], kind or "unknown", None,
@@ -677,10 +682,9 @@ def _hex(text: str) -> tuple[str | None, str | None]:
 def _base64_to_hex(text: str) -> tuple[str | None, str | None]:
     if not text:
         return None, "missing_epc"
-    if "-" in text or "_" in text:  # the URL-safe alphabet (RFC 4648 section 5)
-        if "+" in text or "/" in text:
-            return None, "bad_base64"  # both alphabets at once: neither
-        text = text.translate(_URL_SAFE)
+    text = standard_base64(text)  # base64url accepted
+    if text is None:
+        return None, "bad_base64"
     try:
         raw = binascii.a2b_base64(text + "=" * (-len(text) % 4), strict_mode=True)
     except (binascii.Error, ValueError):
@@ -690,7 +694,6 @@ def _base64_to_hex(text: str) -> tuple[str | None, str | None]:
     return raw.hex().upper(), None
 
 
-_URL_SAFE = str.maketrans("-_", "+/")
 _time_cache: dict[str, float] = {}
 
 

@@ -34,6 +34,7 @@ from ingest_core.decode.fallback.epc import (
     ERRORS,
     FIELDS,
     MAX_BITS,
+    standard_base64,
 )
 
 cdef enum:
@@ -441,8 +442,6 @@ def decode_base64(str text):
     return _decode_base64(text)
 
 
-_URL_SAFE = str.maketrans("-_", "+/")
-
 
 cdef EpcResult _decode_base64(str text):
     cdef Py_ssize_t length, index
@@ -456,10 +455,9 @@ cdef EpcResult _decode_base64(str text):
             break
     if not text:
         return _failure("empty")
-    if "-" in text or "_" in text:
-        if "+" in text or "/" in text:
-            return _failure("bad_base64")  # both alphabets at once: neither
-        text = text.translate(_URL_SAFE)
+    text = standard_base64(text)
+    if text is None:
+        return _failure("bad_base64")
     if len(text) % 4 == 1:
         return _failure("bad_base64")
     try:

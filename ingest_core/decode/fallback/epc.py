@@ -225,10 +225,9 @@ def decode_base64(text: str) -> EpcResult:
     text = _strip_spaces(text)
     if not text:
         return _failure("empty")
-    if "-" in text or "_" in text:
-        if "+" in text or "/" in text:
-            return _failure("bad_base64")  # both alphabets at once: neither
-        text = text.translate(URL_SAFE)
+    text = standard_base64(text)
+    if text is None:
+        return _failure("bad_base64")
     if len(text) % 4 == 1:
         return _failure("bad_base64")
     try:
@@ -243,8 +242,18 @@ def decode_base64(text: str) -> EpcResult:
     return _decode_value(int(epc_hex, 16), len(raw) * 8, epc_hex)
 
 
-#: base64url to the standard alphabet.
-URL_SAFE = str.maketrans("-_", "+/")
+_URL_SAFE = str.maketrans("-_", "+/")
+
+
+def standard_base64(text: str) -> str | None:
+    """``text`` in the standard base64 alphabet: base64url (``-``, ``_``; RFC 4648 section
+    5) translated, standard text as it is; None when it mixes both alphabets (neither).
+    One rule for both decode twins and the reader payload parser."""
+    if "-" in text or "_" in text:
+        if "+" in text or "/" in text:
+            return None
+        return text.translate(_URL_SAFE)
+    return text
 
 
 def decode_epc(text: str) -> EpcResult:
