@@ -55,9 +55,11 @@ def test_generated_rollups_equal_a_rebuild(real_addon_db):
     try:
         with connection.cursor() as cur:
             assert rollup.installed(cur), "the triggers are not back"
-            generated = (list(rollup.daily_rows(cur)), list(rollup.hourly_rows(cur)))
+            rows = (rollup.daily_rows, rollup.hourly_rows, rollup.category_rows,
+                    rollup.position_rows)
+            generated = [list(kind(cur)) for kind in rows]
             rollup.rebuild(cur)
-            rebuilt = (list(rollup.daily_rows(cur)), list(rollup.hourly_rows(cur)))
+            rebuilt = [list(kind(cur)) for kind in rows]
             assert chain_history.recorded(cur)["size"]["skus"] == 20
         connection.rollback()
     finally:
@@ -65,3 +67,6 @@ def test_generated_rollups_equal_a_rebuild(real_addon_db):
     assert len(generated[0]) > 300
     assert generated[0] == rebuilt[0], "daily rows differ from a rebuild"
     assert generated[1] == rebuilt[1], "hourly rows differ from a rebuild"
+    assert len(generated[2]) > 20 and len(generated[3]) > 30, "no coarse rows generated"
+    assert generated[2] == rebuilt[2], "category rows differ from a rebuild"
+    assert generated[3] == rebuilt[3], "stock positions differ from a rebuild"

@@ -52,8 +52,8 @@ def _zero(values) -> bool:
     return all(value == 0 for value in values)
 
 
-def recompute(dsn: str) -> tuple[list[tuple], list[tuple]]:
-    """Both rollups from every done move, in Python, in the rows' order and shape."""
+def recompute(dsn: str) -> tuple[list[tuple], ...]:
+    """The rollups from every done move, in Python, in the rows' order and shape."""
     locations = {row[0]: row[1:] for row in query(
         dsn, "SELECT id, usage, warehouse_id, coalesce(scrap_location, false) "
              "FROM stock_location")}
@@ -115,7 +115,33 @@ def recompute(dsn: str) -> tuple[list[tuple], list[tuple]]:
     hourly_rows = [(hour, warehouse, hour_company[(warehouse, hour)], *values)
                    for (warehouse, hour), values in sorted(hourly.items())
                    if not _zero(values)]
-    return daily_rows, hourly_rows
+    return (daily_rows, hourly_rows, *_coarse(dsn, daily_rows))
+
+
+def _coarse(dsn: str, daily_rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """The category and position rows from the daily rows: per store, day and the
+    product's *current* category; per key, on hand and the last day with a sale."""
+    categories = dict(query(dsn, "SELECT p.id, t.categ_id FROM product_product p "
+                                 "JOIN product_template t ON t.id = p.product_tmpl_id"))
+    category: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 5)
+    category_company: dict[tuple, int] = {}
+    positions: dict[tuple, list] = {}
+    for day, product, location, warehouse, company, *values, closing in daily_rows:
+        sold, returned = values[0], values[1]
+        if warehouse is not None and (sold or returned):
+            key = (warehouse, day, categories[product])
+            category_company[key] = min(company, category_company.get(key, company))
+            for index, value in enumerate((sold, returned, values[9], values[10], values[11])):
+                category[key][index] += value
+        position = positions.setdefault((product, location), [warehouse, company, 0, None])
+        position[2] = closing  # rows come in day order: the last is the latest
+        if sold > 0:
+            position[3] = day
+    category_rows = [(day, warehouse, categ, category_company[(warehouse, day, categ)], *values)
+                     for (warehouse, day, categ), values in sorted(category.items())]
+    position_rows = [(product, location, *rest)
+                     for (product, location), rest in sorted(positions.items())]
+    return category_rows, position_rows
 
 
 def _normal(rows) -> list[tuple]:
@@ -124,11 +150,12 @@ def _normal(rows) -> list[tuple]:
         v, bool) else v for v in row) for row in rows]
 
 
-def _rollups(dsn: str) -> tuple[list[tuple], list[tuple]]:
+def _rollups(dsn: str) -> tuple[list[tuple], ...]:
     connection = psycopg2.connect(dsn)
     try:
         with connection.cursor() as cur:
-            return list(rollup.daily_rows(cur)), list(rollup.hourly_rows(cur))
+            return (list(rollup.daily_rows(cur)), list(rollup.hourly_rows(cur)),
+                    list(rollup.category_rows(cur)), list(rollup.position_rows(cur)))
     finally:
         connection.close()
 
@@ -145,7 +172,7 @@ def service(module_db):
 
 read = st.tuples(st.sampled_from(["S01", "S02"]), st.sampled_from(ALL_OPERATIONS),
                  st.integers(0, 5), st.integers(1, 4), st.integers(0, 9))
-edit = st.tuples(st.sampled_from(["backdate", "undone_then_done", "forward"]),
+edit = st.tuples(st.sampled_from(["backdate", "undone_then_done", "forward", "recategorise"]),
                  st.integers(0, 10_000), st.integers(1, 40), st.integers(0, 23))
 
 
@@ -175,6 +202,14 @@ def test_rollups_equal_the_done_moves_and_a_rebuild(service, reads, edits):
         if kind == "backdate":  # the history import dates moves as their invoices
             query(dsn, "UPDATE stock_move SET date = date - make_interval(days => %s, "
                        "hours => %s) WHERE id = %s", (days, hours, move))
+        elif kind == "recategorise":  # a buyer moves the product to another category
+            query(dsn, """UPDATE product_template t SET categ_id = (
+                               SELECT c.id FROM product_category c WHERE c.id <> t.categ_id
+                                ORDER BY c.id OFFSET %s %% (SELECT count(*) - 1
+                                                             FROM product_category) LIMIT 1)
+                            FROM product_product p, stock_move m
+                           WHERE m.id = %s AND p.id = m.product_id
+                             AND t.id = p.product_tmpl_id""", (days, move))
         elif kind == "forward":
             query(dsn, "UPDATE stock_move SET date = date + make_interval(hours => %s) "
                        "WHERE id = %s", (hours, move))
@@ -186,6 +221,8 @@ def test_rollups_equal_the_done_moves_and_a_rebuild(service, reads, edits):
     expected = recompute(dsn)
     assert _normal(live[0]) == _normal(expected[0]), "daily rollup differs from the moves"
     assert _normal(live[1]) == _normal(expected[1]), "hourly rollup differs from the moves"
+    assert _normal(live[2]) == _normal(expected[2]), "category rollup differs from the moves"
+    assert _normal(live[3]) == _normal(expected[3]), "stock positions differ from the moves"
     rebuild(dsn)
     assert _rollups(dsn) == live, "a rebuild gives other rows than the triggers kept"
 
@@ -204,7 +241,7 @@ def test_rollups_follow_the_history_import_and_the_cli_rebuilds_them(fast_db):
     assert {code: float(n) for code, n in sold.items()} == {
         "85123A": 15.0, "71053": 18.0, "22633": 48.0}
     live = _rollups(fast_db)
-    assert _normal(live[0]) == _normal(recompute(fast_db)[0])
+    assert [_normal(rows) for rows in live] == [_normal(rows) for rows in recompute(fast_db)]
     result = subprocess.run([sys.executable, "-m", "ingest_core.cli", "rollup", "rebuild",
                              "--dsn", fast_db, "--json"], cwd=REPO, capture_output=True,
                             text=True, timeout=300, check=False)
@@ -238,4 +275,5 @@ def test_orm_order_of_writes_done_before_quantity(fast_db):
           (move,))
     query(fast_db, "UPDATE stock_move SET state = 'done' WHERE id = %s", (move,))
     query(fast_db, "UPDATE stock_move SET quantity = %s WHERE id = %s", (quantity, move))
-    assert _normal(_rollups(fast_db)[0]) == _normal(recompute(fast_db)[0])
+    assert [_normal(rows) for rows in _rollups(fast_db)] == [
+        _normal(rows) for rows in recompute(fast_db)]

@@ -3,7 +3,7 @@
 {
     "name": "Retail Realtime Stock",
     "summary": "Real-time store stock from barcode scanners and RFID readers",
-    "version": "18.0.1.5.1",
+    "version": "18.0.1.6.0",
     "category": "Inventory",
     "author": "Retail Realtime Stock developers",
     "license": "LGPL-3",
@@ -27,6 +27,8 @@
         "report/rrs_sales_analysis_views.xml",
         "report/rrs_sales_hour_analysis_views.xml",
         "report/rrs_stock_daily_views.xml",
+        "report/rrs_category_daily_views.xml",
+        "report/rrs_stock_position_views.xml",
         "report/rrs_analysis_dashboard_views.xml",
         "data/web_tour_tour.xml",
         "views/rrs_alert_views.xml",

@@ -5,7 +5,7 @@
 ``rrs_event`` and the RFID tables are created by the add-on's own DDL
 (``_auto = False`` models, see ``models/own_table.py``), so the add-on drops
 them itself on uninstall rather than rely on Odoo's clean-up. The triggers on
-``stock_quant`` (alerts) and ``stock_move`` (rollups) go first: left behind,
+``stock_quant`` (alerts), ``stock_move`` and ``product_template`` (rollups) go first: left behind,
 they would break every stock change once their tables are gone.
 """
 

@@ -31,13 +31,15 @@ class RebuildReport:
     months: int
     daily_rows: int
     hourly_rows: int
+    category_rows: int
+    position_rows: int
     seconds: float
     timezone: str
 
 
 def rebuild(dsn: str, timezone: str | None = None,
             progress: Callable[[date, int], None] | None = None) -> RebuildReport:
-    """Rebuild both rollups; with ``timezone``, first make it the rollups' local zone."""
+    """Rebuild the rollups; with ``timezone``, first make it the rollups' local zone."""
     started = time.monotonic()
     connection = psycopg2.connect(dsn)
     try:
@@ -55,10 +57,10 @@ def rebuild(dsn: str, timezone: str | None = None,
                     progress(month, moves)
 
             moves = rollup.rebuild(cur, step)
-            daily, hourly = rollup.row_counts(cur)
+            counts = rollup.row_counts(cur)
             zone = rollup.timezone(cur)
         connection.commit()
     finally:
         connection.close()
-    return RebuildReport(moves, len(months), daily, hourly,
+    return RebuildReport(moves, len(months), *counts,
                          round(time.monotonic() - started, 2), zone)

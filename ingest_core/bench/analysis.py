@@ -50,7 +50,8 @@ import psycopg2
 from ingest_core.commit.journal import Journal
 from ingest_core.commit.writer import GroupCommitWriter, _Pending
 from ingest_core.db.pgembed import EmbeddedPostgres
-from ingest_core.odoo import analysis_bench, chain_history, rollup, templates
+from ingest_core.odoo import analysis_bench, chain_history, rollup, tables, templates
+from ingest_core.odoo.ddl import schema_statements
 from ingest_core.resolve.devices import provision
 from ingest_core.resolve.pipeline import Preparer, decode_body
 from ingest_core.resolve.reference import ReferenceData
@@ -118,8 +119,9 @@ def open_history(options: AnalysisBenchOptions, progress: Callable[[str], None]
         try:
             with connection.cursor() as cur:
                 made = chain_history.recorded(cur)
-                # The rollup functions of this tree, not those of the day the cache was
-                # made: the journal phase measures the current triggers.
+                # The rollup tables and functions of this tree, not those of the day the
+                # cache was made: the journal phase measures the current triggers.
+                _add_missing_rollups(cur, progress)
                 cur.execute(rollup.FUNCTIONS_DDL)
             connection.commit()
         finally:
@@ -128,6 +130,23 @@ def open_history(options: AnalysisBenchOptions, progress: Callable[[str], None]
         server.stop(remove=False)
         raise
     return server, server.dsn(DATABASE), made, generated
+
+
+def _add_missing_rollups(cur, progress: Callable[[str], None]) -> None:
+    """Create the rollup tables a cached history predates and fill them from its daily
+    rows (what the add-on's upgrade does)."""
+    cur.execute("SELECT to_regclass('rrs_stock_position') IS NULL")
+    if not cur.fetchone()[0]:
+        return
+    cur.execute("SELECT relname FROM pg_class WHERE relkind = 'r'")
+    existing = {name for (name,) in cur.fetchall()}
+    new = [tables.BY_NAME[name] for name in ("rrs_category_daily", "rrs_stock_position")]
+    for statement in schema_statements(new, existing=existing):
+        cur.execute(statement)
+    categories, positions = rollup.derive(cur)
+    cur.execute("ANALYZE rrs_category_daily, rrs_stock_position")
+    progress(f"cached history: category and position rollups derived "
+             f"({categories} and {positions} rows)")
 
 
 def _ensure_history(dsn: str, size: chain_history.ChainSize,
@@ -338,7 +357,7 @@ def run(options: AnalysisBenchOptions, progress: Callable[[str], None] = print) 
     finally:
         if server is not None:
             server.stop(remove=False)
-    rollup_bytes = storage["rrs_stock_daily_bytes"] + storage["rrs_sales_hourly_bytes"]
+    rollup_bytes = sum(storage[f"{name}_bytes"] for name in rollup.TABLES)
     storage["rollup_bytes_per_year"] = round(rollup_bytes * 365 / made["size"]["days"])
     history = {key: made[key] for key in ("size", "first_day", "last_day", "products",
                                           "sale_events", "sale_moves", "last_day_moves")}
@@ -371,7 +390,7 @@ def table(result: dict) -> str:
         f"{' (generated in this run)' if history['generated_in_this_run'] else ' (cached)'}",
         "disk: " + ", ".join(f"{name} {_mib(storage[name + '_bytes'])} "
                              f"({storage[name + '_rows']:,} rows)"
-                             for name in ("stock_move", "rrs_stock_daily", "rrs_sales_hourly"))
+                             for name in ("stock_move", *rollup.TABLES))
         + f"; rollups per year {_mib(storage['rollup_bytes_per_year'])}",
         "",
         f"{'figure':<16}{'rows':>6}{'rollups p50/p95 ms':>22}{'stock_move p50/p95 ms':>25}"

@@ -11,7 +11,8 @@ import sys
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     rebuild = sub.add_parser(
-        "rebuild", help="recompute rrs_stock_daily and rrs_sales_hourly from the done moves",
+        "rebuild", help="recompute the rollups (rrs_stock_daily, rrs_sales_hourly, "
+        "rrs_category_daily, rrs_stock_position) from the done moves",
         description="Empty the rollups and recompute them from every done stock move, in one "
         "transaction, with the function the stock_move triggers use (identical rows).")
     rebuild.add_argument("--dsn", required=True, help="Odoo database (libpq DSN)")
@@ -43,5 +44,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{report.moves} done moves of {report.months} months rolled up in "
               f"{report.seconds} s: {report.daily_rows} daily rows, {report.hourly_rows} "
-              f"hourly rows (local time {report.timezone})")
+              f"hourly rows, {report.category_rows} category rows, {report.position_rows} "
+              f"stock positions (local time {report.timezone})")
     return 0

@@ -2,11 +2,12 @@
 
 What it is: ``FIGURES``, one ``Figure`` per dashboard figure and pivot that
 ``rtstock bench analysis`` times: a query over the rollups (``rrs_stock_daily``,
-``rrs_sales_hourly``) and the query Odoo's *Moves Analysis* (the ``stock.move``
-pivot, ``read_group`` with a date domain) runs for the same figure: done moves
-joined to their source and destination locations and their product, filtered
-on ``date`` (an indexed column; local days converted to UTC bounds, as the
-ORM does with the user's time zone), grouped. Both return the same rows, in the
+``rrs_sales_hourly``, ``rrs_category_daily``, ``rrs_stock_position``) and the
+query Odoo's *Moves Analysis* (the ``stock.move`` pivot, ``read_group`` with a
+date domain) runs for the same figure: done moves joined to their source and
+destination locations and their product, filtered on ``date`` (an indexed
+column; local days converted to UTC bounds, as the ORM does with the user's
+time zone), grouped. Both return the same rows, in the
 same order, numbers rounded to 6 decimals, so that the benchmark can assert
 they are equal.
 
@@ -15,15 +16,15 @@ for), ``%(stores)s`` (warehouse ids), ``%(tz)s`` (the rollups' zone). Sales are
 net: units and list-price value sold to customers less returned from them,
 in the product's unit; a store's move is one whose internal side belongs to
 it. Definitions (as the add-on's dashboard): top movers by net units over 7
-days; on hand = the closing quantity of a product's latest daily row (from
-moves: the sum of every done move in and out up to the day); dead stock = on
-hand > 0 and no sale in the last 30 days; days of cover of a store = its on
-hand / its average daily net units of 28 days.
+days; on hand = now: the stock position (from moves: the sum of every done
+move in and out); dead stock = on hand > 0 and no sale in the 30 days to
+``today``; days of cover of a store = its on hand / its average daily net units
+of the 28 days to ``today``.
 
 Caveats: the moves' side computes on hand from every move since the first,
-as ``stock_move`` holds no running balance (Odoo itself would read
-``stock_quant`` for *now*, but not for a past day). The figures are chain-wide
-over ``stores``.
+as ``stock_move`` holds no running balance. On hand is *now* on both sides:
+moves the journal phase of an earlier run added after ``today`` count on both.
+The figures are chain-wide over ``stores``.
 """
 
 from __future__ import annotations
@@ -118,23 +119,9 @@ TOP_MOVERS = Figure(
           FROM ({_moves_since("%(today)s::date - 6")}) s
          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20""")
 
-#: On hand at the end of ``today`` per (product, internal location of the stores): the
-#: closing of the latest daily row, one backward probe of the (product, location, day)
-#: index per key instead of reading every row of the year.
-_ON_HAND_ROLLUPS = """
-    SELECT l.warehouse_id, p.id AS product_id, l.id AS location_id, last.closing_qty,
-           last.company_id
-      FROM stock_location l
-      CROSS JOIN product_product p
-      CROSS JOIN LATERAL (SELECT d.closing_qty, d.company_id FROM rrs_stock_daily d
-                           WHERE d.product_id = p.id AND d.location_id = l.id
-                             AND d.day <= %(today)s
-                           ORDER BY d.day DESC LIMIT 1) last
-     WHERE l.usage = 'internal' AND l.warehouse_id = ANY(%(stores)s)
-"""
-
-#: The same from the moves: every done move into or out of the stores' internal
-#: locations up to the end of ``today``, summed per key; the last sale's local day too.
+#: On hand now and the last sale day per (product, internal location of the stores) from
+#: the moves: every done move into or out of them summed per key (Odoo itself would
+#: read ``stock_quant`` for the on hand, but it keeps no last sale day).
 _ON_HAND_MOVES = """
     SELECT here.warehouse_id, m.product_id, here.id AS location_id, m.company_id,
            sum(side.direction * CASE WHEN m.product_uom = t.uom_id THEN m.quantity
@@ -152,27 +139,19 @@ _ON_HAND_MOVES = """
       JOIN uom_uom unit ON unit.id = m.product_uom
       JOIN uom_uom product_unit ON product_unit.id = t.uom_id
      WHERE m.state = 'done' AND here.warehouse_id = ANY(%(stores)s)
-       AND m.date < ((%(today)s::date + 1)::timestamp AT TIME ZONE %(tz)s) AT TIME ZONE 'UTC'
      GROUP BY 1, 2, 3, 4
 """
 
 DEAD_STOCK = Figure(
-    "dead_stock", "per store: products on hand with no sale in 30 days (count, units, "
-                  "value at cost)",
-    rollups=f"""
-        WITH on_hand AS ({_ON_HAND_ROLLUPS}),
-        dead AS (
-            SELECT o.* FROM on_hand o
-             WHERE o.closing_qty > 0
-               AND NOT EXISTS (SELECT 1 FROM rrs_stock_daily d
-                                WHERE d.product_id = o.product_id
-                                  AND d.location_id = o.location_id
-                                  AND d.day > %(today)s::date - 30 AND d.day <= %(today)s
-                                  AND d.qty_sold > 0))
-        SELECT dead.warehouse_id, count(*), round(sum(dead.closing_qty), 6),
-               round(sum(dead.closing_qty * coalesce(
-                   (p.standard_price ->> dead.company_id::text)::numeric, 0)), 6)
-          FROM dead JOIN product_product p ON p.id = dead.product_id
+    "dead_stock", "per store: products on hand now with no sale in the 30 days to today "
+                  "(count, units, value at cost)",
+    rollups="""
+        SELECT s.warehouse_id, count(*), round(sum(s.on_hand), 6),
+               round(sum(s.on_hand * coalesce(
+                   (p.standard_price ->> s.company_id::text)::numeric, 0)), 6)
+          FROM rrs_stock_position s JOIN product_product p ON p.id = s.product_id
+         WHERE s.warehouse_id = ANY(%(stores)s) AND s.on_hand > 0
+           AND (s.last_sale_day IS NULL OR s.last_sale_day <= %(today)s::date - 30)
          GROUP BY 1 ORDER BY 1""",
     moves=f"""
         WITH on_hand AS ({_ON_HAND_MOVES})
@@ -185,11 +164,12 @@ DEAD_STOCK = Figure(
          GROUP BY 1 ORDER BY 1""")
 
 DAYS_OF_COVER = Figure(
-    "days_of_cover", "per store: units on hand, net units sold in 28 days, days of cover",
-    rollups=f"""
+    "days_of_cover", "per store: units on hand now, net units sold in the 28 days to today, "
+                     "days of cover",
+    rollups="""
         WITH stock AS (
-            SELECT warehouse_id, sum(closing_qty) AS on_hand
-              FROM ({_ON_HAND_ROLLUPS}) o GROUP BY 1
+            SELECT warehouse_id, sum(on_hand) AS on_hand FROM rrs_stock_position
+             WHERE warehouse_id = ANY(%(stores)s) GROUP BY 1
         ), sold AS (
             SELECT h.warehouse_id, sum(h.qty_sold - h.qty_returned) AS units
               FROM rrs_sales_hourly h
@@ -217,15 +197,12 @@ def _pivot(name: str, days: int) -> Figure:
     return Figure(
         name, f"net units and sales by store x ISO week x product category, last {days} days",
         rollups=f"""
-            SELECT d.warehouse_id, date_trunc('week', d.day)::date AS week, t.categ_id,
-                   round(sum(d.qty_sold - d.qty_returned), 6),
-                   round(sum(d.value_sold - d.value_returned), 6)
-              FROM rrs_stock_daily d
-              JOIN product_product p ON p.id = d.product_id
-              JOIN product_template t ON t.id = p.product_tmpl_id
-             WHERE d.day > %(today)s::date - {days} AND d.day <= %(today)s
-               AND d.warehouse_id = ANY(%(stores)s)
-               AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+            SELECT c.warehouse_id, date_trunc('week', c.day)::date AS week, c.categ_id,
+                   round(sum(c.qty_sold - c.qty_returned), 6),
+                   round(sum(c.value_sold - c.value_returned), 6)
+              FROM rrs_category_daily c
+             WHERE c.day > %(today)s::date - {days} AND c.day <= %(today)s
+               AND c.warehouse_id = ANY(%(stores)s)
              GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
         moves=f"""
             SELECT s.warehouse_id, date_trunc('week', s.local_at)::date AS week, s.categ_id,

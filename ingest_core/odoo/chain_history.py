@@ -357,6 +357,7 @@ def generate(connection, size: ChainSize, end: date,
         cur.execute(_HOURLY_ROWS, params)
         for definition in rollup_indexes:
             cur.execute(definition)
+        rollup.derive(cur)
         for trigger in _ROLLUP_TRIGGERS:
             cur.execute(f"ALTER TABLE stock_move ENABLE ALWAYS TRIGGER {trigger}")
         connection.commit()
@@ -410,14 +411,12 @@ def recorded(cur) -> dict | None:
 
 
 def sizes(cur) -> dict[str, int]:
-    """Bytes on disk (heap + indexes + TOAST) of ``stock_move`` and the two rollups."""
-    cur.execute("""SELECT pg_total_relation_size('stock_move'),
-                          pg_total_relation_size('rrs_stock_daily'),
-                          pg_total_relation_size('rrs_sales_hourly'),
-                          (SELECT count(*) FROM stock_move),
-                          (SELECT count(*) FROM rrs_stock_daily),
-                          (SELECT count(*) FROM rrs_sales_hourly)""")
-    move, daily, hourly, move_rows, daily_rows, hourly_rows = cur.fetchone()
-    return {"stock_move_bytes": move, "rrs_stock_daily_bytes": daily,
-            "rrs_sales_hourly_bytes": hourly, "stock_move_rows": move_rows,
-            "rrs_stock_daily_rows": daily_rows, "rrs_sales_hourly_rows": hourly_rows}
+    """Bytes on disk (heap + indexes + TOAST) and rows of ``stock_move`` and the rollups."""
+    names = ("stock_move", *rollup.TABLES)
+    cur.execute("SELECT " + ", ".join(f"pg_total_relation_size('{name}'), "
+                                      f"(SELECT count(*) FROM {name})" for name in names))
+    row = cur.fetchone()
+    result = {}
+    for index, name in enumerate(names):
+        result[f"{name}_bytes"], result[f"{name}_rows"] = row[2 * index], row[2 * index + 1]
+    return result

@@ -1,12 +1,17 @@
 """Sales and stock rollups: the SQL that keeps them equal to Odoo's done moves.
 
-What it is: two tables the analysis reads instead of ``stock_move``:
+What it is: the tables the analysis reads instead of ``stock_move``:
 ``rrs_stock_daily`` (day x product x internal location: units sold,
 returned, received, transferred, scrapped, counted up and down, the day's net
-change, closing on-hand, sales at list price and at cost) and
+change, closing on-hand, sales at list price and at cost),
 ``rrs_sales_hourly`` (hour x store: units and value sold and returned, for
-the intraday view and the hour x weekday heatmap), plus the PL/pgSQL that
-fills them.
+the intraday view and the hour x weekday heatmap), and two kept beside them
+for the figures a person waits for at chain scale, where the daily rollup
+has as many rows as the moves: ``rrs_category_daily`` (day x store x product
+category: sales, returns, cost of sales; the pivots of a quarter or a year)
+and ``rrs_stock_position`` (product x internal location now: on hand and the
+last sale day; dead stock, days of cover, out of stock). Plus the PL/pgSQL
+that fills them.
 
 How it works: statement-level triggers on ``stock_move`` (``AFTER INSERT`` /
 ``UPDATE`` / ``DELETE`` with transition tables, enabled ``ALWAYS`` so they also
@@ -29,6 +34,14 @@ price and the product's cost (``standard_price`` of the move's company) at
 the time the move is rolled up; a rebuild values every move at today's
 prices (docs/decisions/rollups.md).
 
+The two coarse tables are each a function of the daily rollup (``DERIVED``:
+the category table groups the daily rows of a store and day by the product's
+*current* category, as Odoo's own pivots group moves; the position is the sum
+of a key's net changes and its latest day with a sale), so they are kept by
+the same statement and a product changing category moves its history with
+it (trigger on ``product_template``); ``derive`` fills them from the daily
+rows when they are new (an upgrade, a generated history).
+
 Caveats: the add-on creates the same objects from ``report/rrs_rollup.sql``;
 ``tests/test_rollups.py`` requires that file to equal ``FUNCTIONS_DDL``.
 """
@@ -49,6 +62,7 @@ DAILY_COUNTERS = (
     "value_returned", "cost_sold", "value_count_diff", "value_scrapped",
 )
 HOURLY_COUNTERS = ("qty_sold", "qty_returned", "value_sold", "value_returned")
+CATEGORY_COUNTERS = ("qty_sold", "qty_returned", "value_sold", "value_returned", "cost_sold")
 
 DAILY_INDEXES = (
     "CREATE UNIQUE INDEX rrs_stock_daily_key_uniq ON rrs_stock_daily "
@@ -58,6 +72,15 @@ DAILY_INDEXES = (
 HOURLY_INDEXES = (
     "CREATE UNIQUE INDEX rrs_sales_hourly_key_uniq ON rrs_sales_hourly (warehouse_id, hour)",
 )
+CATEGORY_INDEXES = (
+    "CREATE UNIQUE INDEX rrs_category_daily_key_uniq ON rrs_category_daily "
+    "(warehouse_id, day, categ_id)",
+)
+POSITION_INDEXES = (
+    "CREATE UNIQUE INDEX rrs_stock_position_key_uniq ON rrs_stock_position "
+    "(product_id, location_id)",
+    "CREATE INDEX rrs_stock_position_warehouse_idx ON rrs_stock_position (warehouse_id)",
+)
 
 _COUNTER_SUMS = ",\n                       ".join(f"sum(l.{name}) AS {name}"
                                               for name in DAILY_COUNTERS)
@@ -66,8 +89,45 @@ _ADD_DAILY = ",\n        ".join(f"{name} = t.{name} + EXCLUDED.{name}"
                                 for name in DAILY_COUNTERS)
 _ADD_HOURLY = ",\n        ".join(f"{name} = t.{name} + EXCLUDED.{name}"
                                  for name in HOURLY_COUNTERS)
+_CATEGORY_SUMS = ",\n           ".join(f"sum(l.{name})" for name in CATEGORY_COUNTERS)
+_ADD_CATEGORY = ",\n        ".join(f"{name} = t.{name} + EXCLUDED.{name}"
+                                   for name in CATEGORY_COUNTERS)
 _DAILY_ZERO = " AND ".join(f"t.{name} = 0" for name in DAILY_COUNTERS)
 _HOURLY_ZERO = " AND ".join(f"t.{name} = 0" for name in HOURLY_COUNTERS)
+_CATEGORY_ZERO = " AND ".join(f"t.{name} = 0" for name in CATEGORY_COUNTERS)
+
+#: Both coarse tables from the daily rows: what the triggers keep them equal to, and
+#: how ``derive`` fills them.
+_CATEGORY_FROM_DAILY = f"""
+    SELECT d.day, d.warehouse_id, t.categ_id, min(d.company_id),
+           {", ".join(f"sum(d.{name})" for name in CATEGORY_COUNTERS)}
+      FROM rrs_stock_daily d
+      JOIN product_product p ON p.id = d.product_id
+      JOIN product_template t ON t.id = p.product_tmpl_id
+     WHERE d.warehouse_id IS NOT NULL AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+     GROUP BY 1, 2, 3"""
+_POSITION_FROM_DAILY = """
+    SELECT d.product_id, d.location_id, min(d.warehouse_id), min(d.company_id),
+           sum(d.qty_net), max(d.day) FILTER (WHERE d.qty_sold > 0)
+      FROM rrs_stock_daily d
+     GROUP BY 1, 2"""
+#: The daily sums of the products whose template changed category in the statement,
+#: per day, store, former and new category (the recategorisation trigger's moves).
+_RECATEGORISED = f"""recategorised AS (
+        SELECT p.id AS product_id, o.categ_id AS from_categ, n.categ_id AS to_categ
+          FROM rrs_old o
+          JOIN rrs_new n ON n.id = o.id AND n.categ_id IS DISTINCT FROM o.categ_id
+          JOIN product_product p ON p.product_tmpl_id = n.id
+    ), moved AS (
+        SELECT d.day, d.warehouse_id, r.from_categ, r.to_categ, min(d.company_id) AS company_id,
+               {", ".join(f"sum(d.{name}) AS {name}" for name in CATEGORY_COUNTERS)}
+          FROM recategorised r
+          JOIN rrs_stock_daily d ON d.product_id = r.product_id
+         WHERE d.warehouse_id IS NOT NULL AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+         GROUP BY 1, 2, 3, 4
+    )"""
+_CATEGORY_COLUMNS = f"day, warehouse_id, categ_id, company_id, {', '.join(CATEGORY_COUNTERS)}"
+_POSITION_COLUMNS = "product_id, location_id, warehouse_id, company_id, on_hand, last_sale_day"
 
 #: Compared while done: a change of any of these moves the move's figures.
 _FIGURES = ("date", "product_id", "location_id", "location_dest_id", "company_id",
@@ -75,9 +135,10 @@ _FIGURES = ("date", "product_id", "location_id", "location_dest_id", "company_id
 _CHANGED = " OR ".join(f"o.{name} IS DISTINCT FROM n.{name}" for name in _FIGURES)
 
 FUNCTIONS_DDL = f"""
-CREATE OR REPLACE FUNCTION rrs_rollup_lines(added stock_move[], removed stock_move[])
+DROP FUNCTION IF EXISTS rrs_rollup_lines(stock_move[], stock_move[]);  -- new row type in 1.6
+CREATE FUNCTION rrs_rollup_lines(added stock_move[], removed stock_move[])
 RETURNS TABLE (local_at timestamp, product_id integer, location_id integer,
-               warehouse_id integer, company_id integer, qty_sold numeric,
+               warehouse_id integer, company_id integer, categ_id integer, qty_sold numeric,
                qty_returned numeric, qty_received numeric, qty_transfer_in numeric,
                qty_transfer_out numeric, qty_scrapped numeric, qty_count_gain numeric,
                qty_count_loss numeric, qty_net numeric, value_sold numeric,
@@ -96,7 +157,7 @@ LANGUAGE sql STABLE AS $rrs$
     ), sides AS (
         SELECT (m.date AT TIME ZONE 'UTC') AT TIME ZONE zone.name AS local_at,
                m.product_id, m.company_id, here.id AS location_id, here.warehouse_id,
-               side.direction, other.usage AS other_usage,
+               t.categ_id, side.direction, other.usage AS other_usage,
                coalesce(m.scrapped, false) OR coalesce(other.scrap_location, false) AS scrap,
                -- Odoo's ORM may write state = 'done' before the quantity it computed
                -- (a later UPDATE, which this trigger sees as a change of quantity).
@@ -130,7 +191,7 @@ LANGUAGE sql STABLE AS $rrs$
                     THEN qty ELSE 0 END AS loss
           FROM sides s
     )
-    SELECT local_at, product_id, location_id, warehouse_id, company_id,
+    SELECT local_at, product_id, location_id, warehouse_id, company_id, categ_id,
            sold, returned,
            CASE WHEN other_usage = 'supplier' THEN direction * qty ELSE 0 END,
            CASE WHEN other_usage IN ('internal', 'transit') AND direction > 0
@@ -150,6 +211,8 @@ DECLARE
     touched_locations integer[];
     touched_days date[];
     touched_hours integer[];
+    touched_categories integer[];
+    touched_positions integer[];
 BEGIN
     IF cardinality(added) + cardinality(removed) = 0 THEN
         RETURN;
@@ -188,12 +251,37 @@ BEGIN
         ON CONFLICT (warehouse_id, hour) DO UPDATE SET
         {_ADD_HOURLY}
         RETURNING t.id
+    ), category AS (
+        INSERT INTO rrs_category_daily AS t ({_CATEGORY_COLUMNS})
+        SELECT l.local_at::date, l.warehouse_id, l.categ_id, min(l.company_id),
+           {_CATEGORY_SUMS}
+          FROM lines l
+         WHERE l.warehouse_id IS NOT NULL AND (l.qty_sold <> 0 OR l.qty_returned <> 0)
+         GROUP BY 1, 2, 3
+        ON CONFLICT (warehouse_id, day, categ_id) DO UPDATE SET
+        {_ADD_CATEGORY}
+        RETURNING t.id
+    ), position AS (
+        -- Sums of net changes add up whatever the order; the last sale day only moves
+        -- forward here (a retraction recomputes it below).
+        INSERT INTO rrs_stock_position AS t ({_POSITION_COLUMNS})
+        SELECT l.product_id, l.location_id, min(l.warehouse_id), min(l.company_id),
+               sum(l.qty_net), max(l.local_at::date) FILTER (WHERE l.qty_sold > 0)
+          FROM lines l
+         GROUP BY 1, 2
+        ON CONFLICT (product_id, location_id) DO UPDATE SET
+        on_hand = t.on_hand + EXCLUDED.on_hand,
+        last_sale_day = greatest(t.last_sale_day, EXCLUDED.last_sale_day)
+        RETURNING t.id
     )
-    SELECT d.products, d.locations, d.days, h.ids
-      INTO touched_products, touched_locations, touched_days, touched_hours
+    SELECT d.products, d.locations, d.days, h.ids, c.ids, p.ids
+      INTO touched_products, touched_locations, touched_days, touched_hours,
+           touched_categories, touched_positions
       FROM (SELECT array_agg(product_id) AS products, array_agg(location_id) AS locations,
                    array_agg(day) AS days FROM daily) d,
-           (SELECT array_agg(id) AS ids FROM hourly) h;
+           (SELECT array_agg(id) AS ids FROM hourly) h,
+           (SELECT array_agg(id) AS ids FROM category) c,
+           (SELECT array_agg(id) AS ids FROM position) p;
     IF touched_days IS NULL THEN
         RETURN;  -- no internal location touched
     END IF;
@@ -206,6 +294,20 @@ BEGIN
          WHERE t.product_id = k.p AND t.location_id = k.l AND t.day = k.d
            AND {_DAILY_ZERO};
         DELETE FROM rrs_sales_hourly t WHERE t.id = ANY(touched_hours) AND {_HOURLY_ZERO};
+        DELETE FROM rrs_category_daily t
+         WHERE t.id = ANY(touched_categories) AND {_CATEGORY_ZERO};
+        -- A key's position follows its daily rows: none left, no position; its last
+        -- sale day is the latest day still selling.
+        DELETE FROM rrs_stock_position t
+         WHERE t.id = ANY(touched_positions)
+           AND NOT EXISTS (SELECT 1 FROM rrs_stock_daily d
+                            WHERE d.product_id = t.product_id
+                              AND d.location_id = t.location_id);
+        UPDATE rrs_stock_position t
+           SET last_sale_day = (SELECT max(d.day) FROM rrs_stock_daily d
+                                 WHERE d.product_id = t.product_id
+                                   AND d.location_id = t.location_id AND d.qty_sold > 0)
+         WHERE t.id = ANY(touched_positions);
     END IF;
     -- Closing on-hand of the keys that have days after their earliest touched day (a
     -- backdated or re-dated move, a retraction, several days at once): running sum of
@@ -268,6 +370,58 @@ BEGIN
 END
 $rrs$;
 
+CREATE OR REPLACE FUNCTION rrs_rollup_derive(OUT categories bigint, OUT positions bigint)
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    -- The category and position tables from the daily rows, when they are new beside
+    -- an existing daily rollup (an upgrade) or the daily rows were written without the
+    -- triggers (a generated history): set-based, at once, replacing what they held.
+    DELETE FROM rrs_category_daily;
+    DELETE FROM rrs_stock_position;
+    INSERT INTO rrs_category_daily ({_CATEGORY_COLUMNS}) {_CATEGORY_FROM_DAILY};
+    GET DIAGNOSTICS categories = ROW_COUNT;
+    INSERT INTO rrs_stock_position ({_POSITION_COLUMNS}) {_POSITION_FROM_DAILY};
+    GET DIAGNOSTICS positions = ROW_COUNT;
+END
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_recategorised() RETURNS trigger
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    -- A product that changes category takes its sales history along: the category
+    -- rollup groups by the current category, as a rebuild (and Odoo's pivots) would.
+    IF NOT EXISTS (SELECT 1 FROM rrs_old o JOIN rrs_new n ON n.id = o.id
+                    WHERE n.categ_id IS DISTINCT FROM o.categ_id) THEN
+        RETURN NULL;  -- the ORM writes templates often, their category seldom
+    END IF;
+    WITH {_RECATEGORISED}
+    UPDATE rrs_category_daily t
+       SET {", ".join(f"{name} = t.{name} - m.{name}" for name in CATEGORY_COUNTERS)}
+      FROM (SELECT day, warehouse_id, from_categ,
+                   {", ".join(f"sum({name}) AS {name}" for name in CATEGORY_COUNTERS)}
+              FROM moved GROUP BY 1, 2, 3) m
+     WHERE t.warehouse_id = m.warehouse_id AND t.day = m.day AND t.categ_id = m.from_categ;
+    WITH {_RECATEGORISED}
+    INSERT INTO rrs_category_daily AS t ({_CATEGORY_COLUMNS})
+    SELECT day, warehouse_id, to_categ, min(company_id),
+           {", ".join(f"sum({name})" for name in CATEGORY_COUNTERS)}
+      FROM moved GROUP BY 1, 2, 3
+    ON CONFLICT (warehouse_id, day, categ_id) DO UPDATE SET
+    {_ADD_CATEGORY};
+    DELETE FROM rrs_category_daily t
+     USING (SELECT DISTINCT o.categ_id FROM rrs_old o JOIN rrs_new n ON n.id = o.id
+             WHERE n.categ_id IS DISTINCT FROM o.categ_id) emptied
+     WHERE t.categ_id = emptied.categ_id AND {_CATEGORY_ZERO};
+    RETURN NULL;
+END
+$rrs$;
+
+DROP TRIGGER IF EXISTS rrs_rollup_recategorised ON product_template;
+CREATE TRIGGER rrs_rollup_recategorised AFTER UPDATE ON product_template
+    REFERENCING OLD TABLE AS rrs_old NEW TABLE AS rrs_new
+    FOR EACH STATEMENT EXECUTE FUNCTION rrs_rollup_recategorised();
+ALTER TABLE product_template ENABLE ALWAYS TRIGGER rrs_rollup_recategorised;
+
 DROP TRIGGER IF EXISTS rrs_rollup_inserted ON stock_move;
 CREATE TRIGGER rrs_rollup_inserted AFTER INSERT ON stock_move
     REFERENCING NEW TABLE AS rrs_new
@@ -289,6 +443,9 @@ ALTER TABLE stock_move ENABLE ALWAYS TRIGGER rrs_rollup_deleted;
 
 #: Dropped with the tables (``DROP TABLE`` leaves functions and triggers on stock_move).
 DROP_DDL = """
+DROP TRIGGER IF EXISTS rrs_rollup_recategorised ON product_template;
+DROP FUNCTION IF EXISTS rrs_rollup_recategorised();
+DROP FUNCTION IF EXISTS rrs_rollup_derive();
 DROP TRIGGER IF EXISTS rrs_rollup_inserted ON stock_move;
 DROP TRIGGER IF EXISTS rrs_rollup_updated ON stock_move;
 DROP TRIGGER IF EXISTS rrs_rollup_deleted ON stock_move;
@@ -326,11 +483,21 @@ def done_move_months(cur) -> list[date]:
     return [row[0] for row in cur.fetchall()]
 
 
+TABLES = ("rrs_stock_daily", "rrs_sales_hourly", "rrs_category_daily", "rrs_stock_position")
+
+
 def lock_and_empty(cur) -> None:
     """Empty the rollups, holding them until commit: the journal's trigger waits, and
     readers keep seeing the old rows until the rebuild commits."""
-    cur.execute("LOCK TABLE rrs_stock_daily, rrs_sales_hourly IN ACCESS EXCLUSIVE MODE")
-    cur.execute("TRUNCATE rrs_stock_daily, rrs_sales_hourly RESTART IDENTITY")
+    cur.execute(f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE")
+    cur.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
+
+
+def derive(cur) -> tuple[int, int]:
+    """Recompute the category and position tables from the daily rows
+    (``rrs_rollup_derive``); returns their row counts."""
+    cur.execute("SELECT categories, positions FROM rrs_rollup_derive()")
+    return cur.fetchone()
 
 
 def roll_up_month(cur, month: date) -> int:
@@ -347,7 +514,7 @@ def roll_up_month(cur, month: date) -> int:
 
 
 def rebuild(cur, progress: Callable[[date, int], None] | None = None) -> int:
-    """Recompute both rollups from every done move in the caller's transaction; returns
+    """Recompute the rollups from every done move in the caller's transaction; returns
     the number of moves. ``progress(month, moves)`` is called after each month."""
     lock_and_empty(cur)
     total = 0
@@ -373,7 +540,19 @@ def hourly_rows(cur) -> Iterator[tuple]:
     yield from cur
 
 
-def row_counts(cur) -> tuple[int, int]:
-    cur.execute("SELECT (SELECT count(*) FROM rrs_stock_daily), "
-                "(SELECT count(*) FROM rrs_sales_hourly)")
+def category_rows(cur) -> Iterator[tuple]:
+    cur.execute(f"""SELECT {_CATEGORY_COLUMNS} FROM rrs_category_daily
+                     ORDER BY warehouse_id, day, categ_id""")
+    yield from cur
+
+
+def position_rows(cur) -> Iterator[tuple]:
+    cur.execute(f"""SELECT {_POSITION_COLUMNS} FROM rrs_stock_position
+                     ORDER BY product_id, location_id""")
+    yield from cur
+
+
+def row_counts(cur) -> tuple[int, ...]:
+    """Rows of each of ``TABLES``, in that order."""
+    cur.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in TABLES))
     return cur.fetchone()

@@ -315,7 +315,17 @@ ADDON_TABLES: tuple[Table, ...] = (
     _table("rrs_sales_hourly", "addon",
            "id:int! hour:ts! warehouse_id:int!~stock_warehouse company_id:int!~res_company "
            + " ".join(f"{name}:num!" for name in rollup.HOURLY_COUNTERS),
-           ddl=(*rollup.HOURLY_INDEXES, rollup.FUNCTIONS_DDL)),
+           ddl=rollup.HOURLY_INDEXES),
+    _table("rrs_category_daily", "addon",
+           "id:int! day:date! warehouse_id:int!~stock_warehouse "
+           "categ_id:int!~product_category company_id:int!~res_company "
+           + " ".join(f"{name}:num!" for name in rollup.CATEGORY_COUNTERS),
+           ddl=rollup.CATEGORY_INDEXES),
+    _table("rrs_stock_position", "addon",
+           "id:int! product_id:int!~product_product location_id:int!~stock_location "
+           "warehouse_id:int~stock_warehouse company_id:int!~res_company on_hand:num! "
+           "last_sale_day:date",
+           ddl=(*rollup.POSITION_INDEXES, rollup.FUNCTIONS_DDL)),
     # Per reorder rule: forecast-driven or manual, what the forecast suggests, what it
     # replaced and why (docs/decisions/forecasting.md); Odoo's own table is not extended.
     _table("rrs_orderpoint_level", "addon",

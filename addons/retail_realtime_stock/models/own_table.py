@@ -24,6 +24,8 @@ OWN_TABLES = (
     "rrs_forecast",
     "rrs_stock_daily",
     "rrs_sales_hourly",
+    "rrs_category_daily",
+    "rrs_stock_position",
     "rrs_count_line",
     "rrs_count_epc",
     "rrs_epc",

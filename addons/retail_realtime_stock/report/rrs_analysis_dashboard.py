@@ -87,7 +87,16 @@ class RrsAnalysisDashboard(models.AbstractModel):
         data["sales_today"] = self._rrs_sales_today(cr, ids, names, day, cut_hour)
         data.update(self._rrs_movers(cr, ids, day, scope))
         data.update(
-            self._rrs_stock(cr, ids, names, day, parameters["dead_stock_days"], scope, window)
+            self._rrs_stock(
+                cr,
+                ids,
+                names,
+                day,
+                parameters["dead_stock_days"],
+                scope,
+                window,
+                current=day >= now.date(),
+            )
         )
         data["abc_xyz"] = self._rrs_abc_xyz(cr, ids, day, scope)
         data["shrink"] = self._rrs_shrink(cr, ids, names, day, scope, window)
@@ -232,8 +241,8 @@ class RrsAnalysisDashboard(models.AbstractModel):
                 result["risers" if row["kind"] == "riser" else "fallers"].append(entry)
         return result
 
-    def _rrs_stock(self, cr, ids, names, day, dead_days, scope, window):
-        rows = queries.stock_position(cr, ids, day, dead_days, LIST_LIMIT)
+    def _rrs_stock(self, cr, ids, names, day, dead_days, scope, window, current=True):
+        rows = queries.stock_position(cr, ids, day, dead_days, LIST_LIMIT, current=current)
         total = next(row for row in rows if row["kind"] == "total")
         keys = {"dead_keys": {}, "out_of_stock_keys": {}}
         for row in rows:

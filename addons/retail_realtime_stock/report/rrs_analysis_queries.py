@@ -8,17 +8,18 @@ may see (already checked) and the local day the figures are for, and returns
 plain rows (dicts).
 
 How it works: the daily rollup is indexed on (product, location, day) and
-(day, store), the hourly one on (store, hour); every query is bounded by the
-stores and, where the figure has a window, by the days. The current on-hand
-of a product in a location is the ``closing_qty`` of its latest row, which
-is the sum of ``qty_net`` over all its rows (``docs/decisions/rollups.md``):
-one aggregate instead of a sort for the latest row.
+(day, store), the hourly one on (store, hour), the stock position on (store);
+every query is bounded by the stores and, where the figure has a window, by
+the days. On hand and the last sale *now* are the stock position's, one row per
+product and location; at the end of a past day they come from the daily rows:
+the closing on-hand of a key is the sum of ``qty_net`` over its rows up to the
+day (``docs/decisions/rollups.md``), one aggregate instead of a sort for the
+latest row.
 
-Caveats: "current on-hand" and "last sale" read every row of the stores
-(a year of a large chain is tens of millions of rows) in one pass; the other
-figures read their window only. Sums are taken as ``float8``: PostgreSQL's
-``numeric`` arithmetic is several times slower and the figures are displayed
-rounded.
+Caveats: a past day's on hand reads every daily row of the stores up to it (a
+year of a large chain is tens of millions of rows); the other figures read their
+window only. Sums are taken as ``float8``: PostgreSQL's ``numeric`` arithmetic
+is several times slower and the figures are displayed rounded.
 """
 
 from datetime import timedelta
@@ -136,31 +137,67 @@ def week_over_week(cr, store_ids, today, limit):
     )
 
 
-def stock_position(cr, store_ids, today, dead_days, limit):
-    """On hand now (latest closing) against the sales of 28 days, per product and store.
+def _keys_now(store_ids, today):
+    """Per product and store: on hand now and the last sale day from the stock position
+    (one row per key), with the net units of the 28 days to ``today``."""
+    return SQL(
+        """
+        SELECT s.product_id, s.warehouse_id, min(s.company_id) AS company_id,
+               sum(s.on_hand::float8) AS on_hand, coalesce(max(sold.units), 0) AS sold_28,
+               max(s.last_sale_day) AS last_sale
+          FROM rrs_stock_position s
+          LEFT JOIN (SELECT d.product_id, d.warehouse_id,
+                            sum((d.qty_sold - d.qty_returned)::float8) AS units
+                       FROM rrs_stock_daily d
+                      WHERE d.warehouse_id = ANY(%(stores)s)
+                        AND d.day > %(today)s::date - 28 AND d.day <= %(today)s
+                        AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+                      GROUP BY 1, 2) sold
+                 ON sold.product_id = s.product_id AND sold.warehouse_id = s.warehouse_id
+         WHERE s.warehouse_id = ANY(%(stores)s)
+         GROUP BY 1, 2
+        """,
+        today=today,
+        stores=list(store_ids),
+    )
+
+
+def _keys_on(store_ids, today):
+    """The same at the end of a past ``today``, from the daily rows: closing on hand =
+    running sum of the net change from zero (docs/decisions/rollups.md), so the sum
+    over a key's rows up to the day is the closing of its latest row, in one pass
+    without sorting."""
+    return SQL(
+        """
+        SELECT d.product_id, d.warehouse_id, min(d.company_id) AS company_id,
+               sum(d.qty_net::float8) AS on_hand,
+               coalesce(sum((d.qty_sold - d.qty_returned)::float8)
+                   FILTER (WHERE d.day > %(today)s::date - 28), 0) AS sold_28,
+               max(d.day) FILTER (WHERE d.qty_sold > 0) AS last_sale
+          FROM rrs_stock_daily d
+         WHERE d.warehouse_id = ANY(%(stores)s) AND d.day <= %(today)s
+         GROUP BY 1, 2
+        """,
+        today=today,
+        stores=list(store_ids),
+    )
+
+
+def stock_position(cr, store_ids, today, dead_days, limit, current=True):
+    """On hand against the sales of 28 days, per product and store: now (``current``,
+    from the stock position) or at the end of a past ``today`` (from the daily rows).
 
     One row ``kind = 'total'`` with the chain's sums and counts, then lists: the
     ``limit`` dead-stock keys by value at cost (on hand, no sale for ``dead_days``),
     out of stock (on hand <= 0, sold in 28 days) by units sold, the lowest cover; and
     per store the products of each of the first two (``dead_keys``, ``out_of_stock_keys``).
     """
+    keys = (_keys_now if current else _keys_on)(store_ids, today)
     return _fetch(
         cr,
         SQL(
             """
-            WITH keys AS (
-                -- closing on hand = running sum of the net change from zero
-                -- (docs/decisions/rollups.md): the sum over all the rows of a key is
-                -- the closing of its latest row, in one pass without sorting
-                SELECT d.product_id, d.warehouse_id, min(d.company_id) AS company_id,
-                       sum(d.qty_net::float8) AS on_hand,
-                       coalesce(sum((d.qty_sold - d.qty_returned)::float8)
-                           FILTER (WHERE d.day > %(today)s::date - 28), 0) AS sold_28,
-                       max(d.day) FILTER (WHERE d.qty_sold > 0) AS last_sale
-                  FROM rrs_stock_daily d
-                 WHERE d.warehouse_id = ANY(%(stores)s) AND d.day <= %(today)s
-                 GROUP BY 1, 2
-            ), valued AS (
+            WITH keys AS (%(keys)s), valued AS (
                 SELECT k.*, k.on_hand * coalesce(
                            (p.standard_price ->> k.company_id::text)::float8, 0) AS value
                   FROM keys k JOIN product_product p ON p.id = k.product_id
@@ -204,8 +241,8 @@ def stock_position(cr, store_ids, today, dead_days, limit):
                     array_agg(product_id ORDER BY product_id)
                FROM flagged WHERE dead OR out_of_stock GROUP BY 1, 3)
             """,
+            keys=keys,
             today=today,
-            stores=list(store_ids),
             dead_days=dead_days,
             limit=limit,
         ),

@@ -1,11 +1,12 @@
 -- Copyright 2026 Retail Realtime Stock developers
 -- License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
--- The rollups' functions and stock_move triggers: generated from
+-- The rollups' functions and triggers (stock_move, product_template): generated from
 -- ingest_core/odoo/rollup.py FUNCTIONS_DDL (tests/test_rollups.py keeps them equal).
 
-CREATE OR REPLACE FUNCTION rrs_rollup_lines(added stock_move[], removed stock_move[])
+DROP FUNCTION IF EXISTS rrs_rollup_lines(stock_move[], stock_move[]);  -- new row type in 1.6
+CREATE FUNCTION rrs_rollup_lines(added stock_move[], removed stock_move[])
 RETURNS TABLE (local_at timestamp, product_id integer, location_id integer,
-               warehouse_id integer, company_id integer, qty_sold numeric,
+               warehouse_id integer, company_id integer, categ_id integer, qty_sold numeric,
                qty_returned numeric, qty_received numeric, qty_transfer_in numeric,
                qty_transfer_out numeric, qty_scrapped numeric, qty_count_gain numeric,
                qty_count_loss numeric, qty_net numeric, value_sold numeric,
@@ -24,7 +25,7 @@ LANGUAGE sql STABLE AS $rrs$
     ), sides AS (
         SELECT (m.date AT TIME ZONE 'UTC') AT TIME ZONE zone.name AS local_at,
                m.product_id, m.company_id, here.id AS location_id, here.warehouse_id,
-               side.direction, other.usage AS other_usage,
+               t.categ_id, side.direction, other.usage AS other_usage,
                coalesce(m.scrapped, false) OR coalesce(other.scrap_location, false) AS scrap,
                -- Odoo's ORM may write state = 'done' before the quantity it computed
                -- (a later UPDATE, which this trigger sees as a change of quantity).
@@ -58,7 +59,7 @@ LANGUAGE sql STABLE AS $rrs$
                     THEN qty ELSE 0 END AS loss
           FROM sides s
     )
-    SELECT local_at, product_id, location_id, warehouse_id, company_id,
+    SELECT local_at, product_id, location_id, warehouse_id, company_id, categ_id,
            sold, returned,
            CASE WHEN other_usage = 'supplier' THEN direction * qty ELSE 0 END,
            CASE WHEN other_usage IN ('internal', 'transit') AND direction > 0
@@ -78,6 +79,8 @@ DECLARE
     touched_locations integer[];
     touched_days date[];
     touched_hours integer[];
+    touched_categories integer[];
+    touched_positions integer[];
 BEGIN
     IF cardinality(added) + cardinality(removed) = 0 THEN
         RETURN;
@@ -148,12 +151,45 @@ BEGIN
         value_sold = t.value_sold + EXCLUDED.value_sold,
         value_returned = t.value_returned + EXCLUDED.value_returned
         RETURNING t.id
+    ), category AS (
+        INSERT INTO rrs_category_daily AS t (day, warehouse_id, categ_id, company_id, qty_sold, qty_returned, value_sold, value_returned, cost_sold)
+        SELECT l.local_at::date, l.warehouse_id, l.categ_id, min(l.company_id),
+           sum(l.qty_sold),
+           sum(l.qty_returned),
+           sum(l.value_sold),
+           sum(l.value_returned),
+           sum(l.cost_sold)
+          FROM lines l
+         WHERE l.warehouse_id IS NOT NULL AND (l.qty_sold <> 0 OR l.qty_returned <> 0)
+         GROUP BY 1, 2, 3
+        ON CONFLICT (warehouse_id, day, categ_id) DO UPDATE SET
+        qty_sold = t.qty_sold + EXCLUDED.qty_sold,
+        qty_returned = t.qty_returned + EXCLUDED.qty_returned,
+        value_sold = t.value_sold + EXCLUDED.value_sold,
+        value_returned = t.value_returned + EXCLUDED.value_returned,
+        cost_sold = t.cost_sold + EXCLUDED.cost_sold
+        RETURNING t.id
+    ), position AS (
+        -- Sums of net changes add up whatever the order; the last sale day only moves
+        -- forward here (a retraction recomputes it below).
+        INSERT INTO rrs_stock_position AS t (product_id, location_id, warehouse_id, company_id, on_hand, last_sale_day)
+        SELECT l.product_id, l.location_id, min(l.warehouse_id), min(l.company_id),
+               sum(l.qty_net), max(l.local_at::date) FILTER (WHERE l.qty_sold > 0)
+          FROM lines l
+         GROUP BY 1, 2
+        ON CONFLICT (product_id, location_id) DO UPDATE SET
+        on_hand = t.on_hand + EXCLUDED.on_hand,
+        last_sale_day = greatest(t.last_sale_day, EXCLUDED.last_sale_day)
+        RETURNING t.id
     )
-    SELECT d.products, d.locations, d.days, h.ids
-      INTO touched_products, touched_locations, touched_days, touched_hours
+    SELECT d.products, d.locations, d.days, h.ids, c.ids, p.ids
+      INTO touched_products, touched_locations, touched_days, touched_hours,
+           touched_categories, touched_positions
       FROM (SELECT array_agg(product_id) AS products, array_agg(location_id) AS locations,
                    array_agg(day) AS days FROM daily) d,
-           (SELECT array_agg(id) AS ids FROM hourly) h;
+           (SELECT array_agg(id) AS ids FROM hourly) h,
+           (SELECT array_agg(id) AS ids FROM category) c,
+           (SELECT array_agg(id) AS ids FROM position) p;
     IF touched_days IS NULL THEN
         RETURN;  -- no internal location touched
     END IF;
@@ -166,6 +202,20 @@ BEGIN
          WHERE t.product_id = k.p AND t.location_id = k.l AND t.day = k.d
            AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.qty_received = 0 AND t.qty_transfer_in = 0 AND t.qty_transfer_out = 0 AND t.qty_scrapped = 0 AND t.qty_count_gain = 0 AND t.qty_count_loss = 0 AND t.qty_net = 0 AND t.value_sold = 0 AND t.value_returned = 0 AND t.cost_sold = 0 AND t.value_count_diff = 0 AND t.value_scrapped = 0;
         DELETE FROM rrs_sales_hourly t WHERE t.id = ANY(touched_hours) AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.value_sold = 0 AND t.value_returned = 0;
+        DELETE FROM rrs_category_daily t
+         WHERE t.id = ANY(touched_categories) AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.value_sold = 0 AND t.value_returned = 0 AND t.cost_sold = 0;
+        -- A key's position follows its daily rows: none left, no position; its last
+        -- sale day is the latest day still selling.
+        DELETE FROM rrs_stock_position t
+         WHERE t.id = ANY(touched_positions)
+           AND NOT EXISTS (SELECT 1 FROM rrs_stock_daily d
+                            WHERE d.product_id = t.product_id
+                              AND d.location_id = t.location_id);
+        UPDATE rrs_stock_position t
+           SET last_sale_day = (SELECT max(d.day) FROM rrs_stock_daily d
+                                 WHERE d.product_id = t.product_id
+                                   AND d.location_id = t.location_id AND d.qty_sold > 0)
+         WHERE t.id = ANY(touched_positions);
     END IF;
     -- Closing on-hand of the keys that have days after their earliest touched day (a
     -- backdated or re-dated move, a retraction, several days at once): running sum of
@@ -227,6 +277,97 @@ BEGIN
     RETURN NULL;
 END
 $rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_derive(OUT categories bigint, OUT positions bigint)
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    -- The category and position tables from the daily rows, when they are new beside
+    -- an existing daily rollup (an upgrade) or the daily rows were written without the
+    -- triggers (a generated history): set-based, at once, replacing what they held.
+    DELETE FROM rrs_category_daily;
+    DELETE FROM rrs_stock_position;
+    INSERT INTO rrs_category_daily (day, warehouse_id, categ_id, company_id, qty_sold, qty_returned, value_sold, value_returned, cost_sold) 
+    SELECT d.day, d.warehouse_id, t.categ_id, min(d.company_id),
+           sum(d.qty_sold), sum(d.qty_returned), sum(d.value_sold), sum(d.value_returned), sum(d.cost_sold)
+      FROM rrs_stock_daily d
+      JOIN product_product p ON p.id = d.product_id
+      JOIN product_template t ON t.id = p.product_tmpl_id
+     WHERE d.warehouse_id IS NOT NULL AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+     GROUP BY 1, 2, 3;
+    GET DIAGNOSTICS categories = ROW_COUNT;
+    INSERT INTO rrs_stock_position (product_id, location_id, warehouse_id, company_id, on_hand, last_sale_day) 
+    SELECT d.product_id, d.location_id, min(d.warehouse_id), min(d.company_id),
+           sum(d.qty_net), max(d.day) FILTER (WHERE d.qty_sold > 0)
+      FROM rrs_stock_daily d
+     GROUP BY 1, 2;
+    GET DIAGNOSTICS positions = ROW_COUNT;
+END
+$rrs$;
+
+CREATE OR REPLACE FUNCTION rrs_rollup_recategorised() RETURNS trigger
+LANGUAGE plpgsql AS $rrs$
+BEGIN
+    -- A product that changes category takes its sales history along: the category
+    -- rollup groups by the current category, as a rebuild (and Odoo's pivots) would.
+    IF NOT EXISTS (SELECT 1 FROM rrs_old o JOIN rrs_new n ON n.id = o.id
+                    WHERE n.categ_id IS DISTINCT FROM o.categ_id) THEN
+        RETURN NULL;  -- the ORM writes templates often, their category seldom
+    END IF;
+    WITH recategorised AS (
+        SELECT p.id AS product_id, o.categ_id AS from_categ, n.categ_id AS to_categ
+          FROM rrs_old o
+          JOIN rrs_new n ON n.id = o.id AND n.categ_id IS DISTINCT FROM o.categ_id
+          JOIN product_product p ON p.product_tmpl_id = n.id
+    ), moved AS (
+        SELECT d.day, d.warehouse_id, r.from_categ, r.to_categ, min(d.company_id) AS company_id,
+               sum(d.qty_sold) AS qty_sold, sum(d.qty_returned) AS qty_returned, sum(d.value_sold) AS value_sold, sum(d.value_returned) AS value_returned, sum(d.cost_sold) AS cost_sold
+          FROM recategorised r
+          JOIN rrs_stock_daily d ON d.product_id = r.product_id
+         WHERE d.warehouse_id IS NOT NULL AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+         GROUP BY 1, 2, 3, 4
+    )
+    UPDATE rrs_category_daily t
+       SET qty_sold = t.qty_sold - m.qty_sold, qty_returned = t.qty_returned - m.qty_returned, value_sold = t.value_sold - m.value_sold, value_returned = t.value_returned - m.value_returned, cost_sold = t.cost_sold - m.cost_sold
+      FROM (SELECT day, warehouse_id, from_categ,
+                   sum(qty_sold) AS qty_sold, sum(qty_returned) AS qty_returned, sum(value_sold) AS value_sold, sum(value_returned) AS value_returned, sum(cost_sold) AS cost_sold
+              FROM moved GROUP BY 1, 2, 3) m
+     WHERE t.warehouse_id = m.warehouse_id AND t.day = m.day AND t.categ_id = m.from_categ;
+    WITH recategorised AS (
+        SELECT p.id AS product_id, o.categ_id AS from_categ, n.categ_id AS to_categ
+          FROM rrs_old o
+          JOIN rrs_new n ON n.id = o.id AND n.categ_id IS DISTINCT FROM o.categ_id
+          JOIN product_product p ON p.product_tmpl_id = n.id
+    ), moved AS (
+        SELECT d.day, d.warehouse_id, r.from_categ, r.to_categ, min(d.company_id) AS company_id,
+               sum(d.qty_sold) AS qty_sold, sum(d.qty_returned) AS qty_returned, sum(d.value_sold) AS value_sold, sum(d.value_returned) AS value_returned, sum(d.cost_sold) AS cost_sold
+          FROM recategorised r
+          JOIN rrs_stock_daily d ON d.product_id = r.product_id
+         WHERE d.warehouse_id IS NOT NULL AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
+         GROUP BY 1, 2, 3, 4
+    )
+    INSERT INTO rrs_category_daily AS t (day, warehouse_id, categ_id, company_id, qty_sold, qty_returned, value_sold, value_returned, cost_sold)
+    SELECT day, warehouse_id, to_categ, min(company_id),
+           sum(qty_sold), sum(qty_returned), sum(value_sold), sum(value_returned), sum(cost_sold)
+      FROM moved GROUP BY 1, 2, 3
+    ON CONFLICT (warehouse_id, day, categ_id) DO UPDATE SET
+    qty_sold = t.qty_sold + EXCLUDED.qty_sold,
+        qty_returned = t.qty_returned + EXCLUDED.qty_returned,
+        value_sold = t.value_sold + EXCLUDED.value_sold,
+        value_returned = t.value_returned + EXCLUDED.value_returned,
+        cost_sold = t.cost_sold + EXCLUDED.cost_sold;
+    DELETE FROM rrs_category_daily t
+     USING (SELECT DISTINCT o.categ_id FROM rrs_old o JOIN rrs_new n ON n.id = o.id
+             WHERE n.categ_id IS DISTINCT FROM o.categ_id) emptied
+     WHERE t.categ_id = emptied.categ_id AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.value_sold = 0 AND t.value_returned = 0 AND t.cost_sold = 0;
+    RETURN NULL;
+END
+$rrs$;
+
+DROP TRIGGER IF EXISTS rrs_rollup_recategorised ON product_template;
+CREATE TRIGGER rrs_rollup_recategorised AFTER UPDATE ON product_template
+    REFERENCING OLD TABLE AS rrs_old NEW TABLE AS rrs_new
+    FOR EACH STATEMENT EXECUTE FUNCTION rrs_rollup_recategorised();
+ALTER TABLE product_template ENABLE ALWAYS TRIGGER rrs_rollup_recategorised;
 
 DROP TRIGGER IF EXISTS rrs_rollup_inserted ON stock_move;
 CREATE TRIGGER rrs_rollup_inserted AFTER INSERT ON stock_move

@@ -8,6 +8,8 @@ from .common import RrsCommon, create_done_picking
 ANALYSIS_MODELS = (
     "rrs.stock.daily",
     "rrs.sales.hourly",
+    "rrs.category.daily",
+    "rrs.stock.position",
     "rrs.sales.analysis",
     "rrs.sales.hour.analysis",
 )
@@ -67,6 +69,49 @@ class TestRrsAnalysis(RrsCommon):
         hourly = self.env["rrs.sales.hourly"].search([("warehouse_id", "=", self.store_s01.id)])
         self.assertEqual(sum(hourly.mapped("qty_sold")), 3.0, "the hourly rollup has the sale")
 
+    def test_category_rollup_and_stock_position(self):
+        """The store x day x category rollup and the stock position follow the pickings;
+        re-filing the product moves its sales history to the new category."""
+        categories = self.env["rrs.category.daily"].search(
+            [("warehouse_id", "=", self.store_s01.id), ("day", "=", self.today)]
+        )
+        self.assertEqual(categories.categ_id, self.product.categ_id, "the soap's category")
+        self.assertEqual(categories.qty_sold, 3.0, "S01 sold 3 today")
+        self.assertEqual(categories.value_sold, 7.5, "at list price")
+        self.assertEqual(categories.cost_sold, 3.0, "at cost")
+        positions = self.env["rrs.stock.position"].search(
+            [("location_id", "=", self.stock_s01.id)]
+        )
+        by_product = {position.product_id: position for position in positions}
+        self.assertEqual(by_product[self.product].on_hand, 7.0, "10 received, 3 sold")
+        self.assertEqual(by_product[self.product].last_sale_day, self.today, "sold today")
+        self.assertEqual(by_product[self.slow_product].on_hand, 4.0, "the candles")
+        self.assertFalse(by_product[self.slow_product].last_sale_day, "never sold")
+        other = self.env["product.category"].create({"name": "RRS re-filed"})
+        self.product.categ_id = other
+        self.env.flush_all()
+        self.env["rrs.category.daily"].invalidate_model()
+        moved = self.env["rrs.category.daily"].search([("categ_id", "=", other.id)])
+        self.assertEqual(sum(moved.mapped("qty_sold")), 5.0, "S01's 3 and S02's 2 moved along")
+        self.assertFalse(categories.exists(), "the old category's only row is gone")
+
+    def test_dashboard_stock_now_equals_the_daily_rows(self):
+        """Today's stock figures from the stock position equal those from the daily rows."""
+        dashboard = self.env["rrs.analysis.dashboard"]
+        args = (
+            self.env.cr,
+            (self.store_s01 | self.store_s02).ids,
+            {self.store_s01.id: "S01", self.store_s02.id: "S02"},
+            self.today,
+            30,
+            [],
+            [],
+        )
+        now = dashboard._rrs_stock(*args, current=True)
+        daily = dashboard._rrs_stock(*args, current=False)
+        self.assertEqual(now["stock"]["on_hand"], 7.0 + 4.0 + 3.0, "on hand in both stores")
+        self.assertEqual(now, daily, "stock position and daily rows disagree")
+
     def test_analysis_view_has_category_and_net_sales(self):
         """The analysis view adds the category and the derived measures to the rollup row."""
         row = self._daily_row(self.stock_s01)
@@ -111,12 +156,17 @@ class TestRrsAnalysis(RrsCommon):
 
     def test_rollups_are_read_only(self):
         """Nobody writes the rollups through Odoo: the triggers do."""
-        row = self._daily_row(self.stock_s01)
-        for user in (self.user_s01, self.manager):
-            with self.assertRaises(AccessError, msg=f"{user.login} wrote a rollup row"):
-                row.with_user(user).write({"qty_sold": 99})
-            with self.assertRaises(AccessError, msg=f"{user.login} deleted a rollup row"):
-                row.with_user(user).unlink()
+        rows = (
+            self._daily_row(self.stock_s01),
+            self.env["rrs.category.daily"].search([], limit=1),
+            self.env["rrs.stock.position"].search([], limit=1),
+        )
+        for row in rows:
+            for user in (self.user_s01, self.manager):
+                with self.assertRaises(AccessError, msg=f"{user.login} wrote {row}"):
+                    row.with_user(user).write({"company_id": row.company_id.id})
+                with self.assertRaises(AccessError, msg=f"{user.login} deleted {row}"):
+                    row.with_user(user).unlink()
 
     def test_dashboard_figures_of_own_store(self):
         """The dashboard of an S01 user counts S01's sales and stock only."""
