@@ -29,6 +29,7 @@
         "report/rrs_stock_daily_views.xml",
         "report/rrs_category_daily_views.xml",
         "report/rrs_stock_position_views.xml",
+        "report/rrs_reports.xml",
         "report/rrs_analysis_dashboard_views.xml",
         "data/web_tour_tour.xml",
         "views/rrs_alert_views.xml",

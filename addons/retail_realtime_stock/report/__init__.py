@@ -6,3 +6,5 @@ from . import rrs_stock_position
 from . import rrs_sales_analysis
 from . import rrs_sales_hour_analysis
 from . import rrs_analysis_dashboard
+from . import rrs_stock_status_report
+from . import rrs_count_session_report

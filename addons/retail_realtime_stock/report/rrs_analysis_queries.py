@@ -66,6 +66,29 @@ def sales_today(cr, store_ids, today, cut_hour):
     )
 
 
+def sales_by_day(cr, store_ids, first, today):
+    """Net units and sales per local day from ``first`` to ``today`` (days without a
+    sale are absent)."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            SELECT h.hour::date AS day,
+                   sum((h.qty_sold - h.qty_returned)::float8) AS units,
+                   sum((h.value_sold - h.value_returned)::float8) AS value
+              FROM rrs_sales_hourly h
+             WHERE h.warehouse_id = ANY(%(stores)s)
+               AND h.hour >= %(first)s::timestamp
+               AND h.hour < (%(today)s::date + 1)::timestamp
+             GROUP BY 1 ORDER BY 1
+            """,
+            first=first,
+            today=today,
+            stores=list(store_ids),
+        ),
+    )
+
+
 def sales_by_hour(cr, store_ids, today):
     """Net sales per local hour of ``today`` and of the same weekday last week."""
     return _fetch(

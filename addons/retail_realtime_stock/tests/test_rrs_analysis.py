@@ -112,6 +112,24 @@ class TestRrsAnalysis(RrsCommon):
         self.assertEqual(now["stock"]["on_hand"], 7.0 + 4.0 + 3.0, "on hand in both stores")
         self.assertEqual(now, daily, "stock position and daily rows disagree")
 
+    def test_store_stock_status_report(self):
+        """The store's stock status report (the PDF's HTML): its figures, the sales chart,
+        its dead stock; another store's report is refused to a store user."""
+        report = self.env["ir.actions.report"].with_user(self.user_s01)
+        html, _kind = report._render_qweb_html(
+            "retail_realtime_stock.action_report_store_stock_status", self.store_s01.ids
+        )
+        text = html.decode()
+        self.assertIn(self.store_s01.name, text, "the store's name")
+        self.assertIn("<svg", text, "the sales chart")
+        self.assertIn("RRS candle", text, "the candle is dead stock")
+        with self.assertRaises(AccessError, msg="S01's user printed S02's stock status"):
+            report._render_qweb_html(
+                "retail_realtime_stock.action_report_store_stock_status", self.store_s02.ids
+            )
+        # The PDF itself is not made here: wkhtmltopdf fetches the report's assets from
+        # this server, whose test cursor the test holds (docs/live-odoo.md).
+
     def test_analysis_view_has_category_and_net_sales(self):
         """The analysis view adds the category and the derived measures to the rollup row."""
         row = self._daily_row(self.stock_s01)

@@ -69,6 +69,29 @@ class TestRrsCountSession(RrsCommon):
         shampoo = self.env["stock.quant"]._get_available_quantity(self.other_product, self.location)
         self.assertEqual(shampoo, 0, "the unread shampoo is counted as missing")
 
+    def test_count_report_lists_the_largest_differences_first(self):
+        """The count's PDF report: totals, accuracy, the lines by size of difference."""
+        self.other_product.standard_price = 4.0
+        self.env["rrs.count.epc"].create(
+            {
+                "session_id": self.session.id,
+                "epc": "3034257BF400B7800000000F",
+                "product_id": self.product.id,
+            }
+        )
+        self.session.action_stop()
+        html, kind = self.env["ir.actions.report"]._render_qweb_html(
+            "retail_realtime_stock.action_report_count_session", self.session.ids
+        )
+        self.assertEqual(kind, "html")
+        text = html.decode()
+        self.assertIn("S01 shelf count", text, "the session's name")
+        self.assertIn("37.5", text, "its accuracy: 100 x (3 + 0) / (6 + 2) %")
+        self.assertLess(
+            text.index("RRS soap"), text.index("RRS shampoo"), "soap (+3) before shampoo (-2)"
+        )
+        self.assertIn("-8.00", text, "the missing shampoo at cost: -2 x 4.00")
+
     def test_auto_apply(self):
         """An auto-apply session is applied as soon as it stops."""
         self.session.auto_apply = True

@@ -1,0 +1,69 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Small inline SVG charts for the QWeb PDF reports.
+
+What it is: ``daily_bars`` draws a period's daily values as bars with their
+7-day moving average as a line, the sales trend a store manager reads first.
+
+How it works: plain SVG elements with numbers and day labels only (no text
+from the database), so the markup needs no escaping; wkhtmltopdf renders
+inline SVG as vector graphics.
+
+Caveats: Odoo's server has no plotting library; the ingest's command-line
+reports (matplotlib) draw richer charts of the same figures.
+"""
+
+from markupsafe import Markup
+
+WIDTH = 680
+HEIGHT = 200
+LEFT = 48
+BOTTOM = 24
+TOP = 10
+
+
+def _moving_average(values, window=7):
+    averages = []
+    for index in range(len(values)):
+        part = values[max(0, index - window + 1) : index + 1]
+        averages.append(sum(part) / len(part))
+    return averages
+
+
+def daily_bars(days, values, title):
+    """Bars of ``values`` (one per day of ``days``) and their 7-day moving average."""
+    top = max([*values, 0.0]) or 1.0
+    plot_width = WIDTH - LEFT - 8
+    plot_height = HEIGHT - BOTTOM - TOP
+    step = plot_width / max(len(values), 1)
+
+    def y(value):
+        return TOP + plot_height * (1 - max(value, 0.0) / top)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="10">',
+        f'<text x="{LEFT}" y="9" font-weight="bold">{Markup.escape(title)}</text>',
+        f'<line x1="{LEFT}" y1="{TOP + plot_height}" x2="{WIDTH - 8}" '
+        f'y2="{TOP + plot_height}" stroke="#666"/>',
+        f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{top:,.0f}</text>',
+        f'<text x="{LEFT - 4}" y="{TOP + plot_height}" text-anchor="end">0</text>',
+    ]
+    for index, value in enumerate(values):
+        x = LEFT + index * step
+        parts.append(
+            f'<rect x="{x + 1:.1f}" y="{y(value):.1f}" width="{max(step - 2, 1):.1f}" '
+            f'height="{TOP + plot_height - y(value):.1f}" fill="#8fb8de"/>'
+        )
+        if index % 7 == 0 or index == len(values) - 1:
+            parts.append(
+                f'<text x="{x + step / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
+                f"{days[index]:%d %b}</text>"
+            )
+    points = " ".join(
+        f"{LEFT + (index + 0.5) * step:.1f},{y(value):.1f}"
+        for index, value in enumerate(_moving_average(values))
+    )
+    parts.append(f'<polyline points="{points}" fill="none" stroke="#c0392b" stroke-width="2"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
