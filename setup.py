@@ -106,7 +106,9 @@ setup(
         "report": ["pandas==2.3.3", "matplotlib==3.11.2", "jinja2==3.1.6",
                    "weasyprint==70.0", "xlsxwriter==3.3.1"],
         "rfid": ["sllurp==3.0.5"],
-        "forecast": ["statsforecast==2.1.1", "pandas==2.3.3", "pyarrow==26.0.1"],
+        # Dask: statsforecast's fugue backend runs the same models on a cluster.
+        "forecast": ["statsforecast==2.1.1", "pandas==2.3.3", "pyarrow==26.0.1",
+                     "dask[dataframe]==2026.8.0", "distributed==2026.8.0"],
         "wedge": ["evdev==2.0.0"],
     },
     entry_points={"console_scripts": ["rtstock=ingest_core.cli:main"]},

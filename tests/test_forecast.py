@@ -172,7 +172,7 @@ def test_replay_serves_from_stock_and_orders_up_to_max():
 def test_simulation_runs_both_policies_on_weekly_forecasts():
     frame = synthetic(series=4, days=200)
     prices = {f"P{number}": 1.0 + number for number in range(4)}
-    report = simulate.run(frame, prices, weeks=4, lead_days=2, review_days=7, n_jobs=1)
+    report = simulate.run(frame, prices, weeks=4, lead_days=2, review_days=7)
     assert report.series == 4 and set(report.policies) == {"static", "forecast"}
     for figures in report.policies.values():
         assert 0 < figures.fill_rate <= 1 and figures.orders > 0
@@ -258,3 +258,19 @@ def test_replenish_sets_forecast_rules_and_keeps_manual_ones(fast_db):
         assert previous == 0 and "service" in reason and named
     again = json.loads(_cli("replenish", "--dsn", fast_db, "--json").stdout)
     assert again["rules_created"] == 0 and again["rules_changed"] == 0
+    # Odoo's lead days of one rule, as the add-on's nightly job stores them.
+    rule, low_before = query(fast_db, """
+        SELECT o.id, o.product_min_qty FROM stock_warehouse_orderpoint o
+          JOIN rrs_orderpoint_level l ON l.orderpoint_id = o.id
+         WHERE l.mode = 'forecast' ORDER BY o.product_min_qty DESC, o.id LIMIT 1""")[0]
+    query(fast_db, "UPDATE rrs_orderpoint_level SET lead_days = 9.5 WHERE orderpoint_id = %s",
+          (rule,))
+    assert _cli("replenish", "--dsn", fast_db).returncode == 0
+    reasons = dict(query(fast_db, """
+        SELECT o.id, l.reason FROM stock_warehouse_orderpoint o
+          JOIN rrs_orderpoint_level l ON l.orderpoint_id = o.id WHERE l.mode = 'forecast'"""))
+    assert " over 10 d " in reasons.pop(rule), "Odoo's 9.5 lead days, rounded up"
+    assert all(" over 3 d " in reason for reason in reasons.values())
+    (low,) = query(fast_db, "SELECT product_min_qty FROM stock_warehouse_orderpoint "
+                            "WHERE id = %s", (rule,))[0]
+    assert low > low_before, "ten days of demand need a higher min than three"

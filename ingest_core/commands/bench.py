@@ -1,16 +1,19 @@
-"""``rtstock bench scan|rfid|analysis|alerts``: benchmarks that print JSON and a readable table."""
+"""``rtstock bench scan|rfid|analysis|alerts|forecast``: benchmarks that print JSON and a
+readable table."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ingest_core.bench import analysis_cli
+from ingest_core.commands.forecast import DEFAULT_TRANSACTIONS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("which", choices=["scan", "rfid", "analysis", "alerts"])
+    parser.add_argument("which", choices=["scan", "rfid", "analysis", "alerts", "forecast"])
     parser.add_argument("--dsn", help="benchmark this database instead of a private copy")
     parser.add_argument("--seconds", type=float, default=15.0, help="fast-path run length")
     parser.add_argument("--devices", type=int, default=16, help="simulated devices")
@@ -21,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-mixed", dest="mixed", action="store_false",
                         help="scan: leave out the mixed-traffic phases (scanners + RFID + counts)")
     analysis_cli.add_arguments(parser)
+    group = parser.add_argument_group("forecast")
+    group.add_argument("--transactions", type=Path, default=DEFAULT_TRANSACTIONS,
+                       help=f"forecast: invoice lines (default {DEFAULT_TRANSACTIONS})")
+    group.add_argument("--series", type=int, default=None,
+                       help="forecast: a seeded sample of this many series (default all)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,6 +38,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.which == "analysis":
         return analysis_cli.run(args)
+    if args.which == "forecast":
+        from ingest_core.bench import forecast
+
+        result = forecast.run(args.transactions, args.series, progress)
+        print(json.dumps(result, indent=2))
+        if not args.json:
+            print(forecast.table(result))
+        same = result["dask_equals_in_process"]
+        return 0 if same["same_rows"] and same["same_models"] else 1
     if args.which == "alerts":
         from ingest_core.bench import alerts
 

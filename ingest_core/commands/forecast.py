@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -39,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     odoo.add_argument("--dsn", required=True, help="Odoo database (libpq DSN)")
     odoo.add_argument("--horizon", type=int, default=28, help="days ahead (default 28)")
     odoo.add_argument("--models", choices=["fast", "full"], default="fast")
-    odoo.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
+    _engine_options(odoo)
     odoo.add_argument("--json", action="store_true", help="print only JSON")
     replenish = sub.add_parser(
         "replenish", help="set the reorder rules' min/max from the latest forecasts",
@@ -72,8 +74,33 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--horizon", type=int, default=28, help="days ahead (default 28)")
     parser.add_argument("--models", choices=["fast", "full"], default="fast",
                         help="model set: fast (production) or full (+ AutoETS, AutoTheta)")
-    parser.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
+    _engine_options(parser)
     parser.add_argument("--json", action="store_true", help="print only JSON")
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
+    dask = parser.add_mutually_exclusive_group()
+    dask.add_argument("--dask-workers", type=int, metavar="N",
+                      help="fit the models on a Dask cluster of N worker processes started "
+                      "on loopback for the run (statsforecast's fugue backend)")
+    dask.add_argument("--dask-scheduler", metavar="ADDRESS",
+                      help="fit the models on this running Dask cluster (tcp://host:port)")
+
+
+@contextmanager
+def _engine(args: argparse.Namespace) -> Iterator:
+    """Where the models run, for the length of the command."""
+    from ingest_core.forecast import engines
+
+    if args.dask_workers:
+        with engines.local_cluster(args.dask_workers) as engine:
+            yield engine
+    elif args.dask_scheduler:
+        with engines.connect(args.dask_scheduler) as engine:
+            yield engine
+    else:
+        yield engines.Engine(n_jobs=args.jobs)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,20 +118,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         prices: dict[str, float] = {}
         history = demand.from_transactions(args.transactions, prices=prices)
-        if args.action == "simulate":
-            result = simulate.run(history, prices, args.weeks, args.lead_days,
-                                  set_name=args.models, series=args.series, seed=args.seed,
-                                  n_jobs=args.jobs, plots=args.plots)
-            _print_simulation(result, args.json)
-            return 0
-        if args.action == "backtest":
-            report = backtest.run(history, args.horizon, args.origins, args.models,
-                                  args.series, args.seed, args.jobs, args.plots)
-            _print_backtest(report, args.json)
-            return 0
-        if args.until:
-            history = history[history["ds"] <= pd.Timestamp(args.until)]
-        frame = predict.forecast(history, args.horizon, args.models, args.jobs)
+        with _engine(args) as engine:
+            if args.action == "simulate":
+                result = simulate.run(history, prices, args.weeks, args.lead_days,
+                                      set_name=args.models, series=args.series,
+                                      seed=args.seed, engine=engine, plots=args.plots)
+                _print_simulation(result, args.json)
+                return 0
+            if args.action == "backtest":
+                report = backtest.run(history, args.horizon, args.origins, args.models,
+                                      args.series, args.seed, engine, args.plots)
+                _print_backtest(report, args.json)
+                return 0
+            if args.until:
+                history = history[history["ds"] <= pd.Timestamp(args.until)]
+            frame = predict.forecast(history, args.horizon, args.models, engine)
     except (DatasetError, demand.DemandError, OSError) as exc:
         return _fail(str(exc))
     store_code = frame["unique_id"].str.split("/", n=1, expand=True)
@@ -185,7 +213,8 @@ def _run_on_odoo(args: argparse.Namespace) -> int:
     from ingest_core.forecast import demand, odoo_run
 
     try:
-        report = odoo_run.run(args.dsn, args.horizon, args.models, args.jobs)
+        with _engine(args) as engine:
+            report = odoo_run.run(args.dsn, args.horizon, args.models, engine)
     except (demand.DemandError, psycopg2.Error) as exc:
         return _fail(f"{str(exc).strip()}; nothing was written")
     figures = dataclasses.asdict(report)

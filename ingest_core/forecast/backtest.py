@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from statsforecast import StatsForecast
 
 from ingest_core.forecast import evaluation
 from ingest_core.forecast.demand import DemandError
+from ingest_core.forecast.engines import IN_PROCESS, Engine
 from ingest_core.forecast.models import (
     BASELINES,
     FALLBACK,
@@ -72,19 +72,17 @@ def eligible(frame: pd.DataFrame, horizon: int, windows: int) -> tuple[pd.DataFr
 
 
 def cross_validate(frame: pd.DataFrame, horizon: int, windows: int, set_name: str,
-                   n_jobs: int = 1, intervals: bool = True) -> pd.DataFrame:
-    forecaster = StatsForecast(models=model_set(set_name, horizon, intervals), freq="D",
-                               n_jobs=n_jobs)
-    cv = forecaster.cross_validation(df=frame, h=horizon, n_windows=windows,
-                                     step_size=horizon,
-                                     level=list(LEVELS) if intervals else None)
+                   engine: Engine = IN_PROCESS, intervals: bool = True) -> pd.DataFrame:
+    cv = engine.cross_validation(model_set(set_name, horizon, intervals), frame, horizon,
+                                 n_windows=windows, step_size=horizon,
+                                 level=list(LEVELS) if intervals else None)
     values = [c for c in cv.columns if c not in ("unique_id", "ds", "cutoff", "y")]
     cv[values] = cv[values].clip(lower=0.0)
     return cv
 
 
 def run(frame: pd.DataFrame, horizon: int = 28, windows: int = 4, set_name: str = "fast",
-        series: int | None = None, seed: int = 1, n_jobs: int = 1,
+        series: int | None = None, seed: int = 1, engine: Engine = IN_PROCESS,
         plots: Path | None = None) -> BacktestReport:
     started = time.monotonic()
     if windows < 2:
@@ -97,7 +95,7 @@ def run(frame: pd.DataFrame, horizon: int = 28, windows: int = 4, set_name: str 
     if series and series < len(ids):
         ids = np.random.default_rng(seed).choice(ids, size=series, replace=False)
         kept = kept[kept["unique_id"].isin(ids)]
-    cv = cross_validate(kept, horizon, windows, set_name, n_jobs)
+    cv = cross_validate(kept, horizon, windows, set_name, engine)
     methods = [m.alias for m in model_set(set_name, horizon)]
     candidates = [m for m in methods if m not in NOT_CANDIDATES]
     cutoffs = sorted(cv["cutoff"].unique())

@@ -25,6 +25,7 @@ import pandas as pd
 import psycopg2
 
 from ingest_core.forecast import demand, predict
+from ingest_core.forecast.engines import Engine
 from ingest_core.odoo import alerts
 from ingest_core.odoo import forecast as forecast_sql
 
@@ -51,8 +52,11 @@ def stock_out_days(history: pd.DataFrame, closing: pd.DataFrame) -> pd.DataFrame
     return grid.loc[out, ["unique_id", "ds"]]
 
 
-def run(dsn: str, horizon: int = 28, set_name: str = "fast", n_jobs: int = 2,
-        user_id: int = 1) -> RunReport:
+TWO_PROCESSES = Engine(n_jobs=2)
+
+
+def run(dsn: str, horizon: int = 28, set_name: str = "fast",
+        engine: Engine = TWO_PROCESSES, user_id: int = 1) -> RunReport:
     started = time.monotonic()
     connection = psycopg2.connect(dsn)
     try:
@@ -76,7 +80,7 @@ def run(dsn: str, horizon: int = 28, set_name: str = "fast", n_jobs: int = 2,
                              closing=stock["closing"].astype(float))
         outs = stock_out_days(history, stock[["unique_id", "ds", "closing"]])
         history = demand.censor(history, outs)
-        forecasts = predict.forecast(history, horizon, set_name, n_jobs)
+        forecasts = predict.forecast(history, horizon, set_name, engine)
         keys = forecasts["unique_id"].str.split("/", n=1, expand=True).astype(int)
         rows = list(zip(keys[1], keys[0], forecasts["ds"].dt.date, forecasts["mean"],
                         forecasts["lo80"], forecasts["hi80"], forecasts["lo95"],

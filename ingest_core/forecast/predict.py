@@ -8,8 +8,9 @@ bounds calibrated on the same windows (``evaluation``).
 How it works: series too short for the windows (``models.min_history``) get
 the mean of their history (``HistoricAverage``), with bounds from the pooled
 residuals of the long series, and say so in ``model`` (``fallback:...``).
-One ``StatsForecast.forecast`` call fits every model on every series
-(``n_jobs`` processes); only the chosen columns are kept.
+One ``StatsForecast.forecast`` call fits every model on every series, in
+this process or on a Dask cluster (``engines.Engine``); only the chosen
+columns are kept.
 
 Caveats: forecasts and bounds are clipped at zero.
 """
@@ -17,11 +18,11 @@ Caveats: forecasts and bounds are clipped at zero.
 from __future__ import annotations
 
 import pandas as pd
-from statsforecast import StatsForecast
 
 from ingest_core.forecast import evaluation
 from ingest_core.forecast.backtest import AUTO, cross_validate
 from ingest_core.forecast.demand import DemandError
+from ingest_core.forecast.engines import IN_PROCESS, Engine
 from ingest_core.forecast.models import (
     FALLBACK,
     LEVELS,
@@ -37,7 +38,7 @@ COLUMNS = ["unique_id", "ds", "mean", "lo80", "hi80", "lo95", "hi95", "model"]
 
 
 def forecast(history: pd.DataFrame, horizon: int = 28, set_name: str = "fast",
-             n_jobs: int = 1) -> pd.DataFrame:
+             engine: Engine = IN_PROCESS) -> pd.DataFrame:
     """Forecast frame (``COLUMNS``) for every series of ``history`` (unique_id, ds, y)."""
     if history.empty:
         raise DemandError("no demand history to forecast from")
@@ -51,7 +52,7 @@ def forecast(history: pd.DataFrame, horizon: int = 28, set_name: str = "fast",
     candidates = [m for m in methods if m not in NOT_CANDIDATES]
     parts, quantiles = [], {f"{s}-{lv}": 0.0 for lv in LEVELS for s in ("lo", "hi")}
     if not long.empty:
-        cv = cross_validate(long, horizon, SELECTION_WINDOWS, set_name, n_jobs,
+        cv = cross_validate(long, horizon, SELECTION_WINDOWS, set_name, engine,
                             intervals=False)
         after_last = cv["cutoff"].max() + pd.Timedelta(days=1)
         choice = evaluation.choose(cv, candidates, after_last, FALLBACK,
@@ -59,13 +60,12 @@ def forecast(history: pd.DataFrame, horizon: int = 28, set_name: str = "fast",
         scale = evaluation.scales(long, cv[["unique_id", "cutoff"]].drop_duplicates())
         quantiles = evaluation.residual_quantiles(
             evaluation.pick(cv, choice, AUTO, bounds=False), scale)
-        fitted = _forecast_all(long, horizon, set_name, n_jobs)
+        fitted = _forecast_all(long, horizon, set_name, engine)
         picked = evaluation.pick(fitted, choice, AUTO, bounds=False)
         parts.append(_bounded(long, picked, quantiles, choice))
     short = history[lengths < min_history(horizon, SELECTION_WINDOWS)]
     if not short.empty:
-        fitted = StatsForecast(models=[short_model()], freq="D", n_jobs=n_jobs).forecast(
-            df=short, h=horizon)
+        fitted = engine.forecast([short_model()], short, horizon)
         fitted[SHORT_FALLBACK] = fitted[SHORT_FALLBACK].clip(lower=0.0)
         choice = pd.Series(SHORT_FALLBACK, index=short["unique_id"].unique())
         picked = evaluation.pick(fitted, choice, AUTO, bounds=False)
@@ -74,10 +74,8 @@ def forecast(history: pd.DataFrame, horizon: int = 28, set_name: str = "fast",
 
 
 def _forecast_all(history: pd.DataFrame, horizon: int, set_name: str,
-                  n_jobs: int) -> pd.DataFrame:
-    models = model_set(set_name, horizon, intervals=False)
-    fitted = StatsForecast(models=models, freq="D", n_jobs=n_jobs).forecast(
-        df=history, h=horizon)
+                  engine: Engine) -> pd.DataFrame:
+    fitted = engine.forecast(model_set(set_name, horizon, intervals=False), history, horizon)
     values = [c for c in fitted.columns if c not in ("unique_id", "ds")]
     fitted[values] = fitted[values].clip(lower=0.0)
     return fitted

@@ -43,6 +43,7 @@ import pandas as pd
 from ingest_core.forecast import evaluation
 from ingest_core.forecast.backtest import AUTO
 from ingest_core.forecast.demand import DemandError
+from ingest_core.forecast.engines import IN_PROCESS, Engine
 from ingest_core.forecast.models import FALLBACK, NOT_CANDIDATES, model_set
 from ingest_core.forecast.replenish import SERVICE_LEVELS
 from ingest_core.history.importer import COST_SHARE
@@ -96,7 +97,8 @@ def abc_classes(frame: pd.DataFrame, prices: dict[str, float]) -> pd.Series:
 
 def run(frame: pd.DataFrame, prices: dict[str, float], weeks: int = 13, lead_days: int = 3,
         review_days: int = 7, set_name: str = "fast", series: int | None = None,
-        seed: int = 1, n_jobs: int = 2, plots: Path | None = None) -> SimulationReport:
+        seed: int = 1, engine: Engine = IN_PROCESS,
+        plots: Path | None = None) -> SimulationReport:
     started = time.monotonic()
     horizon = lead_days + review_days
     windows = weeks + SELECTION_WINDOWS
@@ -110,7 +112,7 @@ def run(frame: pd.DataFrame, prices: dict[str, float], weeks: int = 13, lead_day
         ids = np.random.default_rng(seed).choice(ids, size=series, replace=False)
         kept = kept[kept["unique_id"].isin(ids)]
     ids = np.sort(ids)
-    cv = _weekly_forecasts(kept, horizon, windows, set_name, n_jobs)
+    cv = _weekly_forecasts(kept, horizon, windows, set_name, engine)
     cutoffs = sorted(cv["cutoff"].unique())[SELECTION_WINDOWS:]
     first_day = cutoffs[0] + pd.Timedelta(days=1)
     days = pd.date_range(first_day, kept["ds"].max(), freq="D")
@@ -138,13 +140,10 @@ def run(frame: pd.DataFrame, prices: dict[str, float], weeks: int = 13, lead_day
     return report
 
 
-def _weekly_forecasts(kept, horizon, windows, set_name, n_jobs) -> pd.DataFrame:
+def _weekly_forecasts(kept, horizon, windows, set_name, engine: Engine) -> pd.DataFrame:
     """Forecasts of ``horizon`` days made every 7 days, the last window ending with the data."""
-    from statsforecast import StatsForecast
-
-    forecaster = StatsForecast(models=model_set(set_name, horizon, intervals=False),
-                               freq="D", n_jobs=n_jobs)
-    cv = forecaster.cross_validation(df=kept, h=horizon, n_windows=windows, step_size=7)
+    cv = engine.cross_validation(model_set(set_name, horizon, intervals=False), kept, horizon,
+                                 n_windows=windows, step_size=7)
     values = [c for c in cv.columns if c not in ("unique_id", "ds", "cutoff", "y")]
     cv[values] = cv[values].clip(lower=0.0)
     return cv
