@@ -15,9 +15,13 @@ rule that existed before the add-on saw it, until a buyer switches it to
 automatic) keep their values and only show the suggestion; rules are created
 for A and B products that have none.
 
-Caveats: one lead time for all (``--lead-days``; a store's resupply from the
-DC), not yet Odoo's per-route lead days; packaging multiples come from the
-rule's own ``qty_multiple``.
+The lead time of a rule is Odoo's own (its route's rule delays, the vendor's
+lead time, the days to order: what Odoo's Replenishment uses), which the
+add-on's nightly job stores in ``rrs_orderpoint_level.lead_days`` because Odoo
+computes it without storing it; ``--lead-days`` is for the series whose rule
+has none yet (new rules, a database without the add-on).
+
+Caveats: packaging multiples come from the rule's own ``qty_multiple``.
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ def run(dsn: str, lead_days: int = 3, review_days: int = 7, create: bool = True,
             report.rules_created = len(orderpoints.create_rules(cur, missing, user_id))
             existing = orderpoints.rules(cur)
             levels = []
-            for product, store, lead_mean, lead_spread, review_mean in sums:
+            for product, store, lead, lead_mean, lead_spread, review_mean in sums:
                 rule = existing.get((product, store))
                 if rule is None:
                     continue
@@ -95,7 +99,7 @@ def run(dsn: str, lead_days: int = 3, review_days: int = 7, create: bool = True,
                 low = _up(float(lead_mean or 0) + safety, float(multiple))
                 high = max(low, _up(low + float(review_mean), float(multiple)))
                 levels.append((orderpoint, low, high,
-                               f"forecast {float(lead_mean or 0):.1f} over {lead_days} d "
+                               f"forecast {float(lead_mean or 0):.1f} over {lead} d "
                                f"+ safety {safety:.1f} (class {grade}, service {level:.0%}); "
                                f"+ {float(review_mean):.1f} over {review_days} d review"))
                 report.classes[grade] = report.classes.get(grade, 0) + 1

@@ -23,17 +23,31 @@ from ingest_core.odoo.sql import UTC_NOW, pg_array
 
 
 def forecast_sums(cur, lead_days: int, review_days: int) -> list[tuple]:
-    """(product_id, warehouse_id, lead-time mean, lead-time 80 % half-width sum,
-    review-period mean) from each series' forecast."""
+    """(product_id, warehouse_id, lead days, lead-time mean, lead-time 80 % half-width
+    sum, review-period mean) from each series' forecast. The lead days are Odoo's of
+    the store's rule (``rrs_orderpoint_level.lead_days``, written by the add-on's
+    nightly job), at least one day, else ``lead_days``."""
     cur.execute("""
-        WITH f AS (
-            SELECT product_id, warehouse_id, mean, hi80 - mean AS spread,
-                   row_number() OVER (PARTITION BY product_id, warehouse_id ORDER BY date) AS n
-              FROM rrs_forecast)
-        SELECT product_id, warehouse_id,
-               sum(mean) FILTER (WHERE n <= %(lead)s),
-               sqrt(sum(spread ^ 2) FILTER (WHERE n <= %(lead)s)),
-               coalesce(sum(mean) FILTER (WHERE n > %(lead)s AND n <= %(lead)s + %(review)s), 0)
+        WITH lead AS (
+            SELECT DISTINCT ON (o.product_id, o.warehouse_id) o.product_id, o.warehouse_id,
+                   greatest(ceil(l.lead_days), 1)::int AS days
+              FROM stock_warehouse_orderpoint o
+              JOIN stock_warehouse w ON w.id = o.warehouse_id AND o.location_id = w.lot_stock_id
+              JOIN rrs_orderpoint_level l ON l.orderpoint_id = o.id
+             WHERE coalesce(o.active, true) AND l.lead_days IS NOT NULL
+             ORDER BY o.product_id, o.warehouse_id, o.id
+        ), f AS (
+            SELECT f.product_id, f.warehouse_id, f.mean, f.hi80 - f.mean AS spread,
+                   coalesce(lead.days, %(lead)s) AS lead,
+                   row_number() OVER (PARTITION BY f.product_id, f.warehouse_id
+                                      ORDER BY f.date) AS n
+              FROM rrs_forecast f
+              LEFT JOIN lead ON lead.product_id = f.product_id
+                            AND lead.warehouse_id = f.warehouse_id)
+        SELECT product_id, warehouse_id, min(lead),
+               sum(mean) FILTER (WHERE n <= lead),
+               sqrt(sum(spread ^ 2) FILTER (WHERE n <= lead)),
+               coalesce(sum(mean) FILTER (WHERE n > lead AND n <= lead + %(review)s), 0)
           FROM f GROUP BY 1, 2""", {"lead": lead_days, "review": review_days})
     return cur.fetchall()
 

@@ -16,11 +16,14 @@ TABLE_DDL = (
         previous_min numeric,
         previous_max numeric,
         reason varchar,
-        set_at timestamp,{MAGIC_COLUMNS},
+        set_at timestamp,
+        lead_days numeric,{MAGIC_COLUMNS},
         CONSTRAINT rrs_orderpoint_level_orderpoint_uniq UNIQUE (orderpoint_id)
     )
     """,
     "COMMENT ON TABLE rrs_orderpoint_level IS 'Retail Stock Reorder Level'",
+    # 18.0.1.6.0
+    "ALTER TABLE rrs_orderpoint_level ADD COLUMN IF NOT EXISTS lead_days numeric",
 )
 
 
@@ -50,6 +53,11 @@ class RrsOrderpointLevel(models.Model):
     previous_max = fields.Float(readonly=True)
     reason = fields.Char(readonly=True)
     set_at = fields.Datetime(string="Suggested at", readonly=True)
+    lead_days = fields.Float(
+        readonly=True,
+        help="Odoo's lead days of the rule (its route's delays, the vendor's lead time, "
+        "days to order), written every night: the forecast's min covers them.",
+    )
 
     _sql_constraints = [
         ("orderpoint_uniq", "unique(orderpoint_id)", "One level per reorder rule."),

@@ -106,6 +106,23 @@ class StockWarehouseOrderpoint(models.Model):
         action["context"] = {}
         return action
 
+    @api.model
+    def _cron_rrs_lead_days(self):
+        """Store every active rule's lead days, as Odoo computes them for its own
+        forecast (``_compute_lead_days``: the route's rule delays, the vendor's lead
+        time, the days to order), for ``rtstock forecast replenish``, which reads SQL."""
+        rules = self.search([("trigger", "in", ("auto", "manual"))])
+        levels = {level.orderpoint_id: level for level in rules._rrs_levels()}
+        for rule in rules.with_context(bypass_delay_description=True):
+            if not rule.product_id or not rule.location_id:
+                continue
+            lead_days, _descriptions = rule.rule_ids._get_lead_days(
+                rule.product_id, **rule._get_lead_days_values()
+            )
+            if levels[rule].lead_days != lead_days["total_delay"]:
+                levels[rule].lead_days = lead_days["total_delay"]
+        return True
+
     def _rrs_levels(self):
         """The rules' levels, created in mode ``manual`` where missing."""
         levels = self.env["rrs.orderpoint.level"].search(

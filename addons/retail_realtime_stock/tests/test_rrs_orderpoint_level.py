@@ -3,7 +3,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
-from .common import RrsCommon
+from .common import RrsCommon, create_resupplied_store, create_threshold_orderpoint
 
 
 class TestRrsOrderpointLevel(RrsCommon):
@@ -34,6 +34,20 @@ class TestRrsOrderpointLevel(RrsCommon):
                 "reason": "forecast 2.0 over 3 d + safety 1.0 (class A, service 98%)",
             }
         )
+
+    def test_nightly_job_stores_odoo_lead_days(self):
+        """The job stores each rule's lead days as Odoo computes them: here the delays of
+        the resupply route's pull rules (DC stock to transit, transit to the store)."""
+        store = create_resupplied_store(self.env, "RRS Lead Store", "RRSL", self.store_s02)
+        rule = create_threshold_orderpoint(self.env, self.product, store)
+        pulls = rule.rule_ids.filtered(lambda r: r.action in ("pull", "pull_push"))
+        self.assertTrue(pulls, "the resupply route pulls")
+        pulls.write({"delay": 2})
+        self.env["stock.warehouse.orderpoint"]._cron_rrs_lead_days()
+        level = self.env["rrs.orderpoint.level"].search([("orderpoint_id", "=", rule.id)])
+        self.assertEqual(level.lead_days, 2.0 * len(pulls), "the sum of the pull delays")
+        self.assertEqual(level.mode, "manual", "a rule the job meets first stays manual")
+        self.assertEqual(self.level.lead_days, 0.0, "no route, no delay")
 
     def test_manual_rule_shows_the_suggestion_only(self):
         """A manual rule keeps its typed min/max and shows what the forecast says."""
