@@ -256,6 +256,8 @@ def test_replenish_sets_forecast_rules_and_keeps_manual_ones(fast_db):
     for _name, low, high, _mode, s_low, s_high, previous, reason, named in automatic:
         assert (low, high) == (s_low, s_high) and 0 < low <= high, reason
         assert previous == 0 and "service" in reason and named
+    classes = dict(query(fast_db, "SELECT reason, abc_class FROM rrs_orderpoint_level"))
+    assert all(f"(class {grade}," in reason for reason, grade in classes.items()), classes
     again = json.loads(_cli("replenish", "--dsn", fast_db, "--json").stdout)
     assert again["rules_created"] == 0 and again["rules_changed"] == 0
     # Odoo's lead days of one rule, as the add-on's nightly job stores them.

@@ -32,6 +32,8 @@ from typing import Any
 import pandas as pd
 from statsforecast import StatsForecast
 
+POOL_MIN_SERIES = 1000
+
 
 @dataclass(frozen=True)
 class Engine:
@@ -48,15 +50,20 @@ class Engine:
     def workers(self) -> int:
         return len(self.dask.scheduler_info()["workers"]) if self.dask is not None else 0
 
+    def _jobs(self, history: pd.DataFrame) -> int:
+        # statsforecast starts a process pool per call: below POOL_MIN_SERIES series
+        # its start costs more than the second core gives (measured, docs/benchmarks.md).
+        return self.n_jobs if history["unique_id"].nunique() >= POOL_MIN_SERIES else 1
+
     def forecast(self, models: list, history: pd.DataFrame, horizon: int,
                  **kwargs) -> pd.DataFrame:
-        forecaster = StatsForecast(models=models, freq="D", n_jobs=self.n_jobs)
+        forecaster = StatsForecast(models=models, freq="D", n_jobs=self._jobs(history))
         result = forecaster.forecast(df=self._frame(history), h=horizon, **kwargs)
         return self._back(result, history, ("unique_id", "ds"))
 
     def cross_validation(self, models: list, history: pd.DataFrame, horizon: int,
                          **kwargs) -> pd.DataFrame:
-        forecaster = StatsForecast(models=models, freq="D", n_jobs=self.n_jobs)
+        forecaster = StatsForecast(models=models, freq="D", n_jobs=self._jobs(history))
         result = forecaster.cross_validation(df=self._frame(history), h=horizon, **kwargs)
         return self._back(result, history, ("unique_id", "cutoff", "ds"))
 

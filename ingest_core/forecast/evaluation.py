@@ -34,18 +34,21 @@ from ingest_core.forecast.models import LEVELS, SEASON
 
 def scales(history: pd.DataFrame, cutoffs: pd.DataFrame) -> pd.DataFrame:
     """(unique_id, cutoff) -> mae_scale, mse_scale of the seasonal naive in-sample."""
-    frame = history.sort_values(["unique_id", "ds"])
-    lagged = frame.groupby("unique_id")["y"].shift(SEASON)
+    # Series as integer codes: sorting and joining millions of rows on the id strings
+    # took a third of a forecast of the real year.
+    codes, ids = pd.factorize(history["unique_id"], sort=True)
+    frame = history[["ds", "y"]].assign(code=codes).sort_values(["code", "ds"])
+    lagged = frame.groupby("code")["y"].shift(SEASON)
     error = (frame["y"] - lagged).to_numpy()
     valid = ~np.isnan(error)
     frame = frame.assign(abs_error=np.where(valid, np.abs(error), 0.0),
                          sq_error=np.where(valid, error ** 2, 0.0), n=valid.astype(float))
-    grouped = frame.groupby("unique_id")
+    grouped = frame.groupby("code")
     for column in ("abs_error", "sq_error", "n"):
         frame[column] = grouped[column].cumsum()
-    at = cutoffs.merge(frame[["unique_id", "ds", "abs_error", "sq_error", "n"]],
-                       left_on=["unique_id", "cutoff"], right_on=["unique_id", "ds"],
-                       how="left")
+    at = cutoffs.assign(code=ids.get_indexer(cutoffs["unique_id"])).merge(
+        frame[["code", "ds", "abs_error", "sq_error", "n"]],
+        left_on=["code", "cutoff"], right_on=["code", "ds"], how="left")
     count = at["n"].where(at["n"] > 0)
     return pd.DataFrame({"unique_id": at["unique_id"], "cutoff": at["cutoff"],
                          "mae_scale": at["abs_error"] / count,

@@ -8,9 +8,9 @@ bounds calibrated on the same windows (``evaluation``).
 How it works: series too short for the windows (``models.min_history``) get
 the mean of their history (``HistoricAverage``), with bounds from the pooled
 residuals of the long series, and say so in ``model`` (``fallback:...``).
-One ``StatsForecast.forecast`` call fits every model on every series, in
-this process or on a Dask cluster (``engines.Engine``); only the chosen
-columns are kept.
+The final fit is one model per series, its chosen one (one
+``StatsForecast.forecast`` call per model, over the series that chose it), in
+this process or on a Dask cluster (``engines.Engine``).
 
 Caveats: forecasts and bounds are clipped at zero.
 """
@@ -60,9 +60,8 @@ def forecast(history: pd.DataFrame, horizon: int = 28, set_name: str = "fast",
         scale = evaluation.scales(long, cv[["unique_id", "cutoff"]].drop_duplicates())
         quantiles = evaluation.residual_quantiles(
             evaluation.pick(cv, choice, AUTO, bounds=False), scale)
-        fitted = _forecast_all(long, horizon, set_name, engine)
-        picked = evaluation.pick(fitted, choice, AUTO, bounds=False)
-        parts.append(_bounded(long, picked, quantiles, choice))
+        parts.append(_bounded(long, _forecast_chosen(long, horizon, set_name, engine, choice),
+                              quantiles, choice))
     short = history[lengths < min_history(horizon, SELECTION_WINDOWS)]
     if not short.empty:
         fitted = engine.forecast([short_model()], short, horizon)
@@ -73,12 +72,19 @@ def forecast(history: pd.DataFrame, horizon: int = 28, set_name: str = "fast",
     return pd.concat(parts, ignore_index=True)[COLUMNS]
 
 
-def _forecast_all(history: pd.DataFrame, horizon: int, set_name: str,
-                  engine: Engine) -> pd.DataFrame:
-    fitted = engine.forecast(model_set(set_name, horizon, intervals=False), history, horizon)
-    values = [c for c in fitted.columns if c not in ("unique_id", "ds")]
-    fitted[values] = fitted[values].clip(lower=0.0)
-    return fitted
+def _forecast_chosen(history: pd.DataFrame, horizon: int, set_name: str, engine: Engine,
+                     choice: pd.Series) -> pd.DataFrame:
+    """Each series' forecast by its chosen model only (column ``AUTO``): one fit per
+    series, where fitting every model and keeping one column fits nine."""
+    models = {model.alias: model for model in model_set(set_name, horizon, intervals=False)}
+    parts = []
+    for alias, ids in choice.groupby(choice).groups.items():
+        fitted = engine.forecast([models[alias]], history[history["unique_id"].isin(ids)],
+                                 horizon)
+        parts.append(fitted.rename(columns={alias: AUTO}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame[AUTO] = frame[AUTO].clip(lower=0.0)
+    return frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
 
 
 def _bounded(history: pd.DataFrame, picked: pd.DataFrame, quantiles: dict[str, float],

@@ -101,7 +101,8 @@ def run(dsn: str, lead_days: int = 3, review_days: int = 7, create: bool = True,
                 levels.append((orderpoint, low, high,
                                f"forecast {float(lead_mean or 0):.1f} over {lead} d "
                                f"+ safety {safety:.1f} (class {grade}, service {level:.0%}); "
-                               f"+ {float(review_mean):.1f} over {review_days} d review"))
+                               f"+ {float(review_mean):.1f} over {review_days} d review",
+                               grade))
                 report.classes[grade] = report.classes.get(grade, 0) + 1
                 report.manual_kept += mode == "manual"
             report.suggestions = len(levels)

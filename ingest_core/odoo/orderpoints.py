@@ -119,23 +119,25 @@ def create_rules(cur, keys: Sequence[tuple[int, int]], user_id: int) -> list[int
 
 
 def set_levels(cur, levels: Sequence[tuple], user_id: int) -> int:
-    """Apply (orderpoint id, min, max, reason): forecast-mode rules take min/max and keep the
-    previous ones; manual ones only record the suggestion. Returns rules changed."""
+    """Apply (orderpoint id, min, max, reason, ABC class): forecast-mode rules take min/max
+    and keep the previous ones; manual ones only record the suggestion. Returns rules
+    changed."""
     if not levels:
         return 0
-    ids, minimums, maximums, reasons = zip(*levels, strict=True)
-    arrays = (pg_array(ids), pg_array(minimums), pg_array(maximums), pg_array(reasons, "text"))
+    ids, minimums, maximums, reasons, classes = zip(*levels, strict=True)
+    arrays = (pg_array(ids), pg_array(minimums), pg_array(maximums), pg_array(reasons, "text"),
+              pg_array(classes, "text"))
     cur.execute(f"""
         INSERT INTO rrs_orderpoint_level AS l (orderpoint_id, mode, suggested_min,
-                                               suggested_max, reason, set_at, create_uid,
-                                               create_date, write_uid, write_date)
-        SELECT v.id, 'manual', v.low, v.high, v.reason, {UTC_NOW}, %s, {UTC_NOW}, %s,
-               {UTC_NOW}
-          FROM unnest(%s::int[], %s::numeric[], %s::numeric[], %s::text[])
-               AS v(id, low, high, reason)
+                                               suggested_max, reason, abc_class, set_at,
+                                               create_uid, create_date, write_uid, write_date)
+        SELECT v.id, 'manual', v.low, v.high, v.reason, v.grade, {UTC_NOW}, %s, {UTC_NOW},
+               %s, {UTC_NOW}
+          FROM unnest(%s::int[], %s::numeric[], %s::numeric[], %s::text[], %s::text[])
+               AS v(id, low, high, reason, grade)
         ON CONFLICT (orderpoint_id) DO UPDATE SET
             suggested_min = EXCLUDED.suggested_min, suggested_max = EXCLUDED.suggested_max,
-            reason = EXCLUDED.reason, set_at = EXCLUDED.set_at,
+            reason = EXCLUDED.reason, abc_class = EXCLUDED.abc_class, set_at = EXCLUDED.set_at,
             write_date = EXCLUDED.write_date""", (user_id, user_id, *arrays))
     cur.execute(f"""
         WITH changed AS (

@@ -17,13 +17,15 @@ TABLE_DDL = (
         previous_max numeric,
         reason varchar,
         set_at timestamp,
-        lead_days numeric,{MAGIC_COLUMNS},
+        lead_days numeric,
+        abc_class varchar,{MAGIC_COLUMNS},
         CONSTRAINT rrs_orderpoint_level_orderpoint_uniq UNIQUE (orderpoint_id)
     )
     """,
     "COMMENT ON TABLE rrs_orderpoint_level IS 'Retail Stock Reorder Level'",
     # 18.0.1.6.0
     "ALTER TABLE rrs_orderpoint_level ADD COLUMN IF NOT EXISTS lead_days numeric",
+    "ALTER TABLE rrs_orderpoint_level ADD COLUMN IF NOT EXISTS abc_class varchar",
 )
 
 
@@ -53,6 +55,13 @@ class RrsOrderpointLevel(models.Model):
     previous_max = fields.Float(readonly=True)
     reason = fields.Char(readonly=True)
     set_at = fields.Datetime(string="Suggested at", readonly=True)
+    abc_class = fields.Selection(
+        selection=[("A", "A"), ("B", "B"), ("C", "C")],
+        string="ABC class",
+        readonly=True,
+        help="The product's share of the store's revenue of 90 days: A the first 80 %, "
+        "B the next 15 %, C the rest; it sets the service level of the safety stock.",
+    )
     lead_days = fields.Float(
         readonly=True,
         help="Odoo's lead days of the rule (its route's delays, the vendor's lead time, "

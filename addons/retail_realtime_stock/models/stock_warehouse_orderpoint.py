@@ -1,6 +1,13 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
 from odoo import api, fields, models
+
+from ..report import rrs_analysis_queries as queries
+from ..report.rrs_svg_chart import demand_and_forecast
+
+HISTORY_DAYS = 91
 
 
 class StockWarehouseOrderpoint(models.Model):
@@ -24,6 +31,25 @@ class StockWarehouseOrderpoint(models.Model):
         string="Suggested max", compute="_compute_rrs_level_id"
     )
     rrs_reason = fields.Char(string="Why", compute="_compute_rrs_level_id")
+    rrs_abc_class = fields.Selection(
+        selection=[("A", "A"), ("B", "B"), ("C", "C")],
+        string="ABC",
+        compute="_compute_rrs_level_id",
+        help="The product's share of the store's revenue of 90 days (A: the first 80 %, "
+        "B: the next 15 %, C: the rest), as the last forecast replenishment set it.",
+    )
+    rrs_days_of_cover = fields.Float(
+        string="Days of cover",
+        compute="_compute_rrs_forecast",
+        digits=(16, 1),
+        help="On hand divided by the forecast's average daily demand.",
+    )
+    rrs_demand_chart = fields.Html(
+        string="Demand and forecast",
+        compute="_compute_rrs_forecast",
+        sanitize=False,
+        help="Net units sold per day over 13 weeks, then the forecast with its 80 % band.",
+    )
     rrs_request_ids = fields.One2many(
         comodel_name="rrs.replenish.request",
         inverse_name="orderpoint_id",
@@ -76,6 +102,35 @@ class StockWarehouseOrderpoint(models.Model):
             rule.rrs_suggested_min = level.suggested_min
             rule.rrs_suggested_max = level.suggested_max
             rule.rrs_reason = level.reason
+            rule.rrs_abc_class = level.abc_class
+
+    @api.depends("product_id", "warehouse_id", "qty_on_hand")
+    def _compute_rrs_forecast(self):
+        today = fields.Date.context_today(self)
+        for rule in self:
+            if not rule.product_id or not rule.warehouse_id:
+                rule.rrs_days_of_cover = 0.0
+                rule.rrs_demand_chart = False
+                continue
+            products, stores = rule.product_id.ids, rule.warehouse_id.ids
+            forecast = queries.forecast_by_day(self.env.cr, products, stores)
+            daily = sum(row["mean"] for row in forecast) / len(forecast) if forecast else 0.0
+            rule.rrs_days_of_cover = rule.qty_on_hand / daily if daily > 0 else 0.0
+            first = today - timedelta(days=HISTORY_DAYS - 1)
+            sold = {
+                row["day"]: row["units"]
+                for row in queries.demand_by_day(self.env.cr, products, stores, first, today)
+            }
+            days = [first + timedelta(days=offset) for offset in range(HISTORY_DAYS)]
+            rule.rrs_demand_chart = demand_and_forecast(
+                days,
+                [sold.get(day, 0.0) for day in days],
+                [row["day"] for row in forecast],
+                [row["mean"] for row in forecast],
+                [row["lo80"] for row in forecast],
+                [row["hi80"] for row in forecast],
+                f"{rule.product_id.display_name} at {rule.warehouse_id.name}: units per day",
+            )
 
     def _compute_rrs_last_request(self):
         # Read as superuser: the fields themselves are for Real-time Stock users only.
@@ -96,6 +151,18 @@ class StockWarehouseOrderpoint(models.Model):
             rule.rrs_last_request_state = last.state
             rule.rrs_last_request_result = last.result or last.error
             rule.rrs_last_request_read = last.event_id.read_key
+
+    def action_rrs_demand_chart(self):
+        """The rule's form, where its demand and forecast chart is."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [(self.env.ref("stock.view_warehouse_orderpoint_form").id, "form")],
+            "target": "new",
+            "name": self.product_id.display_name,
+        }
 
     def action_rrs_view_requests(self):
         """The rule's replenishment requests raised at the threshold."""

@@ -403,3 +403,41 @@ def count_accuracy(cr, store_ids, today, weeks, timezone, tolerance_units, toler
             pct=tolerance_pct,
         ),
     )
+
+
+def demand_by_day(cr, product_ids, store_ids, first, last):
+    """Net units sold per local day of ``products`` in ``stores`` (days without are absent)."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            SELECT d.day, sum((d.qty_sold - d.qty_returned)::float8) AS units
+              FROM rrs_stock_daily d
+             WHERE d.product_id = ANY(%(products)s) AND d.warehouse_id = ANY(%(stores)s)
+               AND d.day >= %(first)s AND d.day <= %(last)s
+             GROUP BY 1 ORDER BY 1
+            """,
+            products=list(product_ids),
+            stores=list(store_ids),
+            first=first,
+            last=last,
+        ),
+    )
+
+
+def forecast_by_day(cr, product_ids, store_ids):
+    """The latest forecast of ``products`` in ``stores`` per day: mean and 80 % bounds."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            SELECT f.date AS day, sum(f.mean::float8) AS mean,
+                   sum(f.lo80::float8) AS lo80, sum(f.hi80::float8) AS hi80
+              FROM rrs_forecast f
+             WHERE f.product_id = ANY(%(products)s) AND f.warehouse_id = ANY(%(stores)s)
+             GROUP BY 1 ORDER BY 1
+            """,
+            products=list(product_ids),
+            stores=list(store_ids),
+        ),
+    )

@@ -3,7 +3,9 @@
 """Small inline SVG charts for the QWeb PDF reports.
 
 What it is: ``daily_bars`` draws a period's daily values as bars with their
-7-day moving average as a line, the sales trend a store manager reads first.
+7-day moving average as a line, the sales trend a store manager reads first;
+``demand_and_forecast`` draws a product's past daily demand and its forecast
+in the 80 % band, what a buyer checks before accepting a reorder level.
 
 How it works: plain SVG elements with numbers and day labels only (no text
 from the database), so the markup needs no escaping; wkhtmltopdf renders
@@ -65,5 +67,57 @@ def daily_bars(days, values, title):
         for index, value in enumerate(_moving_average(values))
     )
     parts.append(f'<polyline points="{points}" fill="none" stroke="#c0392b" stroke-width="2"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def demand_and_forecast(history_days, history, forecast_days, mean, low, high, title):
+    """Daily demand of the past (line), then the forecast's mean (line) in its 80 % band."""
+    days = [*history_days, *forecast_days]
+    if not days:
+        return Markup("")
+    top = max([*history, *high, 0.0]) or 1.0
+    plot_width = WIDTH - LEFT - 8
+    plot_height = HEIGHT - BOTTOM - TOP
+    step = plot_width / max(len(days) - 1, 1)
+
+    def x(index):
+        return LEFT + index * step
+
+    def y(value):
+        return TOP + plot_height * (1 - max(value, 0.0) / top)
+
+    offset = len(history_days)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="10">',
+        f'<text x="{LEFT}" y="9" font-weight="bold">{Markup.escape(title)}</text>',
+        f'<line x1="{LEFT}" y1="{TOP + plot_height}" x2="{WIDTH - 8}" '
+        f'y2="{TOP + plot_height}" stroke="#666"/>',
+        f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{top:,.0f}</text>',
+        f'<text x="{LEFT - 4}" y="{TOP + plot_height}" text-anchor="end">0</text>',
+    ]
+    if forecast_days:
+        band = [f"{x(offset + i):.1f},{y(value):.1f}" for i, value in enumerate(high)]
+        band += [
+            f"{x(offset + i):.1f},{y(value):.1f}" for i, value in reversed(list(enumerate(low)))
+        ]
+        parts.append(f'<polygon points="{" ".join(band)}" fill="#f5c6c0" stroke="none"/>')
+        parts.append(
+            f'<line x1="{x(offset):.1f}" y1="{TOP}" x2="{x(offset):.1f}" '
+            f'y2="{TOP + plot_height}" stroke="#999" stroke-dasharray="3,3"/>'
+        )
+        line = " ".join(f"{x(offset + i):.1f},{y(value):.1f}" for i, value in enumerate(mean))
+        parts.append(f'<polyline points="{line}" fill="none" stroke="#c0392b" stroke-width="2"/>')
+    if history:
+        line = " ".join(f"{x(i):.1f},{y(value):.1f}" for i, value in enumerate(history))
+        parts.append(
+            f'<polyline points="{line}" fill="none" stroke="#2c6fad" stroke-width="1.5"/>'
+        )
+    for index in range(0, len(days), 14):
+        parts.append(
+            f'<text x="{x(index):.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
+            f"{days[index]:%d %b}</text>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -1,5 +1,8 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
@@ -48,6 +51,40 @@ class TestRrsOrderpointLevel(RrsCommon):
         self.assertEqual(level.lead_days, 2.0 * len(pulls), "the sum of the pull delays")
         self.assertEqual(level.mode, "manual", "a rule the job meets first stays manual")
         self.assertEqual(self.level.lead_days, 0.0, "no route, no delay")
+
+    def test_rule_shows_class_cover_and_demand_chart(self):
+        """The rule shows its ABC class, days of cover from the forecast and the chart of
+        its demand and forecast."""
+        self.level.abc_class = "A"
+        today = fields.Date.context_today(self.rule)
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, self.store_s01.lot_stock_id, 12
+        )
+        self.env["rrs.forecast"].create(
+            [
+                {
+                    "product_id": self.product.id,
+                    "warehouse_id": self.store_s01.id,
+                    "company_id": self.store_s01.company_id.id,
+                    "date": today + timedelta(days=offset),
+                    "mean": 3.0,
+                    "lo80": 1.0,
+                    "hi80": 5.0,
+                    "model": "CrostonSBA",
+                    "made_at": fields.Datetime.now(),
+                }
+                for offset in range(1, 29)
+            ]
+        )
+        self.env.flush_all()
+        self.rule.invalidate_recordset()
+        self.assertEqual(self.rule.rrs_abc_class, "A")
+        self.assertAlmostEqual(self.rule.rrs_days_of_cover, 12 / 3.0, 6, "12 on hand, 3 a day")
+        chart = str(self.rule.rrs_demand_chart)
+        self.assertIn("<svg", chart, "an SVG chart")
+        self.assertIn("<polygon", chart, "the forecast's 80 % band")
+        action = self.rule.action_rrs_demand_chart()
+        self.assertEqual((action["res_model"], action["res_id"]), (self.rule._name, self.rule.id))
 
     def test_manual_rule_shows_the_suggestion_only(self):
         """A manual rule keeps its typed min/max and shows what the forecast says."""
