@@ -32,6 +32,20 @@ def _moving_average(values, window=7):
     return averages
 
 
+def _frame(title, top):
+    """The opening of a chart: the svg element, its title, the x axis, the y range."""
+    plot_height = HEIGHT - BOTTOM - TOP
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="10">',
+        f'<text x="{LEFT}" y="9" font-weight="bold">{Markup.escape(title)}</text>',
+        f'<line x1="{LEFT}" y1="{TOP + plot_height}" x2="{WIDTH - 8}" '
+        f'y2="{TOP + plot_height}" stroke="#666"/>',
+        f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{top:,.0f}</text>',
+        f'<text x="{LEFT - 4}" y="{TOP + plot_height}" text-anchor="end">0</text>',
+    ]
+
+
 def daily_bars(days, values, title):
     """Bars of ``values`` (one per day of ``days``) and their 7-day moving average."""
     top = max([*values, 0.0]) or 1.0
@@ -42,15 +56,7 @@ def daily_bars(days, values, title):
     def y(value):
         return TOP + plot_height * (1 - max(value, 0.0) / top)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="10">',
-        f'<text x="{LEFT}" y="9" font-weight="bold">{Markup.escape(title)}</text>',
-        f'<line x1="{LEFT}" y1="{TOP + plot_height}" x2="{WIDTH - 8}" '
-        f'y2="{TOP + plot_height}" stroke="#666"/>',
-        f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{top:,.0f}</text>',
-        f'<text x="{LEFT - 4}" y="{TOP + plot_height}" text-anchor="end">0</text>',
-    ]
+    parts = _frame(title, top)
     for index, value in enumerate(values):
         x = LEFT + index * step
         parts.append(
@@ -88,15 +94,7 @@ def demand_and_forecast(history_days, history, forecast_days, mean, low, high, t
         return TOP + plot_height * (1 - max(value, 0.0) / top)
 
     offset = len(history_days)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="10">',
-        f'<text x="{LEFT}" y="9" font-weight="bold">{Markup.escape(title)}</text>',
-        f'<line x1="{LEFT}" y1="{TOP + plot_height}" x2="{WIDTH - 8}" '
-        f'y2="{TOP + plot_height}" stroke="#666"/>',
-        f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{top:,.0f}</text>',
-        f'<text x="{LEFT - 4}" y="{TOP + plot_height}" text-anchor="end">0</text>',
-    ]
+    parts = _frame(title, top)
     if forecast_days:
         band = [f"{x(offset + i):.1f},{y(value):.1f}" for i, value in enumerate(high)]
         band += [
