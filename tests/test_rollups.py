@@ -120,7 +120,8 @@ def recompute(dsn: str) -> tuple[list[tuple], ...]:
 
 def _coarse(dsn: str, daily_rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
     """The category and position rows from the daily rows: per store, day and the
-    product's *current* category; per key, on hand and the last day with a sale."""
+    product's *current* category; per key, on hand, the last day with a sale, the last
+    day."""
     categories = dict(query(dsn, "SELECT p.id, t.categ_id FROM product_product p "
                                  "JOIN product_template t ON t.id = p.product_tmpl_id"))
     category: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 5)
@@ -133,8 +134,8 @@ def _coarse(dsn: str, daily_rows: list[tuple]) -> tuple[list[tuple], list[tuple]
             category_company[key] = min(company, category_company.get(key, company))
             for index, value in enumerate((sold, returned, values[9], values[10], values[11])):
                 category[key][index] += value
-        position = positions.setdefault((product, location), [warehouse, company, 0, None])
-        position[2] = closing  # rows come in day order: the last is the latest
+        position = positions.setdefault((product, location), [warehouse, company, 0, None, None])
+        position[2], position[4] = closing, day  # rows come in day order: the last is the latest
         if sold > 0:
             position[3] = day
     category_rows = [(day, warehouse, categ, category_company[(warehouse, day, categ)], *values)

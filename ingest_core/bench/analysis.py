@@ -133,14 +133,20 @@ def open_history(options: AnalysisBenchOptions, progress: Callable[[str], None]
 
 
 def _add_missing_rollups(cur, progress: Callable[[str], None]) -> None:
-    """Create the rollup tables a cached history predates and fill them from its daily
-    rows (what the add-on's upgrade does)."""
-    cur.execute("SELECT to_regclass('rrs_stock_position') IS NULL")
-    if not cur.fetchone()[0]:
+    """Create the rollup tables a cached history predates, or whose columns changed
+    since, and fill them from its daily rows (what the add-on's upgrade does)."""
+    new = [tables.BY_NAME[name] for name in ("rrs_category_daily", "rrs_stock_position")]
+    cur.execute("""SELECT table_name, array_agg(column_name::text ORDER BY column_name)
+                     FROM information_schema.columns WHERE table_name = ANY(%s)
+                    GROUP BY 1""", ([table.name for table in new],))
+    found = dict(cur.fetchall())
+    if all(sorted(column.name for column in table.columns) == found.get(table.name)
+           for table in new):
         return
+    for table in new:
+        cur.execute(f"DROP TABLE IF EXISTS {table.name}")
     cur.execute("SELECT relname FROM pg_class WHERE relkind = 'r'")
     existing = {name for (name,) in cur.fetchall()}
-    new = [tables.BY_NAME[name] for name in ("rrs_category_daily", "rrs_stock_position")]
     for statement in schema_statements(new, existing=existing):
         cur.execute(statement)
     categories, positions = rollup.derive(cur)

@@ -324,7 +324,7 @@ ADDON_TABLES: tuple[Table, ...] = (
     _table("rrs_stock_position", "addon",
            "id:int! product_id:int!~product_product location_id:int!~stock_location "
            "warehouse_id:int~stock_warehouse company_id:int!~res_company on_hand:num! "
-           "last_sale_day:date",
+           "last_sale_day:date last_day:date",
            ddl=(*rollup.POSITION_INDEXES, rollup.FUNCTIONS_DDL)),
     # Per reorder rule: forecast-driven or manual, what the forecast suggests, what it
     # replaced and why (docs/decisions/forecasting.md); Odoo's own table is not extended.

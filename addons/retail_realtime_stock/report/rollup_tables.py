@@ -107,7 +107,8 @@ POSITION_DDL = (
         warehouse_id integer,
         company_id integer NOT NULL,
         on_hand numeric NOT NULL,
-        last_sale_day date
+        last_sale_day date,
+        last_day date
     )
     """,
     "COMMENT ON TABLE rrs_stock_position IS 'Retail Stock Position'",

@@ -81,6 +81,9 @@ DECLARE
     touched_hours integer[];
     touched_categories integer[];
     touched_positions integer[];
+    later_products integer[];
+    later_locations integer[];
+    later_sinces date[];
 BEGIN
     IF cardinality(added) + cardinality(removed) = 0 THEN
         RETURN;
@@ -90,15 +93,21 @@ BEGIN
         SELECT * FROM rrs_rollup_lines(added, removed)
     ), daily AS (
         -- The closing on-hand as well, right where the day is the key's last: the
-        -- previous day's closing plus the net change (a new row), or its own plus the
-        -- change (an existing row). Keys with later days are recomputed below.
+        -- previous closing plus the net change (a new row), or the row's own plus the
+        -- change (an existing row). The previous closing of a day after the key's last
+        -- is its position's on hand (the journal's moves of today: no probe of the
+        -- daily rows); of an earlier day (a backdated move), the closing of the latest
+        -- row before it. Keys touched on several days are recomputed below.
         INSERT INTO rrs_stock_daily AS t (day, product_id, location_id, warehouse_id,
                                           company_id, qty_sold, qty_returned, qty_received, qty_transfer_in, qty_transfer_out, qty_scrapped, qty_count_gain, qty_count_loss, qty_net, value_sold, value_returned, cost_sold, value_count_diff, value_scrapped,
                                           closing_qty)
-        SELECT g.*, coalesce((SELECT b.closing_qty FROM rrs_stock_daily b
-                               WHERE b.product_id = g.product_id
-                                 AND b.location_id = g.location_id AND b.day < g.day
-                               ORDER BY b.day DESC LIMIT 1), 0) + g.qty_net
+        SELECT g.*, g.qty_net + CASE
+                   WHEN b.last_day IS NULL OR g.day >= b.last_day
+                   THEN coalesce(b.on_hand, 0)
+                   ELSE coalesce((SELECT d.closing_qty FROM rrs_stock_daily d
+                                   WHERE d.product_id = g.product_id
+                                     AND d.location_id = g.location_id AND d.day < g.day
+                                   ORDER BY d.day DESC LIMIT 1), 0) END
           FROM (SELECT l.local_at::date AS day, l.product_id, l.location_id,
                        min(l.warehouse_id), min(l.company_id),
                        sum(l.qty_sold) AS qty_sold,
@@ -117,6 +126,8 @@ BEGIN
                        sum(l.value_scrapped) AS value_scrapped
                   FROM lines l
                  GROUP BY 1, 2, 3) g
+          LEFT JOIN rrs_stock_position b
+                 ON b.product_id = g.product_id AND b.location_id = g.location_id
         ON CONFLICT (product_id, location_id, day) DO UPDATE SET
         qty_sold = t.qty_sold + EXCLUDED.qty_sold,
         qty_returned = t.qty_returned + EXCLUDED.qty_returned,
@@ -172,24 +183,36 @@ BEGIN
     ), position AS (
         -- Sums of net changes add up whatever the order; the last sale day only moves
         -- forward here (a retraction recomputes it below).
-        INSERT INTO rrs_stock_position AS t (product_id, location_id, warehouse_id, company_id, on_hand, last_sale_day)
+        INSERT INTO rrs_stock_position AS t (product_id, location_id, warehouse_id, company_id, on_hand, last_sale_day, last_day)
         SELECT l.product_id, l.location_id, min(l.warehouse_id), min(l.company_id),
-               sum(l.qty_net), max(l.local_at::date) FILTER (WHERE l.qty_sold > 0)
+               sum(l.qty_net), max(l.local_at::date) FILTER (WHERE l.qty_sold > 0),
+               max(l.local_at::date)
           FROM lines l
          GROUP BY 1, 2
         ON CONFLICT (product_id, location_id) DO UPDATE SET
         on_hand = t.on_hand + EXCLUDED.on_hand,
-        last_sale_day = greatest(t.last_sale_day, EXCLUDED.last_sale_day)
-        RETURNING t.id
+        last_sale_day = greatest(t.last_sale_day, EXCLUDED.last_sale_day),
+        last_day = greatest(t.last_day, EXCLUDED.last_day)
+        RETURNING t.id, t.product_id, t.location_id, t.last_day
     )
-    SELECT d.products, d.locations, d.days, h.ids, c.ids, p.ids
+    SELECT d.products, d.locations, d.days, h.ids, c.ids, p.ids, r.products, r.locations,
+           r.sinces
       INTO touched_products, touched_locations, touched_days, touched_hours,
-           touched_categories, touched_positions
+           touched_categories, touched_positions, later_products, later_locations,
+           later_sinces
       FROM (SELECT array_agg(product_id) AS products, array_agg(location_id) AS locations,
                    array_agg(day) AS days FROM daily) d,
            (SELECT array_agg(id) AS ids FROM hourly) h,
            (SELECT array_agg(id) AS ids FROM category) c,
-           (SELECT array_agg(id) AS ids FROM position) p;
+           (SELECT array_agg(id) AS ids FROM position) p,
+           -- The keys with a day after their earliest touched one, from the positions'
+           -- last days (never below the truth: a retraction only makes it too late).
+           (SELECT array_agg(k.product_id) AS products, array_agg(k.location_id) AS locations,
+                   array_agg(k.since) AS sinces
+              FROM (SELECT product_id, location_id, min(day) AS since FROM daily
+                     GROUP BY 1, 2) k
+              JOIN position s ON s.product_id = k.product_id AND s.location_id = k.location_id
+             WHERE s.last_day > k.since) r;
     IF touched_days IS NULL THEN
         RETURN;  -- no internal location touched
     END IF;
@@ -205,30 +228,31 @@ BEGIN
         DELETE FROM rrs_category_daily t
          WHERE t.id = ANY(touched_categories) AND t.qty_sold = 0 AND t.qty_returned = 0 AND t.value_sold = 0 AND t.value_returned = 0 AND t.cost_sold = 0;
         -- A key's position follows its daily rows: none left, no position; its last
-        -- sale day is the latest day still selling.
+        -- day and last sale day are the latest still there.
         DELETE FROM rrs_stock_position t
          WHERE t.id = ANY(touched_positions)
            AND NOT EXISTS (SELECT 1 FROM rrs_stock_daily d
                             WHERE d.product_id = t.product_id
                               AND d.location_id = t.location_id);
         UPDATE rrs_stock_position t
-           SET last_sale_day = (SELECT max(d.day) FROM rrs_stock_daily d
-                                 WHERE d.product_id = t.product_id
-                                   AND d.location_id = t.location_id AND d.qty_sold > 0)
-         WHERE t.id = ANY(touched_positions);
+           SET last_sale_day = latest.sale, last_day = latest.day
+          FROM rrs_stock_position k
+          CROSS JOIN LATERAL (
+              SELECT max(d.day) FILTER (WHERE d.qty_sold > 0) AS sale, max(d.day) AS day
+                FROM rrs_stock_daily d
+               WHERE d.product_id = k.product_id AND d.location_id = k.location_id) latest
+         WHERE k.id = ANY(touched_positions) AND t.id = k.id;
     END IF;
     -- Closing on-hand of the keys that have days after their earliest touched day (a
     -- backdated or re-dated move, a retraction, several days at once): running sum of
     -- the net change from that day on. The journal's moves of today touch none: the
     -- upsert set their closing (a second write of every touched row cost the journal
     -- a third of its rollup time).
+    IF later_products IS NULL THEN
+        RETURN;
+    END IF;
     WITH keys AS (
-        SELECT k.p, k.l, min(k.d) AS since
-          FROM unnest(touched_products, touched_locations, touched_days) AS k(p, l, d)
-         GROUP BY 1, 2
-        HAVING EXISTS (SELECT 1 FROM rrs_stock_daily b
-                        WHERE b.product_id = k.p AND b.location_id = k.l
-                          AND b.day > min(k.d))
+        SELECT * FROM unnest(later_products, later_locations, later_sinces) AS k(p, l, since)
     ), opening AS (
         SELECT keys.*, coalesce((SELECT b.closing_qty FROM rrs_stock_daily b
                                   WHERE b.product_id = keys.p AND b.location_id = keys.l
@@ -295,9 +319,9 @@ BEGIN
      WHERE d.warehouse_id IS NOT NULL AND (d.qty_sold <> 0 OR d.qty_returned <> 0)
      GROUP BY 1, 2, 3;
     GET DIAGNOSTICS categories = ROW_COUNT;
-    INSERT INTO rrs_stock_position (product_id, location_id, warehouse_id, company_id, on_hand, last_sale_day) 
+    INSERT INTO rrs_stock_position (product_id, location_id, warehouse_id, company_id, on_hand, last_sale_day, last_day) 
     SELECT d.product_id, d.location_id, min(d.warehouse_id), min(d.company_id),
-           sum(d.qty_net), max(d.day) FILTER (WHERE d.qty_sold > 0)
+           sum(d.qty_net), max(d.day) FILTER (WHERE d.qty_sold > 0), max(d.day)
       FROM rrs_stock_daily d
      GROUP BY 1, 2;
     GET DIAGNOSTICS positions = ROW_COUNT;

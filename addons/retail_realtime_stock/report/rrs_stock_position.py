@@ -30,6 +30,7 @@ class RrsStockPosition(models.Model):
     company_id = fields.Many2one(comodel_name="res.company", readonly=True)
     on_hand = fields.Float(string="On hand", readonly=True, aggregator="sum")
     last_sale_day = fields.Date(string="Last sale", readonly=True, aggregator="max")
+    last_day = fields.Date(string="Last movement", readonly=True, aggregator="max")
 
     def init(self):
         ensure_rollups(self.env.cr)
