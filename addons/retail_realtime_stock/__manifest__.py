@@ -36,6 +36,7 @@
         "views/rrs_alert_rule_views.xml",
         "views/rrs_replenish_request_views.xml",
         "views/stock_warehouse_orderpoint_views.xml",
+        "views/product_template_views.xml",
         "views/rrs_menus.xml",
     ],
     "assets": {

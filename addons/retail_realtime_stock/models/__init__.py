@@ -17,3 +17,4 @@ from . import rrs_alert
 from . import rrs_alert_rule
 from . import rrs_replenish_request
 from . import stock_warehouse_orderpoint
+from . import product_template

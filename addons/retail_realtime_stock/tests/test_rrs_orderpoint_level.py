@@ -85,6 +85,9 @@ class TestRrsOrderpointLevel(RrsCommon):
         self.assertIn("<polygon", chart, "the forecast's 80 % band")
         action = self.rule.action_rrs_demand_chart()
         self.assertEqual((action["res_model"], action["res_id"]), (self.rule._name, self.rule.id))
+        tab = str(self.product.product_tmpl_id.with_user(self.user_s01).rrs_demand_charts)
+        self.assertIn(f"{self.store_s01.name}: units per day", tab, "the product's Demand tab")
+        self.assertEqual(tab.count("<svg"), 1, "one chart: S01's user sees S01 only")
 
     def test_manual_rule_shows_the_suggestion_only(self):
         """A manual rule keeps its typed min/max and shows what the forecast says."""

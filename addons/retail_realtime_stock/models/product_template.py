@@ -1,0 +1,58 @@
+# Copyright 2026 Retail Realtime Stock developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+from ..report import rrs_analysis_queries as queries
+from ..report.rrs_svg_chart import demand_and_forecast
+
+HISTORY_DAYS = 91
+
+
+class ProductTemplate(models.Model):
+    """The product form's *Demand* tab: past demand and the forecast, per store."""
+
+    _inherit = "product.template"
+
+    rrs_demand_charts = fields.Html(
+        string="Demand and forecast",
+        compute="_compute_rrs_demand_charts",
+        sanitize=False,
+        help="Per store you work for: net units sold per day over 13 weeks (all the "
+        "product's variants), then the latest forecast with its 80 % band.",
+    )
+
+    @api.depends_context("uid")
+    def _compute_rrs_demand_charts(self):
+        stores = self.env.user._rrs_store_warehouses().filtered(
+            lambda store: store.company_id in self.env.companies
+        )
+        today = fields.Date.context_today(self)
+        first = today - timedelta(days=HISTORY_DAYS - 1)
+        days = [first + timedelta(days=offset) for offset in range(HISTORY_DAYS)]
+        for template in self:
+            products = template.product_variant_ids.ids
+            charts = []
+            for store in stores if products else ():
+                forecast = queries.forecast_by_day(self.env.cr, products, store.ids)
+                sold = {
+                    row["day"]: row["units"]
+                    for row in queries.demand_by_day(self.env.cr, products, store.ids, first, today)
+                }
+                if not forecast and not sold:
+                    continue
+                charts.append(
+                    demand_and_forecast(
+                        days,
+                        [sold.get(day, 0.0) for day in days],
+                        [row["day"] for row in forecast],
+                        [row["mean"] for row in forecast],
+                        [row["lo80"] for row in forecast],
+                        [row["hi80"] for row in forecast],
+                        f"{store.name}: units per day",
+                    )
+                )
+            template.rrs_demand_charts = Markup("<br/>").join(charts) if charts else False
