@@ -23,7 +23,6 @@ connect anywhere else. One run takes about a minute.
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import socket
@@ -36,6 +35,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from ingest_core.bench.odoo_live import addons_path, dsn_from_conf
 from ingest_core.odoo import ddl
 from ingest_core.odoo.tables import ADDON_TABLES, ODOO_TABLES
 
@@ -94,24 +94,6 @@ class LiveOdoo:
             )
 
 
-def _dsn_from_conf(conf_path: str) -> str:
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(conf_path)
-    options = parser["options"] if parser.has_section("options") else {}
-
-    def option(name: str) -> str:
-        value = options.get(name, "") or ""
-        return "" if value in ("False", "None") else value
-
-    parts = {
-        "host": option("db_host"),
-        "port": option("db_port"),
-        "user": option("db_user"),
-        "password": option("db_password"),
-    }
-    return " ".join(f"{key}={value}" for key, value in parts.items() if value)
-
-
 def _host_of(dsn: str) -> str:
     match = re.search(r"(?:^|\s)host=(\S+)", dsn)
     return match.group(1) if match else ""
@@ -132,7 +114,7 @@ def live_odoo() -> LiveOdoo:
     for name, path in zip(ENV_VARS, (odoo_bin, python, conf), strict=True):
         if not Path(path).exists():
             _skip_loudly(f"{name}={path} does not exist")
-    dsn = os.environ.get("RTSTOCK_ODOO_DSN") or _dsn_from_conf(conf)
+    dsn = os.environ.get("RTSTOCK_ODOO_DSN") or dsn_from_conf(conf)
     host = _host_of(dsn)
     if host not in LOOPBACK_HOSTS and not host.startswith("/"):
         _skip_loudly(f"the database server {host!r} is not on this machine")
@@ -153,6 +135,8 @@ def installed_db(live_odoo: LiveOdoo):
         result = live_odoo.odoo(
             "-c",
             live_odoo.conf,
+            "--addons-path",
+            addons_path(live_odoo.conf),
             "-d",
             dbname,
             "-i",

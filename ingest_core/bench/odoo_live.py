@@ -34,6 +34,9 @@ from pathlib import Path
 import psycopg2
 
 ENV_VARS = ("RTSTOCK_ODOO_BIN", "RTSTOCK_ODOO_PYTHON", "RTSTOCK_ODOO_CONF")
+ADDON = "retail_realtime_stock"
+#: This checkout's add-ons: what the live tests install, whatever the config points at.
+REPO_ADDONS = Path(__file__).resolve().parents[2] / "addons"
 LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 RESULT_MARKER = "@@RTSTOCK-RESULT@@"
 
@@ -42,7 +45,8 @@ class LiveOdooUnavailable(RuntimeError):
     """No usable live Odoo: the message says why and which variables to set."""
 
 
-def _dsn_from_conf(conf_path: str) -> str:
+def dsn_from_conf(conf_path: str) -> str:
+    """libpq DSN of the config file's database server (its ``db_*`` options)."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(conf_path)
     options = parser["options"] if parser.has_section("options") else {}
@@ -53,6 +57,17 @@ def _dsn_from_conf(conf_path: str) -> str:
         if value not in ("", "False", "None"):
             parts[key] = value
     return " ".join(f"{key}={value}" for key, value in parts.items())
+
+
+def addons_path(conf_path: str, ours: Path = REPO_ADDONS) -> str:
+    """The config's ``addons_path`` with ``ours`` first and no other copy of the add-on:
+    a clean clone's tests install the clone's add-on, not the one the config names."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(conf_path)
+    options = parser["options"] if parser.has_section("options") else {}
+    entries = [entry.strip() for entry in (options.get("addons_path", "") or "").split(",")]
+    kept = [entry for entry in entries if entry and not (Path(entry) / ADDON).is_dir()]
+    return ",".join([str(ours), *kept])
 
 
 def _dsn_param(dsn: str, name: str) -> str:
@@ -83,7 +98,7 @@ class LiveOdoo:
         for name, path in zip(ENV_VARS, (odoo_bin, python, conf), strict=True):
             if not Path(path).exists():
                 raise LiveOdooUnavailable(f"{name}={path} does not exist")
-        dsn = os.environ.get("RTSTOCK_ODOO_DSN") or _dsn_from_conf(conf)
+        dsn = os.environ.get("RTSTOCK_ODOO_DSN") or dsn_from_conf(conf)
         host = _dsn_param(dsn, "host")
         if host not in LOOPBACK_HOSTS and not host.startswith("/"):
             raise LiveOdooUnavailable(f"the database server {host!r} is not on this machine")
@@ -132,8 +147,9 @@ class LiveOdoo:
                               capture_output=True, text=True, timeout=timeout, check=False)
 
     def install(self, dbname: str, modules: str) -> None:
-        result = self.odoo("-c", self.conf, "-d", dbname, "-i", modules, "--stop-after-init",
-                           "--no-http", "--log-level=warn")
+        result = self.odoo("-c", self.conf, "--addons-path", addons_path(self.conf), "-d",
+                           dbname, "-i", modules, "--stop-after-init", "--no-http",
+                           "--log-level=warn")
         bad = [line for line in result.stdout.splitlines() + result.stderr.splitlines()
                if " ERROR " in line or " CRITICAL " in line]
         if result.returncode != 0 or bad:
@@ -149,8 +165,9 @@ class LiveOdoo:
         prints is ignored. Raises with the output when it fails or prints no result.
         """
         prelude = f"import json\nRESULT_MARKER = {RESULT_MARKER!r}\n"
-        result = self.odoo("shell", "-c", self.conf, "-d", dbname, "--no-http",
-                           "--log-level=warn", stdin=prelude + code, timeout=timeout)
+        result = self.odoo("shell", "-c", self.conf, "--addons-path", addons_path(self.conf),
+                           "-d", dbname, "--no-http", "--log-level=warn",
+                           stdin=prelude + code, timeout=timeout)
         for line in reversed(result.stdout.splitlines()):
             if line.startswith(RESULT_MARKER):
                 return json.loads(line[len(RESULT_MARKER):])
@@ -182,7 +199,8 @@ class OdooServer:
     def start(self, timeout: float = 120.0) -> OdooServer:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(
-            [self.live.python, self.live.odoo_bin, "-c", self.live.conf, "-d", self.dbname,
+            [self.live.python, self.live.odoo_bin, "-c", self.live.conf,
+             "--addons-path", addons_path(self.live.conf), "-d", self.dbname,
              "--db-filter", f"^{re.escape(self.dbname)}$", "--http-interface", "127.0.0.1",
              "--http-port", str(self.port), "--gevent-port", "0",
              "--max-cron-threads", str(self.cron_threads), "--workers", "0", "--log-level=warn"],
