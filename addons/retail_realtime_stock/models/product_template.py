@@ -1,15 +1,11 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import timedelta
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
 
 from ..report import rrs_analysis_queries as queries
-from ..report.rrs_svg_chart import demand_and_forecast
-
-HISTORY_DAYS = 91
+from ..report.rrs_demand_chart import demand_chart
 
 
 class ProductTemplate(models.Model):
@@ -31,28 +27,19 @@ class ProductTemplate(models.Model):
             lambda store: store.company_id in self.env.companies
         )
         today = fields.Date.context_today(self)
-        first = today - timedelta(days=HISTORY_DAYS - 1)
-        days = [first + timedelta(days=offset) for offset in range(HISTORY_DAYS)]
         for template in self:
             products = template.product_variant_ids.ids
             charts = []
             for store in stores if products else ():
-                forecast = queries.forecast_by_day(self.env.cr, products, store.ids)
-                sold = {
-                    row["day"]: row["units"]
-                    for row in queries.demand_by_day(self.env.cr, products, store.ids, first, today)
-                }
-                if not forecast and not sold:
-                    continue
-                charts.append(
-                    demand_and_forecast(
-                        days,
-                        [sold.get(day, 0.0) for day in days],
-                        [row["day"] for row in forecast],
-                        [row["mean"] for row in forecast],
-                        [row["lo80"] for row in forecast],
-                        [row["hi80"] for row in forecast],
-                        f"{store.name}: units per day",
-                    )
+                chart = demand_chart(
+                    self.env.cr,
+                    products,
+                    store.ids,
+                    today,
+                    queries.forecast_by_day(self.env.cr, products, store.ids),
+                    f"{store.name}: units per day",
+                    keep_empty=False,
                 )
+                if chart:
+                    charts.append(chart)
             template.rrs_demand_charts = Markup("<br/>").join(charts) if charts else False

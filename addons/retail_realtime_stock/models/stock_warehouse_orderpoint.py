@@ -1,13 +1,9 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import timedelta
-
 from odoo import api, fields, models
 
 from ..report import rrs_analysis_queries as queries
-from ..report.rrs_svg_chart import demand_and_forecast
-
-HISTORY_DAYS = 91
+from ..report.rrs_demand_chart import demand_chart
 
 
 class StockWarehouseOrderpoint(models.Model):
@@ -116,19 +112,12 @@ class StockWarehouseOrderpoint(models.Model):
             forecast = queries.forecast_by_day(self.env.cr, products, stores)
             daily = sum(row["mean"] for row in forecast) / len(forecast) if forecast else 0.0
             rule.rrs_days_of_cover = rule.qty_on_hand / daily if daily > 0 else 0.0
-            first = today - timedelta(days=HISTORY_DAYS - 1)
-            sold = {
-                row["day"]: row["units"]
-                for row in queries.demand_by_day(self.env.cr, products, stores, first, today)
-            }
-            days = [first + timedelta(days=offset) for offset in range(HISTORY_DAYS)]
-            rule.rrs_demand_chart = demand_and_forecast(
-                days,
-                [sold.get(day, 0.0) for day in days],
-                [row["day"] for row in forecast],
-                [row["mean"] for row in forecast],
-                [row["lo80"] for row in forecast],
-                [row["hi80"] for row in forecast],
+            rule.rrs_demand_chart = demand_chart(
+                self.env.cr,
+                products,
+                stores,
+                today,
+                forecast,
                 f"{rule.product_id.display_name} at {rule.warehouse_id.name}: units per day",
             )
 
