@@ -1,8 +1,8 @@
 """``rtstock bench forecast``: forecast series per second, in this process and on Dask.
 
 What it is: the production forecast (``forecast.predict``: each series' model
-chosen on its two last 28-day windows, then every model fitted and the chosen
-one's forecast with 80/95 % bounds) timed on the real year's series (UCI
+chosen on its two last 28-day windows, then that model's forecast with 80/95 %
+bounds) timed on the real year's series (UCI
 Online Retail, CC BY 4.0: daily demand per store x product) with each engine:
 in this process with one and with two processes, and on a Dask cluster of two
 worker processes on loopback (statsforecast's fugue backend, the scale-out
@@ -56,17 +56,17 @@ def run(transactions: Path, series: int | None = None,
     count = int(history["unique_id"].nunique())
     progress(f"{count} series of {history['ds'].nunique()} days")
     runs, frames = {}, {}
-    for name, engine in (("in_process_1", engines.Engine(n_jobs=1)),
-                         ("in_process_2", engines.Engine(n_jobs=2))):
+
+    def measure(name: str, engine: engines.Engine) -> None:
         seconds, frames[name] = _timed(history, engine)
         runs[name] = {"engine": engine.name, "seconds": round(seconds, 2),
                       "series_per_s": round(count / seconds, 1)}
         progress(f"{engine.name}: {runs[name]['series_per_s']} series/s")
+
+    measure("in_process_1", engines.Engine(n_jobs=1))
+    measure("in_process_2", engines.Engine(n_jobs=2))
     with engines.local_cluster(workers=2) as engine:
-        seconds, frames["dask_2"] = _timed(history, engine)
-        runs["dask_2"] = {"engine": engine.name, "seconds": round(seconds, 2),
-                          "series_per_s": round(count / seconds, 1)}
-    progress(f"{runs['dask_2']['engine']}: {runs['dask_2']['series_per_s']} series/s")
+        measure("dask_2", engine)
     here, there = frames["in_process_1"], frames["dask_2"]
     numbers = ["mean", "lo80", "hi80", "lo95", "hi95"]
     return {
