@@ -30,21 +30,18 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg2
 import pytest
 
-from ingest_core.bench.odoo_live import addons_path, dsn_from_conf
+from ingest_core.bench import odoo_live
+from ingest_core.bench.odoo_live import ADDON, ENV_VARS, addons_path
 from ingest_core.odoo import ddl
 from ingest_core.odoo.tables import ADDON_TABLES, ODOO_TABLES
 
 pytestmark = pytest.mark.live_odoo
 
-ADDON = "retail_realtime_stock"
-ENV_VARS = ("RTSTOCK_ODOO_BIN", "RTSTOCK_ODOO_PYTHON", "RTSTOCK_ODOO_CONF")
 INSTALL_TIMEOUT_S = 1800
-LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 # Odoo log line: "2026-11-25 19:54:17,231 10496 ERROR dbname logger: message"
 BAD_LOG_LINE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) |^(FAIL|ERROR): ")
 TEST_RESULT_LINE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
@@ -94,11 +91,6 @@ class LiveOdoo:
             )
 
 
-def _host_of(dsn: str) -> str:
-    match = re.search(r"(?:^|\s)host=(\S+)", dsn)
-    return match.group(1) if match else ""
-
-
 def _free_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -107,23 +99,11 @@ def _free_loopback_port() -> int:
 
 @pytest.fixture(scope="module")
 def live_odoo() -> LiveOdoo:
-    missing = [name for name in ENV_VARS if not os.environ.get(name)]
-    if missing:
-        _skip_loudly(f"{', '.join(missing)} not set")
-    odoo_bin, python, conf = (os.environ[name] for name in ENV_VARS)
-    for name, path in zip(ENV_VARS, (odoo_bin, python, conf), strict=True):
-        if not Path(path).exists():
-            _skip_loudly(f"{name}={path} does not exist")
-    dsn = os.environ.get("RTSTOCK_ODOO_DSN") or dsn_from_conf(conf)
-    host = _host_of(dsn)
-    if host not in LOOPBACK_HOSTS and not host.startswith("/"):
-        _skip_loudly(f"the database server {host!r} is not on this machine")
-    live = LiveOdoo(python, odoo_bin, conf, dsn)
     try:
-        live.connect("postgres").close()
-    except psycopg2.OperationalError as error:
-        _skip_loudly(f"the Odoo database server ({dsn}) does not answer: {error}".strip())
-    return live
+        found = odoo_live.LiveOdoo.from_env()
+    except odoo_live.LiveOdooUnavailable as why:
+        _skip_loudly(str(why))
+    return LiveOdoo(found.python, found.odoo_bin, found.conf, found.dsn)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ store, and a SIGKILL of the ingest with the device resending.
 
 from __future__ import annotations
 
-import ast
 import json
 import select
 import threading
@@ -25,6 +24,7 @@ from ingest_core.commit.journal import wait_drained
 from ingest_core.odoo import alerts
 from ingest_core.odoo.catalog import ean13
 from ingest_core.resolve.devices import ALL_OPERATIONS
+from tests.support.addon_source import constant
 from tests.support.ingest import IngestProcess, create_device, post, query
 
 ADDON_SQL = Path(__file__).resolve().parents[1] / "addons" / "retail_realtime_stock" / \
@@ -43,10 +43,7 @@ def test_addon_creates_the_same_functions_as_the_ingest():
 def test_addon_uninstall_drops_what_the_ingest_drops():
     """The add-on's uninstall statements (``DROP_SQL``) are ``alerts.DROP_DDL``'s: a new
     function added to one and not the other would outlive an uninstall."""
-    source = (ADDON_SQL.parent / "rrs_replenish_request.py").read_text(encoding="utf-8")
-    addon = next(ast.literal_eval(node.value) for node in ast.parse(source).body
-                 if isinstance(node, ast.Assign)
-                 and any(getattr(t, "id", None) == "DROP_SQL" for t in node.targets))
+    addon = constant(ADDON_SQL.parent / "rrs_replenish_request.py", "DROP_SQL")
     ingest = [line.rstrip(";") for line in alerts.DROP_DDL.strip().splitlines()]
     assert list(addon) == ingest
 

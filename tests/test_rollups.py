@@ -31,6 +31,7 @@ from ingest_core.commit.journal import wait_drained
 from ingest_core.odoo import rollup
 from ingest_core.odoo.catalog import ean13
 from ingest_core.resolve.devices import ALL_OPERATIONS
+from tests.support.addon_source import constant
 from tests.support.ingest import IngestProcess, create_device, post, query
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,6 +47,14 @@ def test_addon_creates_the_same_functions_as_the_ingest():
                      if not line.startswith("-- ")) + "\n"
     assert body.strip() == rollup.FUNCTIONS_DDL.strip(), \
         "addons/retail_realtime_stock/report/rrs_rollup.sql differs from rollup.FUNCTIONS_DDL"
+
+
+def test_addon_uninstall_drops_what_the_ingest_drops():
+    """The add-on's uninstall statements (``DROP_SQL``) are ``rollup.DROP_DDL``'s: a
+    trigger added to one and not the other would outlive an uninstall and break every
+    stock move once its tables are gone."""
+    addon = constant(ADDON_SQL.parent / "rollup_tables.py", "DROP_SQL")
+    assert list(addon) == [line.rstrip(";") for line in rollup.DROP_DDL.strip().splitlines()]
 
 
 def _zero(values) -> bool:
