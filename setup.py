@@ -100,6 +100,11 @@ setup(
             "check-jsonschema==0.39.0",
             "openpyxl==3.1.5",
             "pypdf==7.1.0",
+            # EPCIS (tests/test_epcis.py): GS1's reference event-hash tool as the oracle,
+            # jsonschema (via check-jsonschema) and lxml for GS1's JSON Schema and XSD.
+            "epcis-event-hash-generator==1.9.3",
+            "PyLD==3.3.0",
+            "lxml==6.2.1",
         ],
         "load": ["locust==2.47.0", "matplotlib==3.11.2"],
         # rtstock report (docs/decisions/reports.md); WeasyPrint needs Debian's pango.
