@@ -48,6 +48,7 @@ class Settings:
     rfid_dedupe_capacity: int = 200000
     rfid_exit_movement: str = "sale"
     rfid_auto_apply_stores: str = ""
+    gs1_company_prefix: str = ""
 
 
 SETTINGS_DOC: dict[str, str] = {
@@ -84,6 +85,8 @@ SETTINGS_DOC: dict[str, str] = {
     "rfid_exit_movement": "RFID: what a tag seen by an `exit` reader becomes: `sale` or `shrink`",
     "rfid_auto_apply_stores": "RFID counts: comma-separated warehouse ids whose count sessions "
                               "apply at once (default: written as Odoo counts to apply)",
+    "gs1_company_prefix": "EPCIS: GS1 company prefix for places without a GLN in Odoo "
+                          "(default: the company's `rrs_gs1_prefix`, else 0000000)",
 }
 
 

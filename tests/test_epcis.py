@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import jsonschema
 import pytest
 from epcis_event_hash_generator import hash_generator, json_to_py, xml_to_py
@@ -34,15 +35,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from hardware.simulators.vendor import impinj_r700_event
 from ingest_core.commit.journal import wait_drained
 from ingest_core.decode import epc as epc_codec
 from ingest_core.epcis import document, identifiers, vocabulary
 from ingest_core.epcis.event import ObjectEvent, Quantity, prehash
 from ingest_core.epcis.export import export
-from ingest_core.odoo.catalog import ean13
 from ingest_core.resolve.devices import ALL_OPERATIONS
+from ingest_core.resolve.reference import hash_token
 from tests.support.ingest import IngestProcess, create_device, post, query
-from tests.test_rfid_ingest import epc_of, impinj, post_rfid, rfid_device
+from tests.test_rfid_ingest import epc_of, post_rfid, rfid_device
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "tests" / "data" / "gs1_epcis"
@@ -136,11 +138,40 @@ def test_the_hash_changes_with_what_the_event_says():
 
 
 # ---------------------------------------------------------------- a store's real mix
+#: Two suppliers' GS1 company prefixes: the catalog's, and one given to products 6 and 7.
+PREFIX_A, PREFIX_B = "4012345", "5098765"
+
+
+def _gtin13(prefix: str, item: int) -> str:
+    body = f"{prefix}{item:05d}"
+    return body + str(identifiers.gtin_check_digit(body))
+
+
+def _impinj_now(epcs: list[str]) -> bytes:
+    """An Impinj R700 webhook body of these tags, each read twice, stamped now (the
+    simulators' fixed 08:00 would put the reads outside the query's window)."""
+    rng = random.Random(len(epcs))
+    events = []
+    for n, code in enumerate(code for code in epcs for _ in range(2)):
+        event = impinj_r700_event(rng, code, n * 0.01, "epcis-r700")
+        stamp = (datetime.now(UTC) - timedelta(milliseconds=50 - n % 50)).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
+        event["timestamp"] = event["tagInventoryEvent"]["lastSeenTime"] = stamp
+        events.append(event)
+    return json.dumps(events).encode()
+
+
 @pytest.fixture(scope="module")
 def store_mix(module_db):
-    """A random mix of every operation, scans and RFID, through the fast path."""
+    """A random mix of every operation, scans and RFID, through the fast path; the ingest
+    keeps running for the query interface's tests."""
     seed = int(os.environ.get("RTSTOCK_EPCIS_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
+    for product in (6, 7):  # another supplier's products
+        query(module_db, "UPDATE product_product SET barcode = %s WHERE id = %s",
+              (_gtin13(PREFIX_B, product), product))
+    barcodes = dict(query(module_db, "SELECT id, barcode FROM product_product "
+                                     "WHERE id BETWEEN 2 AND 7"))
     scanners = {store: create_device(module_db, name=f"epcis-{store}", warehouse_id=warehouse,
                                      location_id=location, allowed=ALL_OPERATIONS)[1]
                 for store, (warehouse, location) in STORES.items()}
@@ -151,15 +182,16 @@ def store_mix(module_db):
         for round_ in range(4):
             for store, token in scanners.items():
                 reads = [{"key": f"epcis-{seed}-{round_}-{store}-{n}",
-                          "code": ean13(rng.randrange(6)), "op": rng.choice(ALL_OPERATIONS),
+                          "code": barcodes[rng.randrange(2, 8)],
+                          "op": rng.choice(ALL_OPERATIONS),
                           "qty": rng.randint(1, 5)} for n in range(rng.randint(5, 25))]
                 assert post(process.url, token, reads).status_code == 200
             tags = [epc_of(2 + rng.randrange(4), 10_000 * round_ + n) for n in range(20)]
-            post_rfid(process.url, dock, "impinj", impinj(tags))
-            post_rfid(process.url, gate, "impinj", impinj(tags[: rng.randint(1, 20)]))
+            post_rfid(process.url, dock, "impinj", _impinj_now(tags))
+            post_rfid(process.url, gate, "impinj", _impinj_now(tags[: rng.randint(1, 20)]))
         wait_drained(module_db, 60)
-    until = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=5)
-    return module_db, since, until, seed
+        until = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=5)
+        yield module_db, since, until, seed, process.url
 
 
 def _export(dsn: str, since: datetime, until: datetime, fmt: str, **options) -> bytes:
@@ -170,7 +202,7 @@ def _export(dsn: str, since: datetime, until: datetime, fmt: str, **options) -> 
 
 def test_export_validates_against_gs1_json_schema_and_hashes(store_mix):
     """The JSON-LD export is valid by GS1's JSON Schema; each eventID is GS1's hash."""
-    dsn, since, until, seed = store_mix
+    dsn, since, until, seed, _url = store_mix
     doc = json.loads(_export(dsn, since, until, "jsonld"))
     errors = [f"{list(e.absolute_path)}: {e.message}"
               for e in _json_schema().iter_errors(doc)]
@@ -184,7 +216,7 @@ def test_export_validates_against_gs1_json_schema_and_hashes(store_mix):
 def test_xml_export_validates_against_the_gs1_xsd_with_the_same_ids(store_mix):
     """The XML export is valid by GS1's EPCIS 2.0 XSD, and GS1's tool hashes its events
     to the IDs the JSON-LD export carries."""
-    dsn, since, until, seed = store_mix
+    dsn, since, until, seed, _url = store_mix
     xml = _export(dsn, since, until, "xml")
     schema = _xml_schema()
     tree = etree.fromstring(xml)
@@ -203,7 +235,7 @@ def _location_of(uri: str) -> int:
 
 def test_events_reconcile_with_the_done_move_lines(store_mix):
     """Per product, store-side location and step: event quantities == done move lines."""
-    dsn, since, until, seed = store_mix
+    dsn, since, until, seed, _url = store_mix
     products = {identifiers.product_class(barcode, product): product
                 for product, barcode in query(dsn, "SELECT id, barcode FROM product_product")}
     gtins = {barcode.zfill(14): product for product, barcode in
@@ -236,7 +268,7 @@ def test_events_reconcile_with_the_done_move_lines(store_mix):
 
 def test_export_of_one_store_holds_only_its_places(store_mix):
     """``--store S02``: every event happened at one of S02's locations."""
-    dsn, since, until, _seed = store_mix
+    dsn, since, until, _seed, _url = store_mix
     s02 = {row[0] for row in query(dsn, "SELECT id FROM stock_location WHERE warehouse_id = 3")}
     doc = json.loads(_export(dsn, since, until, "jsonld", stores=["S02"]))
     events = doc["epcisBody"]["eventList"]
@@ -247,7 +279,7 @@ def test_export_of_one_store_holds_only_its_places(store_mix):
 def test_cli_writes_the_document_and_refuses_bad_windows_and_stores(store_mix, tmp_path):
     """``rtstock epcis export`` writes a file; an unknown store or an empty window is a
     clear error (exit 2), never a traceback."""
-    dsn, since, until, _seed = store_mix
+    dsn, since, until, _seed, _url = store_mix
     out = tmp_path / "events.xml"
     command = [sys.executable, "-m", "ingest_core.cli", "epcis", "export", "--dsn", dsn,
                "--from", since.isoformat(), "--to", until.isoformat(), "--out", str(out)]
@@ -264,3 +296,145 @@ def test_cli_writes_the_document_and_refuses_bad_windows_and_stores(store_mix, t
                                 "--out", str(out)], capture_output=True, text=True,
                                timeout=120, check=False)
     assert backwards.returncode == 2 and "--to must be after --from" in backwards.stderr
+
+
+# ---------------------------------------------------------------- the query interface
+def _partner(dsn: str, name: str, prefixes: str) -> str:
+    token = f"partner-{name}-{random.randrange(1 << 40)}"
+    query(dsn, "INSERT INTO rrs_epcis_partner (name, company_prefixes, token_hash, active, "
+               "company_id) VALUES (%s, %s, %s, true, 1)", (name, prefixes, hash_token(token)))
+    return token
+
+
+def _window(since: datetime, until: datetime) -> dict:
+    return {"GE_eventTime": since.replace(tzinfo=UTC).isoformat(),
+            "LT_eventTime": until.replace(tzinfo=UTC).isoformat()}
+
+
+def _all_pages(url: str, token: str, params: dict) -> tuple[list[dict], int]:
+    """Every event of a query, page after page through the Link headers."""
+    events, pages = [], 0
+    response = httpx.get(f"{url}/epcis/events", params=params, timeout=60,
+                         headers={"Authorization": f"Bearer {token}"})
+    while True:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["type"] == "EPCISQueryDocument"
+        events += body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        pages += 1
+        link = response.headers.get("link")
+        if not link:
+            return events, pages
+        next_url = link.split(">", 1)[0].lstrip("<")
+        response = httpx.get(f"{url}{next_url}", timeout=60,
+                             headers={"Authorization": f"Bearer {token}"})
+
+
+def _gtin_prefix(event: dict) -> str:
+    uris = event["epcList"] + [q["epcClass"] for q in event.get("quantityList", ())]
+    gtins = {epc_codec.decode(u).gtin if u.startswith("urn:") else u.split("/")[4]
+             for u in uris}
+    assert len(gtins) == 1, event
+    return gtins.pop()[1:]
+
+
+def test_partners_see_exactly_their_own_products_events_page_by_page(store_mix):
+    """Each supplier gets exactly the export's events of its own GTINs, over many pages,
+    none twice, none missing; another supplier's products never appear."""
+    dsn, since, until, seed, url = store_mix
+    export_events = json.loads(_export(dsn, since, until, "jsonld"))["epcisBody"]["eventList"]
+    for name, prefix in (("a", PREFIX_A), ("b", PREFIX_B)):
+        token = _partner(dsn, f"supplier-{name}-{seed}", prefix)
+        events, pages = _all_pages(url, token, {**_window(since, until), "perPage": "7"})
+        ids = [event["eventID"] for event in events]
+        assert len(ids) == len(set(ids)), f"seed {seed}: an event came twice"
+        assert pages > 1, "the test must cross pages"
+        assert all(_gtin_prefix(event).startswith(prefix) for event in events), \
+            f"seed {seed}: partner {name} saw another supplier's product"
+        expected = [event["eventID"] for event in export_events
+                    if _gtin_prefix(event).startswith(prefix)]
+        assert sorted(ids) == sorted(expected), f"seed {seed}: partner {name}"
+
+
+def test_query_filters_give_the_matching_subset_of_the_export(store_mix):
+    """EQ_bizStep, EQ_bizLocation, MATCH_epc and MATCH_epcClass: the answer is exactly
+    the export's events that match, and the query document is valid EPCIS 2.0."""
+    dsn, since, until, seed, url = store_mix
+    token = _partner(dsn, f"filters-{seed}", f"{PREFIX_A} {PREFIX_B}")
+    export_events = json.loads(_export(dsn, since, until, "jsonld"))["epcisBody"]["eventList"]
+    an_epc = next(event["epcList"][0] for event in export_events if event["epcList"])
+    s02 = next(event["readPoint"]["id"] for event in export_events
+               if event.get("bizLocation") and _location_of(event["readPoint"]["id"]) == 24)
+    gtin = _gtin13(PREFIX_B, 6).zfill(14)
+    cases = {
+        "EQ_bizStep": ("urn:epcglobal:cbv:bizstep:retail_selling|shipping",
+                       lambda e: e["bizStep"] in ("retail_selling", "shipping")),
+        "EQ_bizLocation": (s02, lambda e: e.get("bizLocation", {}).get("id") == s02),
+        "MATCH_epc": (an_epc, lambda e: an_epc in e["epcList"]),
+        "MATCH_epcClass": (f"urn:epc:idpat:sgtin:{PREFIX_B}.0{gtin[8:13]}.*",
+                           lambda e: any(q["epcClass"].startswith(
+                               f"https://id.gs1.org/01/{gtin}")
+                               for q in e.get("quantityList", ()))),
+    }
+    for name, (value, keep) in cases.items():
+        events, _pages = _all_pages(url, token, {**_window(since, until), name: value})
+        expected = [event["eventID"] for event in export_events if keep(event)]
+        assert expected, f"seed {seed}: the mix has no event for {name}"
+        assert sorted(e["eventID"] for e in events) == sorted(expected), f"{name}, seed {seed}"
+    response = httpx.get(f"{url}/epcis/events", params={**_window(since, until),
+                                                          "perPage": "50"},
+                         headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    errors = [e.message for e in _json_schema().iter_errors(response.json())]
+    assert not errors, errors[:5]
+
+
+@pytest.mark.parametrize(("params", "status", "kind"), [
+    ({"GE_eventTime": "yesterday"}, 400, "QueryParameterException"),
+    ({"GE_eventTime": "2026-01-01T00:00:00"}, 400, "QueryParameterException"),
+    ({"EQ_colour": "red", "GE_eventTime": "2026-01-01T00:00:00Z"}, 400,
+     "QueryParameterException"),
+    ({"eventType": "PartyEvent", "GE_eventTime": "2026-01-01T00:00:00Z"}, 400,
+     "QueryParameterException"),
+    ({"perPage": "0", "GE_eventTime": "2026-01-01T00:00:00Z"}, 400, "QueryParameterException"),
+    ({"MATCH_epc": "not-an-epc", "GE_eventTime": "2026-01-01T00:00:00Z"}, 400,
+     "QueryParameterException"),
+    ({"nextPageToken": "garbage", "GE_eventTime": "2026-01-01T00:00:00Z"}, 400,
+     "QueryParameterException"),
+    ({}, 413, "QueryTooLargeException"),
+    ({"GE_eventTime": "2026-01-01T00:00:00Z", "LT_eventTime": "2026-03-01T00:00:00Z"}, 413,
+     "QueryTooLargeException"),
+])
+def test_bad_queries_get_the_standard_exception_never_a_500(store_mix, params, status, kind):
+    """Each bad query is answered with the EPCIS exception the standard names."""
+    dsn, _since, _until, seed, url = store_mix
+    token = _partner(dsn, f"bad-{seed}-{kind}-{len(params)}", PREFIX_A)
+    response = httpx.get(f"{url}/epcis/events", params=params, timeout=60,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == f"epcisException:{kind}", response.text
+
+
+def test_tokens_bind_to_their_query_and_partners_to_their_token(store_mix):
+    """No token, an unknown one or a revoked one: SecurityException; a page token used
+    with other parameters: QueryParameterException."""
+    dsn, since, until, seed, url = store_mix
+    params = {**_window(since, until), "perPage": "3"}
+    assert httpx.get(f"{url}/epcis/events", params=params).status_code == 401
+    wrong = httpx.get(f"{url}/epcis/events", params=params,
+                      headers={"Authorization": "Bearer nobody"})
+    assert wrong.status_code == 401 and wrong.json()["type"] == "epcisException:SecurityException"
+    token = _partner(dsn, f"tokens-{seed}", PREFIX_A)
+    first = httpx.get(f"{url}/epcis/events", params=params,
+                      headers={"Authorization": f"Bearer {token}"})
+    next_token = dict(pair.split("=", 1) for pair in
+                      first.headers["link"].split(">")[0].split("?", 1)[1].split("&")
+                      )["nextPageToken"]
+    other = httpx.get(f"{url}/epcis/events", headers={"Authorization": f"Bearer {token}"},
+                      params={**params, "EQ_bizStep": "receiving",
+                              "nextPageToken": next_token})
+    assert other.status_code == 400 and "another query" in other.json()["detail"]
+    query(dsn, "UPDATE rrs_epcis_partner SET active = false WHERE token_hash = %s",
+          (hash_token(token),))
+    assert httpx.get(f"{url}/epcis/events", params=params,
+                     headers={"Authorization": f"Bearer {token}"}).status_code == 401

@@ -2,7 +2,8 @@
 
 What it is: ``POST /v1/reads`` (device batches), ``GET /healthz``,
 ``GET /metrics`` (Prometheus), ``GET /docs`` + ``/openapi.json``; the RFID
-routes and the MQTT bridge live in ``ingest_core.api.rfid_http``.
+routes and the MQTT bridge live in ``ingest_core.api.rfid_http``, the
+suppliers' EPCIS query (``GET /epcis/events``) in ``ingest_core.api.epcis_http``.
 
 How it works: the event loop authenticates the device (token → sha256 →
 in-memory registry), decodes and resolves the batch (``pipeline``), hands it
@@ -36,6 +37,7 @@ from starlette.routing import Route
 import ingest_core
 from ingest_core import metrics
 from ingest_core.alerts.relay import WakeupRelay
+from ingest_core.api.epcis_http import EPCIS_PATHS, get_events
 from ingest_core.api.rfid_http import (
     RFID_PATHS,
     RFID_RESPONSES,
@@ -51,6 +53,7 @@ from ingest_core.commit.replay import QuarantineReplayer
 from ingest_core.commit.writer import GroupCommitWriter, Overloaded
 from ingest_core.config import Settings
 from ingest_core.db.connection import Connection
+from ingest_core.epcis.service import EpcisService
 from ingest_core.odoo import sql
 from ingest_core.resolve.pipeline import Preparer, RequestError, decode_body
 from ingest_core.resolve.reference import ReferenceData
@@ -79,6 +82,7 @@ class Ingest:
     counts: CountStore | None = None
     replayer: QuarantineReplayer | None = None
     relay: WakeupRelay | None = None
+    epcis: EpcisService | None = None
     _health: Connection | None = None
 
     @classmethod
@@ -107,6 +111,7 @@ class Ingest:
                                       user_id=settings.odoo_user_id).start()
         relay = WakeupRelay(settings.dsn, notify_dsn).start()
         return cls(settings, reference, preparer, writer, runner, rfid, counts, replayer, relay,
+                   EpcisService(settings.dsn, settings.gs1_company_prefix or None),
                    Connection(settings.dsn, autocommit=True, name="rtstock health"))
 
     def journal_pending(self) -> tuple[int, float | None]:
@@ -120,6 +125,8 @@ class Ingest:
 
     def stop(self) -> None:
         self._health.reset()
+        if self.epcis is not None:
+            self.epcis.close()
         if self.replayer is not None:
             self.replayer.stop()
         if self.relay is not None:
@@ -205,7 +212,8 @@ OPENAPI = {
     "info": {"title": "rtstock ingest", "version": ingest_core.__version__,
              "description": "Device reads to Odoo 18 stock, exactly once. "
                             "See docs/architecture.md (ingest HTTP contract)."},
-    "components": {"securitySchemes": {"device": {"type": "http", "scheme": "bearer"}},
+    "components": {"securitySchemes": {"device": {"type": "http", "scheme": "bearer"},
+                                       "partner": {"type": "http", "scheme": "bearer"}},
                    "responses": RFID_RESPONSES,
                    "schemas": {"Read": {
                        "type": "object", "required": ["key", "code", "op"],
@@ -224,6 +232,7 @@ OPENAPI = {
                        }}}},
     "paths": {
         **RFID_PATHS,
+        **EPCIS_PATHS,
         "/v1/reads": {"post": {
             "summary": "Post a batch of reads from one device",
             "security": [{"device": []}],
@@ -289,6 +298,7 @@ def create_app(settings: Settings, ingest: Ingest | None = None, journal: bool =
         Route("/v1/count-sessions", open_count_session, methods=["POST"]),
         Route("/v1/count-sessions/{session_id}/close", close_count_session, methods=["POST"]),
         Route("/v1/count-sessions/{session_id}", count_session_report, methods=["GET"]),
+        Route("/epcis/events", get_events, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/metrics", metrics_endpoint),
         Route("/openapi.json", openapi),

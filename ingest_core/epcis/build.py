@@ -5,12 +5,14 @@ and the documents (``ingest_core.epcis.document``): it decides what event a
 movement is (``vocabulary.step_of``), where it happened (the store's SGLNs),
 when (the read's own time, in the store's time zone) and what it moved.
 
-How it works: a move line's RFID reads of one item each (quantity 1) become
-one ObjectEvent each, with the tag's EPC in ``epcList`` and the read's time;
-the rest of the line (barcode scans, case-level tags, Odoo's own pickings) is
-one ObjectEvent with a ``quantityList`` of the product's class (its lot: an
-LGTIN) at the move's date. So the quantities of a line's events always add up
-to the line: nothing is lost or doubled between the stock and its events.
+How it works: a movement (the done move lines of one second that say the
+same thing, ``ingest_core.odoo.epcis.Movement``) has its RFID reads of one
+item each (quantity 1) become one ObjectEvent each, with the tag's EPC in
+``epcList`` and the read's time; the rest (barcode scans, case-level tags,
+Odoo's own pickings) is one ObjectEvent with a ``quantityList`` of the
+product's class (its lot: an LGTIN) at the move's date. So the quantities of
+a movement's events always add up to its lines: nothing is lost or doubled
+between the stock and its events.
 ``readPoint`` is the store-side location of the movement; ``bizLocation`` is the
 same where the goods stay in the store after the event, absent where they
 leave it (sold, shipped, destroyed, missing). Transfers name the owning party
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -87,6 +89,10 @@ class EventBuilder:
             return store.gln
         return identifiers.gln(self._prefix(store.company_id), store.id)
 
+    def location_ids(self) -> dict[str, int]:
+        """Location ids by their SGLN URI (the query interface's EQ_bizLocation)."""
+        return {self.location_uri(location_id): location_id for location_id in self.locations}
+
     def _location_uri(self, location_id: int) -> str:
         location = self.locations.get(location_id)
         store = self.stores.get(location.warehouse_id) if location else None
@@ -118,10 +124,14 @@ class EventBuilder:
         for read in reads:
             reads_of[read.move_id].append(read)
         for movement in movements:
-            yield from self._events_of(movement, reads_of.get(movement.move_id, []))
+            yield from self.events_of_movement(movement, reads_of)
 
-    def _events_of(self, movement: Movement, reads: list[SerialisedRead]
-                   ) -> Iterator[ObjectEvent]:
+    def events_of_movement(self, movement: Movement,
+                           reads_of: Mapping[int, Sequence[SerialisedRead]]
+                           ) -> Iterator[ObjectEvent]:
+        """The events of one movement, given the serialised reads by move."""
+        reads = sorted((read for move in movement.move_ids for read in reads_of.get(move, ())),
+                       key=lambda read: (read.read_at, read.epc))
         source = self.locations.get(movement.source_id)
         destination = self.locations.get(movement.destination_id)
         source_usage = source.usage if source else "internal"

@@ -59,7 +59,8 @@ def events(connection, since: datetime, until: datetime, *, stores: Sequence[str
         builder = EventBuilder(*epcis_sql.places(cur), company_prefix=company_prefix)
         locations = store_locations(cur, stores) if stores else None
         for movements in epcis_sql.movements(connection, since, until, locations, chunk=chunk):
-            reads = epcis_sql.serialised_reads(cur, sorted({m.move_id for m in movements}))
+            reads = epcis_sql.serialised_reads(
+                cur, sorted({move for m in movements for move in m.move_ids}))
             report.movements += len(movements)
             for event in builder.events(movements, reads):
                 report.events += 1

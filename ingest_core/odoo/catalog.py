@@ -69,7 +69,8 @@ def seed(connection, products: int = 2000, stock: dict[int, int] | None = None) 
     with connection.cursor() as cur:
         cur.execute("INSERT INTO res_users (id, login, active) VALUES (1, '__system__', true), "
                     "(2, 'admin', true)")
-        cur.execute("INSERT INTO res_company (id, name) VALUES (1, 'My Company')")
+        cur.execute("INSERT INTO res_partner (id, name) VALUES (1, 'My Company')")
+        cur.execute("INSERT INTO res_company (id, name, partner_id) VALUES (1, 'My Company', 1)")
         cur.execute("INSERT INTO uom_uom (id, name, factor, rounding, uom_type) VALUES "
                     "(1, %s, 1.0, 0.01, 'reference')", (json.dumps({"en_US": "Units"}),))
         execute_values(cur, "INSERT INTO stock_location (id, name, complete_name, usage, "

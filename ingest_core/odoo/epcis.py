@@ -7,9 +7,10 @@ one module (the rule of ``docs/architecture.md``: Odoo's tables are known in
 How it works: movements are the done ``stock_move_line`` rows of the done
 moves whose ``date`` is in the window (Odoo's own index on ``stock_move.date``
 finds them), streamed by a server-side cursor in the order of that index.
-The RFID reads a fast-path move was made of are found through the journal's
-link (``rrs_event_batch``: event ids and move ids in the same order; its GIN
-index on ``move_ids``), for a chunk of moves at a time.
+Lines of one second that say the same are summed into one movement. The RFID
+reads a fast-path move was made of are found through the journal's link
+(``rrs_event_batch``: event ids and move ids in the same order; its GIN index
+on ``move_ids``), for a chunk of movements at a time.
 
 Caveats: a movement's time is its move's ``date`` (the journal's commit second
 for the fast path, the validation time for Odoo's own pickings). The GLN
@@ -26,9 +27,13 @@ from datetime import datetime
 
 @dataclass(frozen=True, slots=True)
 class Movement:
-    """One done move line, with what its EPCIS event needs to know of it."""
-    line_id: int
-    move_id: int
+    """The done move lines of one second that say the same thing (product, lot, unit,
+    source, destination, scrap, company), summed: what one aggregated EPCIS event
+    reports. Two such lines would otherwise make two identical events, and GS1's
+    event hash gives identical events one ID (the journal writes a move per read for
+    FIFO / average-cost products, so a second often holds several)."""
+    line_id: int  # the group's first line: its place in the export's order
+    move_ids: tuple[int, ...]
     date: datetime  # naive UTC, as Odoo stores it
     product_id: int
     barcode: str | None
@@ -81,9 +86,9 @@ class Company:
 
 
 _MOVEMENTS = """
-    SELECT ml.id, ml.move_id, m.date, ml.product_id, pp.barcode, ml.lot_id, lot.name,
-           ml.quantity::float8, coalesce(u.name->>'en_US', u.name->>(
-               SELECT min(k) FROM jsonb_object_keys(u.name) k)), ml.location_id,
+    SELECT min(ml.id), array_agg(DISTINCT ml.move_id ORDER BY ml.move_id), m.date,
+           ml.product_id, pp.barcode, ml.lot_id, lot.name, sum(ml.quantity)::float8,
+           coalesce(u.name->>'en_US', u.name::text), ml.location_id,
            ml.location_dest_id, coalesce(m.scrapped, false), ml.company_id
       FROM stock_move m
       JOIN stock_move_line ml ON ml.move_id = m.id
@@ -94,27 +99,67 @@ _MOVEMENTS = """
        AND ml.state = 'done' AND ml.quantity <> 0
        AND (%(locations)s::int[] IS NULL OR ml.location_id = ANY(%(locations)s)
             OR ml.location_dest_id = ANY(%(locations)s))
-     ORDER BY m.date, m.id, ml.id"""
+       AND (%(products)s::int[] IS NULL OR ml.product_id = ANY(%(products)s))
+       AND (%(after_date)s::timestamp IS NULL OR m.date >= %(after_date)s)
+     GROUP BY m.date, ml.product_id, pp.barcode, ml.lot_id, lot.name, u.id,
+              ml.location_id, ml.location_dest_id, coalesce(m.scrapped, false), ml.company_id
+    HAVING %(after_date)s::timestamp IS NULL
+           OR (m.date, min(ml.id)) >= (%(after_date)s, %(after_line)s)
+     ORDER BY m.date, min(ml.id)"""
+
+
+def _movement_params(since: datetime, until: datetime, locations: Sequence[int] | None,
+                     products: Sequence[int] | None,
+                     after: tuple[datetime, int] | None) -> dict:
+    after_date, after_line = after or (None, None)
+    return {"since": since, "until": until,
+            "locations": list(locations) if locations is not None else None,
+            "products": list(products) if products is not None else None,
+            "after_date": after_date, "after_line": after_line}
 
 
 def movements(connection, since: datetime, until: datetime,
               locations: Sequence[int] | None = None, *, chunk: int = 5000
               ) -> Iterator[list[Movement]]:
-    """The done move lines of moves done in [since, until), in chunks of whole moves
-    (a move's lines are never split between chunks), through a server-side cursor."""
+    """The movements of moves done in [since, until), in chunks, through a server-side
+    cursor."""
     with connection.cursor(name="rtstock_epcis_movements") as cur:
         cur.itersize = chunk
-        cur.execute(_MOVEMENTS, {"since": since, "until": until,
-                                 "locations": list(locations) if locations else None})
-        batch: list[Movement] = []
+        cur.execute(_MOVEMENTS, _movement_params(since, until, locations, None, None))
         while rows := cur.fetchmany(chunk):
-            for row in rows:
-                if len(batch) >= chunk and batch[-1].move_id != row[1]:
-                    yield batch
-                    batch = []
-                batch.append(Movement(*row))
-        if batch:
-            yield batch
+            yield [_movement(row) for row in rows]
+
+
+def _movement(row: tuple) -> Movement:
+    return Movement(row[0], tuple(row[1]), *row[2:])
+
+
+def movement_page(cur, since: datetime, until: datetime, *,
+                  locations: Sequence[int] | None = None,
+                  products: Sequence[int] | None = None,
+                  after: tuple[datetime, int] | None = None,
+                  limit: int = 1000) -> list[Movement]:
+    """Up to ``limit`` movements in the export's order, from the one ``after`` (date,
+    first line id; that one included) on: the query interface's keyset page."""
+    cur.execute(_MOVEMENTS + " LIMIT %(limit)s",
+                _movement_params(since, until, locations, products, after) | {"limit": limit})
+    return [_movement(row) for row in cur.fetchall()]
+
+
+def gtin_products(cur) -> dict[str, int]:
+    """Product ids by GTIN-14 (products whose barcode is a GTIN-8/12/13/14)."""
+    cur.execute("SELECT id, barcode FROM product_product WHERE barcode ~ '^[0-9]{8,14}$'")
+    return {barcode.zfill(14): product for product, barcode in cur.fetchall()
+            if len(barcode) in (8, 12, 13, 14)}
+
+
+def partner_by_token_hash(cur, token_hash: str) -> tuple[int, str, str] | None:
+    """(id, name, company prefixes) of the active EPCIS partner with this token."""
+    if not _has_column(cur, "rrs_epcis_partner", "token_hash"):
+        return None
+    cur.execute("SELECT id, name, company_prefixes FROM rrs_epcis_partner "
+                "WHERE token_hash = %s AND coalesce(active, true)", (token_hash,))
+    return cur.fetchone()
 
 
 def count_movements(cur, since: datetime, until: datetime) -> int:

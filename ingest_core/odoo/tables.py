@@ -106,9 +106,12 @@ ODOO_TABLES: tuple[Table, ...] = (
     _table("ir_module_module", "odoo",
            "id:int! name:varchar! state:varchar latest_version:varchar"),
     _table("res_users", "odoo", "id:int! login:varchar! active:bool"),
+    # A store's or company's address: its time zone dates the EPCIS events.
+    _table("res_partner", "odoo", "id:int! name:varchar tz:varchar"),
     _table("res_company", "odoo",
            "id:int! name:varchar! internal_transit_location_id:int>stock_location "
-           "annual_inventory_day:int annual_inventory_month:varchar"),
+           "annual_inventory_day:int annual_inventory_month:varchar "
+           "partner_id:int!>res_partner"),
     _table("uom_uom", "odoo", "id:int! name:jsonb! factor:num! rounding:num! uom_type:varchar!"),
     _table("ir_config_parameter", "odoo", "id:int! key:varchar! value:text! " + MAGIC,
            ddl=("ALTER TABLE ir_config_parameter ADD CONSTRAINT ir_config_parameter_key_uniq "
@@ -142,7 +145,8 @@ ODOO_TABLES: tuple[Table, ...] = (
     _table("stock_warehouse", "odoo",
            "id:int! name:varchar! code:varchar! company_id:int!>res_company "
            "view_location_id:int!>stock_location lot_stock_id:int!>stock_location "
-           "in_type_id:int out_type_id:int int_type_id:int pos_type_id:int active:bool"),
+           "in_type_id:int out_type_id:int int_type_id:int pos_type_id:int active:bool "
+           "partner_id:int>res_partner"),
     _table("stock_picking_type", "odoo",
            "id:int! name:jsonb! code:varchar! sequence_code:varchar! "
            "warehouse_id:int>stock_warehouse company_id:int!>res_company "
@@ -239,6 +243,14 @@ ADDON_TABLES: tuple[Table, ...] = (
            "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar "
            "unknown_tags:int rfid_role:varchar " + MAGIC,
            ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
+    # Suppliers allowed to query the EPCIS events of their GS1 company prefixes
+    # (docs/decisions/epcis.md); the token is kept as its sha256, as a device's.
+    _table("rrs_epcis_partner", "addon",
+           "id:int! name:varchar! partner_id:int>res_partner company_prefixes:varchar! "
+           "token_hash:varchar token_hint:varchar active:bool company_id:int!>res_company "
+           + MAGIC,
+           ddl=("CREATE UNIQUE INDEX rrs_epcis_partner_token_hash_uniq ON rrs_epcis_partner "
+                "(token_hash)",)),
     # The event log is append-only and written at tens of thousands of rows a second:
     # every foreign key costs a trigger call and a row lock on the referenced row per
     # inserted event, so none is enforced; the ingest resolves every reference from

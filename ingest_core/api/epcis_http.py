@@ -1,0 +1,75 @@
+"""``GET /epcis/events``: the EPCIS 2.0 REST query route for suppliers.
+
+What it is: the HTTP face of ``ingest_core.epcis.service``: a partner's bearer
+token, the standard query parameters, an ``EPCISQueryDocument`` page with
+``Link: <...>; rel="next"`` while there are more, and the standard exceptions
+as RFC 7807 problem documents (``epcisException:QueryParameterException``
+400, ``SecurityException`` 401, ``QueryTooLargeException`` 413), never a 500
+for a bad request.
+
+How it works: the query runs in a worker thread (it reads the database), so
+device requests on the event loop never wait for a supplier's query.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ingest_core.epcis import document
+from ingest_core.epcis.query import QueryError
+
+_encoder = msgspec.json.Encoder()
+HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
+
+
+def _problem(error: QueryError) -> Response:
+    headers = dict(HEADERS)
+    if error.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return Response(_encoder.encode(error.problem()), status_code=error.status,
+                    media_type="application/problem+json", headers=headers)
+
+
+async def get_events(request: Request) -> Response:
+    service = request.app.state.ingest.epcis
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return _problem(QueryError("SecurityException", 401, "missing bearer token"))
+    params = {name: request.query_params.getlist(name) for name in request.query_params}
+    try:
+        page = await run_in_threadpool(service.answer, token.strip(), params)
+    except QueryError as error:
+        return _problem(error)
+    body = {"@context": [document.CONTEXT], "type": "EPCISQueryDocument",
+            "schemaVersion": "2.0", "creationDate": document.creation_date(),
+            "epcisBody": {"queryResults": {
+                "queryName": "SimpleEventQuery",
+                "resultsBody": {"eventList": [event.as_json() for event in page.events]}}}}
+    headers = dict(HEADERS)
+    if page.next_token:
+        following = [(k, v) for k, values in params.items() if k != "nextPageToken"
+                     for v in values] + [("nextPageToken", page.next_token)]
+        headers["Link"] = f'<{request.url.path}?{urlencode(following)}>; rel="next"'
+    return Response(_encoder.encode(body), media_type="application/ld+json", headers=headers)
+
+
+EPCIS_PATHS = {
+    "/epcis/events": {"get": {
+        "summary": "EPCIS 2.0 events of the partner's products (SimpleEventQuery subset)",
+        "security": [{"partner": []}],
+        "parameters": [{"name": name, "in": "query", "schema": {"type": "string"}}
+                       for name in ("eventType", "GE_eventTime", "LT_eventTime", "EQ_bizStep",
+                                    "EQ_disposition", "EQ_action", "EQ_bizLocation",
+                                    "EQ_readPoint", "MATCH_epc", "MATCH_anyEPC",
+                                    "MATCH_epcClass", "perPage", "nextPageToken")],
+        "responses": {
+            "200": {"description": "EPCISQueryDocument (JSON-LD); Link rel=next while more"},
+            "400": {"description": "QueryParameterException (problem+json)"},
+            "401": {"description": "SecurityException: missing or unknown partner token"},
+            "413": {"description": "QueryTooLargeException: window over 31 days or none"}}}},
+}
