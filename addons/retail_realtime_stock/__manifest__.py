@@ -3,7 +3,7 @@
 {
     "name": "Retail Realtime Stock",
     "summary": "Real-time store stock from barcode scanners and RFID readers",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.7.0",
     "category": "Inventory",
     "author": "Retail Realtime Stock developers",
     "license": "LGPL-3",
@@ -18,6 +18,7 @@
         "data/ir_cron.xml",
         "wizards/rrs_device_token_wizard_views.xml",
         "wizards/rrs_alert_close_wizard_views.xml",
+        "wizards/rrs_epcis_partner_token_wizard_views.xml",
         "views/rrs_device_views.xml",
         "views/rrs_event_views.xml",
         "views/rrs_quarantine_views.xml",
@@ -37,6 +38,10 @@
         "views/rrs_replenish_request_views.xml",
         "views/stock_warehouse_orderpoint_views.xml",
         "views/product_template_views.xml",
+        "views/res_company_views.xml",
+        "views/stock_warehouse_views.xml",
+        "views/stock_location_views.xml",
+        "views/rrs_epcis_partner_views.xml",
         "views/rrs_menus.xml",
     ],
     "assets": {

@@ -1,4 +1,6 @@
+from . import res_company
 from . import res_users
+from . import rrs_token_mixin
 from . import rrs_device
 from . import rrs_event
 from . import rrs_quarantine
@@ -18,3 +20,6 @@ from . import rrs_alert_rule
 from . import rrs_replenish_request
 from . import stock_warehouse_orderpoint
 from . import product_template
+from . import stock_warehouse
+from . import stock_location
+from . import rrs_epcis_partner

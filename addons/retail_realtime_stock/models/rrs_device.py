@@ -1,18 +1,13 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import hashlib
-import secrets
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-
-TOKEN_HINT_LENGTH = 6
 
 
 class RrsDevice(models.Model):
     _name = "rrs.device"
     _description = "Retail Stock Device"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "rrs.token.mixin"]
     _order = "warehouse_id, name, id"
     _check_company_auto = True
 
@@ -58,15 +53,7 @@ class RrsDevice(models.Model):
         required=True,
     )
     active = fields.Boolean(default=True, tracking=True)
-    # The token itself is never stored; groups="." makes the hash unreadable
-    # for every user, whatever their groups (only sudo code reads it).
-    token_hash = fields.Char(copy=False, readonly=True, groups=".")
-    token_hint = fields.Char(
-        copy=False,
-        readonly=True,
-        help="First characters of the current token, to tell tokens apart.",
-    )
-    has_token = fields.Boolean(compute="_compute_has_token")
+    # token_hash, token_hint, has_token: rrs.token.mixin.
     allow_sale = fields.Boolean(default=True)
     allow_return = fields.Boolean(default=True)
     allow_receipt = fields.Boolean()
@@ -116,11 +103,6 @@ class RrsDevice(models.Model):
         for device in self:
             device.company_id = device.warehouse_id.company_id or self.env.company
 
-    def _compute_has_token(self):
-        hashed = {device.id: device.token_hash for device in self.sudo()}
-        for device in self:
-            device.has_token = bool(hashed.get(device.id))
-
     def _compute_event_count(self):
         groups = self.env["rrs.event"]._read_group(
             [("device_id", "in", self.ids)], ["device_id"], ["__count"]
@@ -145,28 +127,6 @@ class RrsDevice(models.Model):
                 )
             )
 
-    @api.model
-    def _hash_token(self, token):
-        """Return the hex digest stored for ``token`` (the ingest computes the same)."""
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    def _prepare_token_vals(self, token):
-        return {
-            "token_hash": self._hash_token(token),
-            "token_hint": token[:TOKEN_HINT_LENGTH],
-        }
-
-    def _set_new_token(self):
-        """Give the device a new random token; return it (it is not kept)."""
-        self.ensure_one()
-        self.check_access("write")
-        token = secrets.token_urlsafe(32)
-        self.sudo().write(self._prepare_token_vals(token))
-        self.message_post(
-            body=_("New device token generated (starts with %s).", token[:TOKEN_HINT_LENGTH])
-        )
-        return token
-
     def action_generate_token(self):
         """Replace the device token and show the new one once in a wizard."""
         self.ensure_one()
@@ -180,14 +140,6 @@ class RrsDevice(models.Model):
             # The token travels in this answer only: the wizard is never saved.
             "context": {"default_device_id": self.id, "default_token": token},
         }
-
-    def action_revoke_token(self):
-        """Revoke the device token: the ingest rejects the device until a new one."""
-        self.check_access("write")
-        for device in self:
-            device.sudo().write({"token_hash": False, "token_hint": False})
-            device.message_post(body=_("Device token revoked."))
-        return True
 
     def action_view_events(self):
         self.ensure_one()

@@ -15,3 +15,4 @@ from . import test_rrs_orderpoint_level
 from . import test_analysis_dashboard_tour
 from . import test_rrs_alert
 from . import test_rrs_alert_tour
+from . import test_rrs_epcis_partner

@@ -176,6 +176,12 @@ class RrsCommon(TransactionCase):
         )
 
     @classmethod
+    def _create_epcis_partner(cls, name, company_prefixes, **vals):
+        return cls.env["rrs.epcis.partner"].create(
+            {"name": name, "company_prefixes": company_prefixes, **vals}
+        )
+
+    @classmethod
     def _create_user(cls, login, group, *warehouses):
         user = new_test_user(
             cls.env,
