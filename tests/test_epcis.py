@@ -438,3 +438,20 @@ def test_tokens_bind_to_their_query_and_partners_to_their_token(store_mix):
           (hash_token(token),))
     assert httpx.get(f"{url}/epcis/events", params=params,
                      headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_partner_sees_only_its_own_company_movements(store_mix):
+    """A partner registered by another company of the database, with the same GS1
+    prefix, sees none of this company's events."""
+    dsn, since, until, seed, url = store_mix
+    # A copy of company 1 (the dump's row names accounts it does not hold: no FK checks).
+    query(dsn, """SET LOCAL session_replication_role = replica;
+                  INSERT INTO res_company SELECT (jsonb_populate_record(NULL::res_company,
+                      to_jsonb(c) || jsonb_build_object('id', 90, 'name', 'Other company',
+                                                        'parent_path', '90/'))).*
+                    FROM res_company c WHERE c.id = 1""")
+    token = f"other-company-{seed}"
+    query(dsn, "INSERT INTO rrs_epcis_partner (name, company_prefixes, token_hash, active, "
+               "company_id) VALUES ('other', %s, %s, true, 90)", (PREFIX_A, hash_token(token)))
+    events, _pages = _all_pages(url, token, _window(since, until))
+    assert events == [], "a partner of company 90 saw company 1's stock"

@@ -65,9 +65,10 @@ def gln(company_prefix: str, reference: int) -> str:
     if not company_prefix.isdigit() or not 6 <= len(company_prefix) <= 12:
         raise ValueError(f"a GS1 company prefix is 6-12 digits, not {company_prefix!r}")
     width = 12 - len(company_prefix)
-    body = f"{company_prefix}{reference:0{width}d}"
-    if len(body) != 12:
-        raise ValueError(f"reference {reference} does not fit a GLN of prefix {company_prefix}")
+    body = company_prefix + (f"{reference:0{width}d}" if width else "")
+    if len(body) != 12 or (not width and reference):
+        raise ValueError(f"reference {reference} does not fit a GLN of GS1 company prefix "
+                         f"{company_prefix}: give the store its own GLN in Odoo")
     return body + str(gtin_check_digit(body))
 
 

@@ -271,8 +271,9 @@ class Page:
 
 
 def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str],
-        gtins: Mapping[str, int]) -> Page:
-    """One page of the query's events for a partner with these GS1 company prefixes."""
+        gtins: Mapping[str, int], company_id: int | None = None) -> Page:
+    """One page of the query's events for a partner of ``company_id`` with these GS1
+    company prefixes."""
     products = sorted(product for gtin, product in gtins.items()
                       if any(gtin[1:].startswith(prefix) for prefix in partner_prefixes))
     wanted_gtins = _gtins_of(query)
@@ -293,7 +294,7 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
         skip_line, skip = (position[1], position[2]) if position else (None, 0)
         movements = epcis_sql.movement_page(cur, query.since, query.until + READ_LAG,
                                             locations=locations, products=products,
-                                            after=after, limit=batch)
+                                            after=after, company=company_id, limit=batch)
         if not movements:
             return Page(events, None, query.until)
         reads_of = defaultdict(list)

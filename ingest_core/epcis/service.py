@@ -6,7 +6,8 @@ the HTTP route (``ingest_core.api.epcis_http``) and from the query logic
 
 How it works: a partner's bearer token is hashed (sha256, as Odoo stores it on
 ``rrs.epcis.partner``) and looked up on every request, so a token revoked in
-Odoo stops working at once. Places (stores, locations, GLNs) and the products'
+Odoo stops working at once; a partner sees the movements of its own company
+only. Places (stores, locations, GLNs) and the products'
 GTINs are read at most every ``REFRESH_S``. One connection serves the queries
 one at a time (a lock): supplier queries are rare next to device reads and
 must not take the writer's and journal's CPU.
@@ -51,6 +52,9 @@ class EpcisService:
                 raise epcis_query.QueryError(
                     "ImplementationException", 500,
                     f"the database did not answer ({type(exc).__name__})") from exc
+            except ValueError as exc:  # a place whose GLN cannot be made: configuration
+                raise epcis_query.QueryError("ImplementationException", 500,
+                                             str(exc)) from exc
 
     def _answer(self, token: str, params: Mapping[str, Sequence[str]]) -> epcis_query.Page:
         with self._db.cursor() as cur:
@@ -58,14 +62,15 @@ class EpcisService:
             if partner is None:
                 raise epcis_query.QueryError("SecurityException", 401,
                                              "unknown or revoked partner token")
-            partner_id, _name, prefixes = partner
+            partner_id, _name, prefixes, company_id = partner
             query = epcis_query.parse(params, partner_id)
             if time.monotonic() - self._loaded_at > REFRESH_S:
                 self._builder = EventBuilder(*epcis_sql.places(cur),
                                              company_prefix=self._company_prefix)
                 self._gtins = epcis_sql.gtin_products(cur)
                 self._loaded_at = time.monotonic()
-            return epcis_query.run(cur, self._builder, query, _prefixes(prefixes), self._gtins)
+            return epcis_query.run(cur, self._builder, query, _prefixes(prefixes), self._gtins,
+                                   company_id)
 
     def close(self) -> None:
         self._db.reset()

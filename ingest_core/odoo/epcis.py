@@ -100,6 +100,7 @@ _MOVEMENTS = """
        AND (%(locations)s::int[] IS NULL OR ml.location_id = ANY(%(locations)s)
             OR ml.location_dest_id = ANY(%(locations)s))
        AND (%(products)s::int[] IS NULL OR ml.product_id = ANY(%(products)s))
+       AND (%(company)s::int IS NULL OR ml.company_id = %(company)s)
        AND (%(after_date)s::timestamp IS NULL OR m.date >= %(after_date)s)
      GROUP BY m.date, ml.product_id, pp.barcode, ml.lot_id, lot.name, u.id,
               ml.location_id, ml.location_dest_id, coalesce(m.scrapped, false), ml.company_id
@@ -109,10 +110,10 @@ _MOVEMENTS = """
 
 
 def _movement_params(since: datetime, until: datetime, locations: Sequence[int] | None,
-                     products: Sequence[int] | None,
-                     after: tuple[datetime, int] | None) -> dict:
+                     products: Sequence[int] | None, after: tuple[datetime, int] | None,
+                     company: int | None = None) -> dict:
     after_date, after_line = after or (None, None)
-    return {"since": since, "until": until,
+    return {"since": since, "until": until, "company": company,
             "locations": list(locations) if locations is not None else None,
             "products": list(products) if products is not None else None,
             "after_date": after_date, "after_line": after_line}
@@ -137,12 +138,13 @@ def _movement(row: tuple) -> Movement:
 def movement_page(cur, since: datetime, until: datetime, *,
                   locations: Sequence[int] | None = None,
                   products: Sequence[int] | None = None,
-                  after: tuple[datetime, int] | None = None,
+                  after: tuple[datetime, int] | None = None, company: int | None = None,
                   limit: int = 1000) -> list[Movement]:
-    """Up to ``limit`` movements in the export's order, from the one ``after`` (date,
-    first line id; that one included) on: the query interface's keyset page."""
+    """Up to ``limit`` movements of ``company`` in the export's order, from the one
+    ``after`` (date, first line id; that one included) on: the query interface's page."""
     cur.execute(_MOVEMENTS + " LIMIT %(limit)s",
-                _movement_params(since, until, locations, products, after) | {"limit": limit})
+                _movement_params(since, until, locations, products, after, company)
+                | {"limit": limit})
     return [_movement(row) for row in cur.fetchall()]
 
 
@@ -153,11 +155,11 @@ def gtin_products(cur) -> dict[str, int]:
             if len(barcode) in (8, 12, 13, 14)}
 
 
-def partner_by_token_hash(cur, token_hash: str) -> tuple[int, str, str] | None:
-    """(id, name, company prefixes) of the active EPCIS partner with this token."""
+def partner_by_token_hash(cur, token_hash: str) -> tuple[int, str, str, int] | None:
+    """(id, name, company prefixes, company) of the active EPCIS partner with this token."""
     if not _has_column(cur, "rrs_epcis_partner", "token_hash"):
         return None
-    cur.execute("SELECT id, name, company_prefixes FROM rrs_epcis_partner "
+    cur.execute("SELECT id, name, company_prefixes, company_id FROM rrs_epcis_partner "
                 "WHERE token_hash = %s AND coalesce(active, true)", (token_hash,))
     return cur.fetchone()
 
