@@ -29,6 +29,7 @@ from pathlib import Path
 
 import httpx
 import jsonschema
+import psycopg2
 import pytest
 from epcis_event_hash_generator import hash_generator, json_to_py, xml_to_py
 from hypothesis import given, settings
@@ -39,8 +40,10 @@ from hardware.simulators.vendor import impinj_r700_event
 from ingest_core.commit.journal import wait_drained
 from ingest_core.decode import epc as epc_codec
 from ingest_core.epcis import document, identifiers, vocabulary
+from ingest_core.epcis.build import EventBuilder
 from ingest_core.epcis.event import ObjectEvent, Quantity, prehash
 from ingest_core.epcis.export import export
+from ingest_core.odoo import epcis as epcis_sql
 from ingest_core.resolve.devices import ALL_OPERATIONS
 from ingest_core.resolve.reference import hash_token
 from tests.support.ingest import IngestProcess, create_device, post, query
@@ -455,3 +458,32 @@ def test_a_partner_sees_only_its_own_company_movements(store_mix):
                "company_id) VALUES ('other', %s, %s, true, 90)", (PREFIX_A, hash_token(token)))
     events, _pages = _all_pages(url, token, _window(since, until))
     assert events == [], "a partner of company 90 saw company 1's stock"
+
+
+def test_places_take_the_gln_settings_of_the_addon(real_addon_db):
+    """With the add-on's GS1 columns filled, stores, locations and the company are named
+    by them; a store without a GLN takes the default of the company's prefix."""
+    for statement in ("ALTER TABLE res_company ADD COLUMN rrs_gs1_prefix varchar, "
+                      "ADD COLUMN rrs_gln varchar",
+                      "ALTER TABLE stock_warehouse ADD COLUMN rrs_gln varchar",
+                      "ALTER TABLE stock_location ADD COLUMN rrs_gln_extension varchar"):
+        query(real_addon_db, statement)
+    store_gln, company_gln = identifiers.gln("5012345", 77), identifiers.gln("5012345", 1)
+    query(real_addon_db, "UPDATE res_company SET rrs_gs1_prefix = '5012345', rrs_gln = %s "
+                         "WHERE id = 1", (company_gln,))
+    query(real_addon_db, "UPDATE stock_warehouse SET rrs_gln = %s WHERE id = 2", (store_gln,))
+    query(real_addon_db, "UPDATE stock_location SET rrs_gln_extension = 'BACK-1' "
+                         "WHERE id = 18")
+    connection = psycopg2.connect(real_addon_db)
+    try:
+        with connection.cursor() as cur:
+            builder = EventBuilder(*epcis_sql.places(cur))
+    finally:
+        connection.close()
+    assert builder.location_uri(18) == f"https://id.gs1.org/414/{store_gln}/254/BACK-1"
+    assert builder.location_uri(24) == (  # S02: no GLN of its own, the company prefix's
+        f"https://id.gs1.org/414/{identifiers.gln('5012345', 3)}/254/24")
+    transit = query(real_addon_db, "SELECT internal_transit_location_id FROM res_company "
+                                   "WHERE id = 1")[0][0]
+    assert builder.location_uri(transit) == f"https://id.gs1.org/414/{company_gln}/254/{transit}"
+    assert builder.company_gln(1) == company_gln
