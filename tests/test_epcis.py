@@ -47,7 +47,7 @@ from ingest_core.odoo import epcis as epcis_sql
 from ingest_core.resolve.devices import ALL_OPERATIONS
 from ingest_core.resolve.reference import hash_token
 from tests.support.ingest import IngestProcess, create_device, post, query
-from tests.test_rfid_ingest import epc_of, post_rfid, rfid_device
+from tests.test_rfid_ingest import call, epc_of, post_rfid, rfid_device
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "tests" / "data" / "gs1_epcis"
@@ -180,6 +180,8 @@ def store_mix(module_db):
                 for store, (warehouse, location) in STORES.items()}
     _, dock = rfid_device(module_db, "epcis-dock", "dock", allowed=["receipt"])
     _, gate = rfid_device(module_db, "epcis-gate", "exit", allowed=["sale"])
+    _, handheld = rfid_device(module_db, "epcis-handheld", "count", warehouse_id=3,
+                              location_id=STORES["S02"][1], allowed=["count"])
     since = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=5)
     with IngestProcess(module_db) as process:
         for round_ in range(4):
@@ -192,6 +194,12 @@ def store_mix(module_db):
             tags = [epc_of(2 + rng.randrange(4), 10_000 * round_ + n) for n in range(20)]
             post_rfid(process.url, dock, "impinj", _impinj_now(tags))
             post_rfid(process.url, gate, "impinj", _impinj_now(tags[: rng.randint(1, 20)]))
+        # An RFID count of S02 (written as Odoo counts to apply, so no movement).
+        session = call("POST", f"{process.url}/v1/count-sessions", handheld,
+                       {"per_device": True, "auto_apply": False})
+        counted = [epc_of(2 + rng.randrange(4), 90_000 + n) for n in range(rng.randint(3, 30))]
+        post_rfid(process.url, handheld, "impinj", _impinj_now(counted))
+        call("POST", f"{process.url}/v1/count-sessions/{session['id']}/close", handheld)
         wait_drained(module_db, 60)
         until = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=5)
         yield module_db, since, until, seed, process.url
@@ -245,8 +253,12 @@ def test_events_reconcile_with_the_done_move_lines(store_mix):
              query(dsn, "SELECT id, barcode FROM product_product WHERE barcode IS NOT NULL")}
     doc = json.loads(_export(dsn, since, until, "jsonld"))
     events: Counter = Counter()
+    observed = Counter()
     for event in doc["epcisBody"]["eventList"]:
         key = (_location_of(event["readPoint"]["id"]), event["bizStep"])
+        if event["bizStep"] == "cycle_counting" and event["epcList"]:
+            observed.update(event["epcList"])  # what a count saw: not a movement
+            continue
         for epc in event["epcList"]:
             events[(gtins[epc_codec.decode(epc).gtin], *key)] += 1
         for element in event.get("quantityList", ()):
@@ -267,6 +279,12 @@ def test_events_reconcile_with_the_done_move_lines(store_mix):
     assert {"retail_selling", "accepting", "receiving", "shipping", "destroying",
             "cycle_counting"} <= set(kinds), f"seed {seed}: the mix lacks an operation"
     assert dict(events) == {key: value for key, value in moves.items()}, f"seed {seed}"
+    counted = {epc_codec.decode(code).uri for (code,) in query(
+        dsn, "SELECT epc FROM rrs_count_epc e JOIN rrs_count_session s ON s.id = e.session_id "
+             "WHERE s.state <> 'open'")}
+    assert counted, "the mix holds a closed RFID count"
+    assert dict(observed) == dict.fromkeys(counted, 1), \
+        f"seed {seed}: the count's observation events must list each counted EPC once"
 
 
 def test_export_of_one_store_holds_only_its_places(store_mix):

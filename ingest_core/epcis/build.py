@@ -18,6 +18,11 @@ same where the goods stay in the store after the event, absent where they
 leave it (sold, shipped, destroyed, missing). Transfers name the owning party
 and the locations in source and destination lists.
 
+What an RFID count saw (``rrs_count_epc`` of a closed session) is one more
+event per product: ``cycle_counting``, the counted EPCs, at the count's
+location and close. It is an observation, not a movement: the stock
+differences the count made are the movements' events.
+
 Caveats: a case-level tag (a read worth more than one unit) is reported by its
 quantity, not its EPC: relating a case to its items is an AggregationEvent this
 product does not make. Places without a configured GLN get the default of
@@ -130,6 +135,9 @@ class EventBuilder:
                            reads_of: Mapping[int, Sequence[SerialisedRead]]
                            ) -> Iterator[ObjectEvent]:
         """The events of one movement, given the serialised reads by move."""
+        if movement.count_session_id is not None:
+            yield from self._observation(movement)
+            return
         reads = sorted((read for move in movement.move_ids for read in reads_of.get(move, ())),
                        key=lambda read: (read.read_at, read.epc))
         source = self.locations.get(movement.source_id)
@@ -146,15 +154,15 @@ class EventBuilder:
             if read.quantity != 1 or remaining < 1 or (
                     read.lot_id is not None and read.lot_id != movement.lot_id):
                 continue
-            decoded = epc_codec.decode(read.epc)
-            if not decoded.ok or not decoded.uri:
+            uri = _epc_uri(read.epc)
+            if uri is None:
                 continue
             remaining -= 1
             step = vocabulary.step_of(source_usage, destination_usage,
                                       scrapped=movement.scrapped, rfid_movement=read.movement)
             moment = _utc_ms(read.read_at)
             yield self._event(movement, step, moment, store, read_point,
-                              epcs=(decoded.uri,))
+                              epcs=(uri,))
         if remaining > 1e-9:
             step = vocabulary.step_of(source_usage, destination_usage,
                                       scrapped=movement.scrapped)
@@ -164,6 +172,19 @@ class EventBuilder:
                 round(remaining, 6), UOM_CODES.get(movement.uom))
             yield self._event(movement, step, _utc_ms(movement.date), store, read_point,
                               quantities=(quantity,))
+
+    def _observation(self, movement: Movement) -> Iterator[ObjectEvent]:
+        """What a closed RFID count saw of one product: one event with the EPCs, at the
+        count's location and close."""
+        epcs = tuple(uri for uri in (_epc_uri(code) for code in movement.counted_epcs) if uri)
+        if not epcs:
+            return
+        here = self.location_uri(movement.source_id)
+        side = self.locations.get(movement.source_id)
+        store = self.stores.get(side.warehouse_id) if side else None
+        moment = _utc_ms(movement.date)
+        yield ObjectEvent(moment, self._offset(store, moment),
+                          vocabulary.STEPS["count_observation"], here, here, epcs)
 
     def _event(self, movement: Movement, step: vocabulary.Step, moment: datetime,
                store: Store | None, read_point: str, *, epcs: tuple[str, ...] = (),
@@ -178,6 +199,12 @@ class EventBuilder:
         return ObjectEvent(moment, self._offset(store, moment), step, read_point,
                            read_point if step.inside else None, epcs, quantities,
                            sources, destinations)
+
+
+def _epc_uri(code: str) -> str | None:
+    """A tag's EPC as it was read (hex, base64, URI) as its pure-identity URI."""
+    decoded = epc_codec.decode(code)
+    return decoded.uri if decoded.ok and decoded.uri else None
 
 
 def _utc_ms(naive_utc: datetime) -> datetime:

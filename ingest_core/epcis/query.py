@@ -279,11 +279,12 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
     wanted_gtins = _gtins_of(query)
     if wanted_gtins is not None:
         products = [p for p in products if any(gtins.get(g) == p for g in wanted_gtins)]
-    locations = None
+    locations = stores = None
     places = (query.biz_locations or set()) | (query.read_points or set())
     if places:
         by_uri = builder.location_ids()
         locations = sorted(by_uri[uri] for uri in places if uri in by_uri)
+        stores = _store_locations(builder, locations)
     if not products or locations == []:
         return Page([], None, query.until)
     position = query.position
@@ -294,7 +295,8 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
         skip_line, skip = (position[1], position[2]) if position else (None, 0)
         movements = epcis_sql.movement_page(cur, query.since, query.until + READ_LAG,
                                             locations=locations, products=products,
-                                            after=after, company=company_id, limit=batch)
+                                            after=after, company=company_id, stores=stores,
+                                            limit=batch)
         if not movements:
             return Page(events, None, query.until)
         reads_of = defaultdict(list)
@@ -315,6 +317,14 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
         position = (last.date, last.line_id, 1 << 30)
         if len(movements) < batch:
             return Page(events, None, query.until)
+
+
+def _store_locations(builder: EventBuilder, locations: Sequence[int]) -> list[int]:
+    """Every location of the stores of ``locations`` (and those outside any store)."""
+    stores = {builder.locations[id_].warehouse_id for id_ in locations
+              if id_ in builder.locations} - {None}
+    return sorted(set(locations) | {location.id for location in builder.locations.values()
+                                    if location.warehouse_id in stores})
 
 
 def _in_window(event: ObjectEvent, query: Query) -> bool:

@@ -45,6 +45,8 @@ STEPS: dict[str, Step] = {step.kind: step for step in (
     Step("scrap", "DELETE", "destroying", "destroyed", inside=False),
     Step("count_gain", "OBSERVE", "cycle_counting", "sellable_accessible", inside=True),
     Step("count_loss", "OBSERVE", "cycle_counting", "unknown", inside=False),
+    # What an RFID count saw (an observation, not a movement of stock).
+    Step("count_observation", "OBSERVE", "cycle_counting", "sellable_accessible", inside=True),
     Step("shrink", "OBSERVE", "entering_exiting", "stolen", inside=False),
     Step("internal", "OBSERVE", "storing", "sellable_accessible", inside=True),
     Step("supplier_return", "OBSERVE", "shipping", "returned", inside=False, parties=True),

@@ -7,7 +7,9 @@ one module (the rule of ``docs/architecture.md``: Odoo's tables are known in
 How it works: movements are the done ``stock_move_line`` rows of the done
 moves whose ``date`` is in the window (Odoo's own index on ``stock_move.date``
 finds them), streamed by a server-side cursor in the order of that index.
-Lines of one second that say the same are summed into one movement. The RFID
+Lines of one second that say the same are summed into one movement; what a
+closed RFID count saw of a product comes in the same stream, at the count's
+close. The RFID
 reads a fast-path move was made of are found through the journal's link
 (``rrs_event_batch``: event ids and move ids in the same order; its GIN index
 on ``move_ids``), for a chunk of movements at a time.
@@ -45,6 +47,10 @@ class Movement:
     destination_id: int
     scrapped: bool
     company_id: int
+    #: An RFID count's observation (``line_id`` negative): the session and the EPCs it
+    #: counted of this product and lot; not a movement of stock.
+    count_session_id: int | None = None
+    counted_epcs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +91,12 @@ class Company:
     timezone: str
 
 
-_MOVEMENTS = """
-    SELECT min(ml.id), array_agg(DISTINCT ml.move_id ORDER BY ml.move_id), m.date,
-           ml.product_id, pp.barcode, ml.lot_id, lot.name, sum(ml.quantity)::float8,
-           coalesce(u.name->>'en_US', u.name::text), ml.location_id,
-           ml.location_dest_id, coalesce(m.scrapped, false), ml.company_id
+_MOVE_LINES = """
+    SELECT min(ml.id) AS line_id, array_agg(DISTINCT ml.move_id ORDER BY ml.move_id),
+           m.date AS date, ml.product_id, pp.barcode, ml.lot_id, lot.name,
+           sum(ml.quantity)::float8, coalesce(u.name->>'en_US', u.name::text), ml.location_id,
+           ml.location_dest_id, coalesce(m.scrapped, false), ml.company_id, NULL::int,
+           NULL::varchar[]
       FROM stock_move m
       JOIN stock_move_line ml ON ml.move_id = m.id
       JOIN product_product pp ON pp.id = ml.product_id
@@ -99,21 +106,50 @@ _MOVEMENTS = """
        AND ml.state = 'done' AND ml.quantity <> 0
        AND (%(locations)s::int[] IS NULL OR ml.location_id = ANY(%(locations)s)
             OR ml.location_dest_id = ANY(%(locations)s))
+       AND (%(stores)s::int[] IS NULL OR m.location_id = ANY(%(stores)s)
+            OR m.location_dest_id = ANY(%(stores)s))
        AND (%(products)s::int[] IS NULL OR ml.product_id = ANY(%(products)s))
        AND (%(company)s::int IS NULL OR ml.company_id = %(company)s)
        AND (%(after_date)s::timestamp IS NULL OR m.date >= %(after_date)s)
      GROUP BY m.date, ml.product_id, pp.barcode, ml.lot_id, lot.name, u.id,
               ml.location_id, ml.location_dest_id, coalesce(m.scrapped, false), ml.company_id
     HAVING %(after_date)s::timestamp IS NULL
-           OR (m.date, min(ml.id)) >= (%(after_date)s, %(after_line)s)
-     ORDER BY m.date, min(ml.id)"""
+           OR (m.date, min(ml.id)) >= (%(after_date)s, %(after_line)s)"""
+
+#: What closed RFID counts saw, per session, product and lot: ids below zero keep the
+#: observations apart from the move lines in the one order of the stream.
+_COUNT_OBSERVATIONS = """
+    SELECT -min(ce.id) AS line_id, ARRAY[]::int[], s.closed_at AS date, ce.product_id,
+           pp.barcode, ce.lot_id, lot.name, count(*)::float8, 'Units', s.location_id,
+           s.location_id, false, s.company_id, s.id, array_agg(ce.epc ORDER BY ce.epc)
+      FROM rrs_count_session s
+      JOIN rrs_count_epc ce ON ce.session_id = s.id
+      LEFT JOIN product_product pp ON pp.id = ce.product_id
+      LEFT JOIN stock_lot lot ON lot.id = ce.lot_id
+     WHERE s.state <> 'open' AND s.closed_at >= %(since)s AND s.closed_at < %(until)s
+       AND (%(locations)s::int[] IS NULL OR s.location_id = ANY(%(locations)s))
+       AND (%(products)s::int[] IS NULL OR ce.product_id = ANY(%(products)s))
+       AND (%(company)s::int IS NULL OR s.company_id = %(company)s)
+       AND (%(after_date)s::timestamp IS NULL OR s.closed_at >= %(after_date)s)
+     GROUP BY s.id, s.closed_at, ce.product_id, pp.barcode, ce.lot_id, lot.name,
+              s.location_id, s.company_id
+    HAVING %(after_date)s::timestamp IS NULL
+           OR (s.closed_at, -min(ce.id)) >= (%(after_date)s, %(after_line)s)"""
+
+_MOVEMENTS = f"""
+    SELECT * FROM ({_MOVE_LINES} UNION ALL {_COUNT_OBSERVATIONS}) AS movement
+     ORDER BY date, line_id"""
 
 
 def _movement_params(since: datetime, until: datetime, locations: Sequence[int] | None,
                      products: Sequence[int] | None, after: tuple[datetime, int] | None,
-                     company: int | None = None) -> dict:
+                     company: int | None = None,
+                     stores: Sequence[int] | None = None) -> dict:
     after_date, after_line = after or (None, None)
+    if stores is None and locations is not None:
+        stores = locations
     return {"since": since, "until": until, "company": company,
+            "stores": list(stores) if stores is not None else None,
             "locations": list(locations) if locations is not None else None,
             "products": list(products) if products is not None else None,
             "after_date": after_date, "after_line": after_line}
@@ -132,18 +168,23 @@ def movements(connection, since: datetime, until: datetime,
 
 
 def _movement(row: tuple) -> Movement:
-    return Movement(row[0], tuple(row[1]), *row[2:])
+    return Movement(row[0], tuple(row[1]), *row[2:13], row[13], tuple(row[14] or ()))
 
 
 def movement_page(cur, since: datetime, until: datetime, *,
                   locations: Sequence[int] | None = None,
                   products: Sequence[int] | None = None,
                   after: tuple[datetime, int] | None = None, company: int | None = None,
-                  limit: int = 1000) -> list[Movement]:
+                  stores: Sequence[int] | None = None, limit: int = 1000) -> list[Movement]:
     """Up to ``limit`` movements of ``company`` in the export's order, from the one
-    ``after`` (date, first line id; that one included) on: the query interface's page."""
+    ``after`` (date, first line id; that one included) on: the query interface's page.
+
+    ``stores``: every location of the stores of ``locations``. A move line's locations
+    may be below its move's (a put-away), never outside its store, so the moves of
+    those locations hold every line asked for, and Odoo's indexes on the move's
+    locations find them without reading every move line of the day."""
     cur.execute(_MOVEMENTS + " LIMIT %(limit)s",
-                _movement_params(since, until, locations, products, after, company)
+                _movement_params(since, until, locations, products, after, company, stores)
                 | {"limit": limit})
     return [_movement(row) for row in cur.fetchall()]
 
@@ -165,7 +206,8 @@ def partner_by_token_hash(cur, token_hash: str) -> tuple[int, str, str, int] | N
 
 
 def count_movements(cur, since: datetime, until: datetime) -> int:
-    """How many done move lines the window holds (the progress bar's total)."""
+    """How many movements the window holds, about (the progress bar's total: done move
+    lines, each RFID count's products not included)."""
     cur.execute("SELECT count(*) FROM stock_move m JOIN stock_move_line ml ON ml.move_id = m.id "
                 "WHERE m.state = 'done' AND m.date >= %s AND m.date < %s", (since, until))
     return cur.fetchone()[0]
