@@ -274,18 +274,19 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
         gtins: Mapping[str, int], company_id: int | None = None) -> Page:
     """One page of the query's events for a partner of ``company_id`` with these GS1
     company prefixes."""
-    products = sorted(product for gtin, product in gtins.items()
-                      if any(gtin[1:].startswith(prefix) for prefix in partner_prefixes))
+    if not partner_prefixes:
+        return Page([], None, query.until)
+    products = None
     wanted_gtins = _gtins_of(query)
     if wanted_gtins is not None:
-        products = [p for p in products if any(gtins.get(g) == p for g in wanted_gtins)]
+        products = sorted(gtins[gtin] for gtin in wanted_gtins if gtin in gtins)
     locations = stores = None
     places = (query.biz_locations or set()) | (query.read_points or set())
     if places:
         by_uri = builder.location_ids()
         locations = sorted(by_uri[uri] for uri in places if uri in by_uri)
         stores = _store_locations(builder, locations)
-    if not products or locations == []:
+    if products == [] or locations == []:
         return Page([], None, query.until)
     position = query.position
     events: list[ObjectEvent] = []
@@ -296,7 +297,7 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
         movements = epcis_sql.movement_page(cur, query.since, query.until + READ_LAG,
                                             locations=locations, products=products,
                                             after=after, company=company_id, stores=stores,
-                                            limit=batch)
+                                            gtin_prefixes=partner_prefixes, limit=batch)
         if not movements:
             return Page(events, None, query.until)
         reads_of = defaultdict(list)

@@ -109,6 +109,8 @@ _MOVE_LINES = """
        AND (%(stores)s::int[] IS NULL OR m.location_id = ANY(%(stores)s)
             OR m.location_dest_id = ANY(%(stores)s))
        AND (%(products)s::int[] IS NULL OR ml.product_id = ANY(%(products)s))
+       AND (%(gtin_prefixes)s::text[] IS NULL OR (pp.barcode ~ '^([0-9]{8}|[0-9]{12,14})$'
+            AND substr(lpad(pp.barcode, 14, '0'), 2) LIKE ANY(%(gtin_prefixes)s)))
        AND (%(company)s::int IS NULL OR ml.company_id = %(company)s)
        AND (%(after_date)s::timestamp IS NULL OR m.date >= %(after_date)s)
      GROUP BY m.date, ml.product_id, pp.barcode, ml.lot_id, lot.name, u.id,
@@ -129,6 +131,8 @@ _COUNT_OBSERVATIONS = """
      WHERE s.state <> 'open' AND s.closed_at >= %(since)s AND s.closed_at < %(until)s
        AND (%(locations)s::int[] IS NULL OR s.location_id = ANY(%(locations)s))
        AND (%(products)s::int[] IS NULL OR ce.product_id = ANY(%(products)s))
+       AND (%(gtin_prefixes)s::text[] IS NULL OR (pp.barcode ~ '^([0-9]{8}|[0-9]{12,14})$'
+            AND substr(lpad(pp.barcode, 14, '0'), 2) LIKE ANY(%(gtin_prefixes)s)))
        AND (%(company)s::int IS NULL OR s.company_id = %(company)s)
        AND (%(after_date)s::timestamp IS NULL OR s.closed_at >= %(after_date)s)
      GROUP BY s.id, s.closed_at, ce.product_id, pp.barcode, ce.lot_id, lot.name,
@@ -143,12 +147,14 @@ _MOVEMENTS = f"""
 
 def _movement_params(since: datetime, until: datetime, locations: Sequence[int] | None,
                      products: Sequence[int] | None, after: tuple[datetime, int] | None,
-                     company: int | None = None,
-                     stores: Sequence[int] | None = None) -> dict:
+                     company: int | None = None, stores: Sequence[int] | None = None,
+                     gtin_prefixes: Sequence[str] | None = None) -> dict:
     after_date, after_line = after or (None, None)
     if stores is None and locations is not None:
         stores = locations
     return {"since": since, "until": until, "company": company,
+            "gtin_prefixes": [f"{prefix}%" for prefix in gtin_prefixes]
+            if gtin_prefixes is not None else None,
             "stores": list(stores) if stores is not None else None,
             "locations": list(locations) if locations is not None else None,
             "products": list(products) if products is not None else None,
@@ -175,17 +181,23 @@ def movement_page(cur, since: datetime, until: datetime, *,
                   locations: Sequence[int] | None = None,
                   products: Sequence[int] | None = None,
                   after: tuple[datetime, int] | None = None, company: int | None = None,
-                  stores: Sequence[int] | None = None, limit: int = 1000) -> list[Movement]:
+                  stores: Sequence[int] | None = None,
+                  gtin_prefixes: Sequence[str] | None = None,
+                  limit: int = 1000) -> list[Movement]:
     """Up to ``limit`` movements of ``company`` in the export's order, from the one
     ``after`` (date, first line id; that one included) on: the query interface's page.
+
+    ``gtin_prefixes``: only products whose GTIN (as GTIN-14, indicator digit left
+    out) starts with one of them, tested on the barcode in SQL (a list of every
+    product id of a supplier made the statement three times slower to plan).
 
     ``stores``: every location of the stores of ``locations``. A move line's locations
     may be below its move's (a put-away), never outside its store, so the moves of
     those locations hold every line asked for, and Odoo's indexes on the move's
     locations find them without reading every move line of the day."""
     cur.execute(_MOVEMENTS + " LIMIT %(limit)s",
-                _movement_params(since, until, locations, products, after, company, stores)
-                | {"limit": limit})
+                _movement_params(since, until, locations, products, after, company, stores,
+                                 gtin_prefixes) | {"limit": limit})
     return [_movement(row) for row in cur.fetchall()]
 
 
