@@ -70,3 +70,17 @@ def test_generated_rollups_equal_a_rebuild(real_addon_db):
     assert len(generated[2]) > 20 and len(generated[3]) > 30, "no coarse rows generated"
     assert generated[2] == rebuilt[2], "category rows differ from a rebuild"
     assert generated[3] == rebuilt[3], "stock positions differ from a rebuild"
+
+
+def test_bench_epcis_tiny(real_addon_db, capsys):
+    """``rtstock bench epcis`` exports every movement both ways, hashes as GS1's tool
+    does, and answers store-day queries over HTTP (no timing asserted)."""
+    code = cli_main(["bench", "epcis", "--dsn", real_addon_db, "--stores", "2", "--skus",
+                     "40", "--days", "4", "--events", "400", "--repeat", "2", "--json"])
+    assert code == 0, "the bench's correctness checks failed"
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) >= {"export_jsonld", "export_xml", "event_hash", "query", "checks",
+                           "goals"}, sorted(result)
+    assert result["export_jsonld"]["events"] >= result["done_moves"] > 100, result
+    assert result["event_hash"]["equal"] is True
+    assert result["query"]["queries"] == 2 and result["query"]["events_per_day_p50"] > 0

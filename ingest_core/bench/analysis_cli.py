@@ -7,12 +7,18 @@ import json
 import sys
 from pathlib import Path
 
+#: The generated chain of ``rtstock bench analysis`` (``bench epcis`` takes a month of it).
+DEFAULT_SIZE = {"stores": 20, "skus": 5000, "days": 365}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("analysis")
-    group.add_argument("--stores", type=int, default=20, help="analysis: stores of the chain")
-    group.add_argument("--skus", type=int, default=5000, help="analysis: products")
-    group.add_argument("--days", type=int, default=365, help="analysis: days of sales")
+    group.add_argument("--stores", type=int, default=DEFAULT_SIZE["stores"],
+                       help="analysis, epcis: stores of the chain")
+    group.add_argument("--skus", type=int, default=DEFAULT_SIZE["skus"],
+                       help="analysis, epcis: products")
+    group.add_argument("--days", type=int, default=DEFAULT_SIZE["days"],
+                       help="analysis: days of sales (epcis: 30 unless a size is given)")
     group.add_argument("--events", type=int, default=None,
                        help="analysis: sale events in all (default 30 M x the size's share)")
     group.add_argument("--repeat", type=int, default=20,

@@ -1,4 +1,4 @@
-"""``rtstock bench scan|rfid|analysis|alerts|forecast``: benchmarks that print JSON and a
+"""``rtstock bench scan|rfid|analysis|alerts|forecast|epcis``: benchmarks that print JSON and a
 readable table."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from ingest_core.commands.forecast import DEFAULT_TRANSACTIONS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("which", choices=["scan", "rfid", "analysis", "alerts", "forecast"])
+    parser.add_argument("which",
+                        choices=["scan", "rfid", "analysis", "alerts", "forecast", "epcis"])
     parser.add_argument("--dsn", help="benchmark this database instead of a private copy")
     parser.add_argument("--seconds", type=float, default=15.0, help="fast-path run length")
     parser.add_argument("--devices", type=int, default=16, help="simulated devices")
@@ -38,6 +39,19 @@ def run(args: argparse.Namespace) -> int:
 
     if args.which == "analysis":
         return analysis_cli.run(args)
+    if args.which == "epcis":
+        from ingest_core.bench import analysis, epcis
+
+        size = {"stores": args.stores, "skus": args.skus, "days": args.days}
+        if size == analysis_cli.DEFAULT_SIZE:  # the analysis' year: a month is enough here
+            size = epcis.SIZE
+        result = epcis.run(analysis.AnalysisBenchOptions(
+            **size, events=args.events, dsn=args.dsn, cache_dir=args.cache_dir),
+            repeat=args.repeat, progress=progress)
+        print(json.dumps(result, indent=2))
+        if not args.json:
+            print(epcis.table(result))
+        return 0 if all(result["checks"].values()) else 1
     if args.which == "forecast":
         from ingest_core.bench import forecast
 

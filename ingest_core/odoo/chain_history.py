@@ -395,6 +395,32 @@ def generate(connection, size: ChainSize, end: date,
     return made
 
 
+def add_move_lines(cur) -> int:
+    """Give every done move of the history its done move line, as Odoo's ``_action_done``
+    (and the journal) write it; returns how many were added.
+
+    ``generate`` writes moves only (the rollups and Odoo's Moves Analysis read
+    ``stock_move``); the EPCIS export reads move lines, as Odoo's stock does. Set-based,
+    foreign keys not checked row by row (every referenced row is the move's own), once:
+    moves that have a line are left alone.
+    """
+    cur.execute("SET LOCAL session_replication_role = replica")
+    cur.execute("""
+        INSERT INTO stock_move_line (move_id, picking_id, reference, product_id,
+                                     product_uom_id, location_id, location_dest_id,
+                                     company_id, quantity, quantity_product_uom, state, picked,
+                                     date, create_uid, create_date, write_uid, write_date)
+        SELECT m.id, m.picking_id, m.reference, m.product_id, m.product_uom, m.location_id,
+               m.location_dest_id, m.company_id, m.quantity, m.quantity, 'done', true, m.date,
+               m.create_uid, m.create_date, m.write_uid, m.write_date
+          FROM stock_move m
+         WHERE m.state = 'done'
+           AND NOT EXISTS (SELECT 1 FROM stock_move_line ml WHERE ml.move_id = m.id)""")
+    added = cur.rowcount
+    cur.execute("SET LOCAL session_replication_role = DEFAULT")
+    return added
+
+
 def record(cur, made: dict) -> None:
     import json
 
