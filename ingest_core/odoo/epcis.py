@@ -91,7 +91,13 @@ class Company:
     timezone: str
 
 
-_MOVE_LINES = """
+#: The products of a partner's GS1 company prefixes: a GTIN barcode (8, 12, 13 or 14
+#: digits) whose GTIN-14 without its indicator digit starts with one of them.
+_PARTNER_PRODUCTS = """(%(gtin_prefixes)s::text[] IS NULL
+            OR (pp.barcode ~ '^([0-9]{8}|[0-9]{12,14})$'
+                AND substr(lpad(pp.barcode, 14, '0'), 2) LIKE ANY(%(gtin_prefixes)s)))"""
+
+_MOVE_LINES = f"""
     SELECT min(ml.id) AS line_id, array_agg(DISTINCT ml.move_id ORDER BY ml.move_id),
            m.date AS date, ml.product_id, pp.barcode, ml.lot_id, lot.name,
            sum(ml.quantity)::float8, coalesce(u.name->>'en_US', u.name::text), ml.location_id,
@@ -109,8 +115,7 @@ _MOVE_LINES = """
        AND (%(stores)s::int[] IS NULL OR m.location_id = ANY(%(stores)s)
             OR m.location_dest_id = ANY(%(stores)s))
        AND (%(products)s::int[] IS NULL OR ml.product_id = ANY(%(products)s))
-       AND (%(gtin_prefixes)s::text[] IS NULL OR (pp.barcode ~ '^([0-9]{8}|[0-9]{12,14})$'
-            AND substr(lpad(pp.barcode, 14, '0'), 2) LIKE ANY(%(gtin_prefixes)s)))
+       AND {_PARTNER_PRODUCTS}
        AND (%(company)s::int IS NULL OR ml.company_id = %(company)s)
        AND (%(after_date)s::timestamp IS NULL OR m.date >= %(after_date)s)
      GROUP BY m.date, ml.product_id, pp.barcode, ml.lot_id, lot.name, u.id,
@@ -120,7 +125,7 @@ _MOVE_LINES = """
 
 #: What closed RFID counts saw, per session, product and lot: ids below zero keep the
 #: observations apart from the move lines in the one order of the stream.
-_COUNT_OBSERVATIONS = """
+_COUNT_OBSERVATIONS = f"""
     SELECT -min(ce.id) AS line_id, ARRAY[]::int[], s.closed_at AS date, ce.product_id,
            pp.barcode, ce.lot_id, lot.name, count(*)::float8, 'Units', s.location_id,
            s.location_id, false, s.company_id, s.id, array_agg(ce.epc ORDER BY ce.epc)
@@ -131,8 +136,7 @@ _COUNT_OBSERVATIONS = """
      WHERE s.state <> 'open' AND s.closed_at >= %(since)s AND s.closed_at < %(until)s
        AND (%(locations)s::int[] IS NULL OR s.location_id = ANY(%(locations)s))
        AND (%(products)s::int[] IS NULL OR ce.product_id = ANY(%(products)s))
-       AND (%(gtin_prefixes)s::text[] IS NULL OR (pp.barcode ~ '^([0-9]{8}|[0-9]{12,14})$'
-            AND substr(lpad(pp.barcode, 14, '0'), 2) LIKE ANY(%(gtin_prefixes)s)))
+       AND {_PARTNER_PRODUCTS}
        AND (%(company)s::int IS NULL OR s.company_id = %(company)s)
        AND (%(after_date)s::timestamp IS NULL OR s.closed_at >= %(after_date)s)
      GROUP BY s.id, s.closed_at, ce.product_id, pp.barcode, ce.lot_id, lot.name,
