@@ -69,6 +69,7 @@ class EventBuilder:
         self._unconfigured: set[int] = set()
         self.location_uri = lru_cache(maxsize=None)(self._location_uri)
         self._zones: dict[str, ZoneInfo] = {}
+        self._location_ids: dict[str, int] | None = None
 
     # ------------------------------------------------------------------ places
     def _prefix(self, company_id: int | None) -> str:
@@ -95,8 +96,12 @@ class EventBuilder:
         return identifiers.gln(self._prefix(store.company_id), store.id)
 
     def location_ids(self) -> dict[str, int]:
-        """Location ids by their SGLN URI (the query interface's EQ_bizLocation)."""
-        return {self.location_uri(location_id): location_id for location_id in self.locations}
+        """Location ids by their SGLN URI (the query interface's EQ_bizLocation), made once
+        for the builder's places (the service makes a builder per refresh of them)."""
+        if self._location_ids is None:
+            self._location_ids = {self.location_uri(location_id): location_id
+                                  for location_id in self.locations}
+        return self._location_ids
 
     def _location_uri(self, location_id: int) -> str:
         location = self.locations.get(location_id)

@@ -78,10 +78,9 @@ def write_xml(events: Iterable[ObjectEvent], out: IO[bytes],
 
 def event_xml(event: ObjectEvent) -> str:
     """One ``<ObjectEvent>`` in the XSD's element order."""
-    data = event.as_json()
     step = event.step
     parts = ["<ObjectEvent>",
-             f"<eventTime>{data['eventTime']}</eventTime>",
+             f"<eventTime>{event.local_time}</eventTime>",
              f"<eventTimeZoneOffset>{event.time_zone_offset}</eventTimeZoneOffset>",
              f"<eventID>{escape(event.event_id)}</eventID>",
              "<epcList>", *(f"<epc>{escape(epc)}</epc>" for epc in event.epcs), "</epcList>",

@@ -27,8 +27,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from ingest_core.decode.gs1 import gtin_check_digit
-from ingest_core.epcis import vocabulary
+from ingest_core.epcis import identifiers, vocabulary
 
 _SGTIN_URN = re.compile(r"^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.(.{1,20})$")
 #: What the hash's Digital Link form escapes in an EPC URN's serial (already URN-escaped).
@@ -60,13 +59,18 @@ class ObjectEvent:
     def __post_init__(self) -> None:
         self.event_id = event_hash(self)
 
+    @property
+    def local_time(self) -> str:
+        """``eventTime`` as written: in the store's offset, to the millisecond."""
+        return _local_time(self.event_time, self.time_zone_offset)
+
     def as_json(self) -> dict:
         """The event as EPCIS 2.0 JSON-LD (the document's ``@context`` names the terms)."""
         step = self.step
         event: dict = {
             "type": "ObjectEvent",
             "eventID": self.event_id,
-            "eventTime": _local_time(self.event_time, self.time_zone_offset),
+            "eventTime": self.local_time,
             "eventTimeZoneOffset": self.time_zone_offset,
             "epcList": list(self.epcs),
             "action": step.action,
@@ -100,8 +104,7 @@ def canonical(uri: str) -> str:
     if match is None:
         return uri
     prefix, item_reference, serial = match.groups()
-    body = item_reference[0] + prefix + item_reference[1:]
-    return (f"https://id.gs1.org/01/{body}{gtin_check_digit(body)}/21/"
+    return (f"https://id.gs1.org/01/{identifiers.gtin_of(prefix, item_reference)}/21/"
             f"{serial.translate(_DL_ESCAPES)}")
 
 

@@ -37,16 +37,15 @@ class ExportReport:
     seconds: float = 0.0
 
 
-def store_locations(cur, codes: Sequence[str]) -> list[int]:
+def store_locations(builder: EventBuilder, codes: Sequence[str]) -> list[int]:
     """The locations of the stores with these warehouse codes (ValueError if one is unknown)."""
-    _companies, stores, locations = epcis_sql.places(cur)
-    by_code = {store.code: store.id for store in stores.values()}
+    by_code = {store.code: store.id for store in builder.stores.values()}
     unknown = [code for code in codes if code not in by_code]
     if unknown:
         raise ValueError(f"no store with code {', '.join(unknown)} "
                          f"(stores: {', '.join(sorted(by_code))})")
     wanted = {by_code[code] for code in codes}
-    return sorted(loc.id for loc in locations.values() if loc.warehouse_id in wanted)
+    return sorted(loc.id for loc in builder.locations.values() if loc.warehouse_id in wanted)
 
 
 def events(connection, since: datetime, until: datetime, *, stores: Sequence[str] = (),
@@ -57,7 +56,7 @@ def events(connection, since: datetime, until: datetime, *, stores: Sequence[str
     report = report if report is not None else ExportReport()
     with connection.cursor() as cur:
         builder = EventBuilder(*epcis_sql.places(cur), company_prefix=company_prefix)
-        locations = store_locations(cur, stores) if stores else None
+        locations = store_locations(builder, stores) if stores else None
         for movements in epcis_sql.movements(connection, since, until, locations, chunk=chunk):
             reads = epcis_sql.serialised_reads(
                 cur, sorted({move for m in movements for move in m.move_ids}))

@@ -55,6 +55,13 @@ def product_class(barcode: str | None, product_id: int, lot: str | None = None) 
     return f"{uri}/10/{_segment(lot)}" if lot else uri
 
 
+def gtin_of(company_prefix: str, item_reference: str) -> str:
+    """The GTIN-14 an EPC's company prefix and item reference (indicator digit first)
+    stand for, with its check digit."""
+    body = item_reference[:1] + company_prefix + item_reference[1:]
+    return body + str(gtin_check_digit(body))
+
+
 def sgtin_link(gtin: str, serial: str) -> str:
     """A serialised trade item's Digital Link URI (the hash's canonical form of an SGTIN)."""
     return f"{DIGITAL_LINK}/01/{gtin.zfill(14)}/21/{_segment(serial)}"

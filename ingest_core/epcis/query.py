@@ -161,10 +161,9 @@ def class_pattern(text: str) -> str:
 
 
 def _gtin_link(prefix: str, reference: str) -> str:
-    body = reference[0] + prefix + reference[1:]
-    if len(body) != 13:
+    if len(prefix) + len(reference) != 13:
         raise _bad(f"company prefix {prefix} and item reference {reference} are not 13 digits")
-    return f"https://id.gs1.org/01/{body}{identifiers.gtin_check_digit(body)}"
+    return f"https://id.gs1.org/01/{identifiers.gtin_of(prefix, reference)}"
 
 
 def _vocabulary(values: list[str] | None, web_prefix: str, urn_prefix: str) -> set[str] | None:
@@ -267,7 +266,6 @@ def _read_token(token: str, fingerprint: str
 class Page:
     events: list[ObjectEvent]
     next_token: str | None
-    until: datetime  # the window's end, fixed by the first page
 
 
 def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str],
@@ -275,7 +273,7 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
     """One page of the query's events for a partner of ``company_id`` with these GS1
     company prefixes."""
     if not partner_prefixes:
-        return Page([], None, query.until)
+        return Page([], None)
     products = None
     wanted_gtins = _gtins_of(query)
     if wanted_gtins is not None:
@@ -287,7 +285,7 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
         locations = sorted(by_uri[uri] for uri in places if uri in by_uri)
         stores = _store_locations(builder, locations)
     if products == [] or locations == []:
-        return Page([], None, query.until)
+        return Page([], None)
     position = query.position
     events: list[ObjectEvent] = []
     batch = max(query.per_page, 500)
@@ -299,7 +297,7 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
                                             after=after, company=company_id, stores=stores,
                                             gtin_prefixes=partner_prefixes, limit=batch)
         if not movements:
-            return Page(events, None, query.until)
+            return Page(events, None)
         reads_of = defaultdict(list)
         moves = sorted({move for movement in movements for move in movement.move_ids})
         for read in epcis_sql.serialised_reads(cur, moves):
@@ -312,12 +310,12 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
                 if len(events) == query.per_page:
                     token = make_token((movement.date, movement.line_id, index), query.until,
                                        query.fingerprint)
-                    return Page(events, token, query.until)
+                    return Page(events, token)
                 events.append(event)
         last = movements[-1]
         position = (last.date, last.line_id, 1 << 30)
         if len(movements) < batch:
-            return Page(events, None, query.until)
+            return Page(events, None)
 
 
 def _store_locations(builder: EventBuilder, locations: Sequence[int]) -> list[int]:
