@@ -505,3 +505,76 @@ def test_places_take_the_gln_settings_of_the_addon(real_addon_db):
                                    "WHERE id = 1")[0][0]
     assert builder.location_uri(transit) == f"https://id.gs1.org/414/{company_gln}/254/{transit}"
     assert builder.company_gln(1) == company_gln
+
+
+# ---------------------------------------------------------------- Odoo's forms (back office)
+def _back_office(dsn: str, name: str) -> str:
+    """A back-office partner, as the add-on makes one for Odoo's forms: every product."""
+    token = f"back-office-{name}-{random.randrange(1 << 40)}"
+    query(dsn, "INSERT INTO rrs_epcis_partner (name, all_products, token_hash, active, "
+               "company_id) VALUES (%s, true, %s, true, 1)", (name, hash_token(token)))
+    return token
+
+
+def _product_of(event: dict, gtins: dict[str, int]) -> int:
+    uris = event["epcList"] + [q["epcClass"] for q in event.get("quantityList", ())]
+    found = {gtins[epc_codec.decode(u).gtin if u.startswith("urn:") else u.split("/")[4]]
+             for u in uris}
+    assert len(found) == 1, event
+    return found.pop()
+
+
+def test_back_office_sees_every_event_and_narrows_by_product_move_and_tag(store_mix):
+    """The add-on's forms ask as the back office (``all_products``): a product's events
+    are the export's events of that product; a move's are those of the movements that
+    hold it, and the moves' answers together are the export's movements, each once; a
+    tag asked by its hex EPC gives what its URN gives."""
+    dsn, since, until, seed, url = store_mix
+    token = _back_office(dsn, f"odoo-{seed}")
+    window = _window(since, until)
+    export_events = json.loads(_export(dsn, since, until, "jsonld"))["epcisBody"]["eventList"]
+    events, _pages = _all_pages(url, token, {**window, "perPage": "500"})
+    assert sorted(e["eventID"] for e in events) == sorted(e["eventID"] for e in export_events), \
+        f"seed {seed}: the back office sees every event of its company"
+    gtins = {barcode.zfill(14): product for product, barcode in
+             query(dsn, "SELECT id, barcode FROM product_product WHERE barcode IS NOT NULL")}
+    for product in (2, 6):
+        answer, _pages = _all_pages(url, token, {**window, "EQ_rtstock_product": str(product)})
+        expected = [e["eventID"] for e in export_events if _product_of(e, gtins) == product]
+        assert expected, f"seed {seed}: product {product} moved in the mix"
+        assert sorted(e["eventID"] for e in answer) == sorted(expected), f"product {product}"
+    moves = query(dsn, "SELECT id, product_id FROM stock_move WHERE state = 'done' "
+                       "AND date >= %s AND date < %s", (since, until))
+    seen: Counter = Counter()
+    for move, product in moves:
+        answer, _pages = _all_pages(url, token, {**window, "EQ_rtstock_move": str(move)})
+        assert answer, f"seed {seed}: done move {move} has no event"
+        assert {_product_of(e, gtins) for e in answer} == {product}, f"move {move}"
+        seen.update({e["eventID"] for e in answer})
+    # What a count saw is no move's (as in the reconciliation above).
+    movements = {e["eventID"] for e in export_events
+                 if not (e["bizStep"] == "cycle_counting" and e["epcList"])}
+    assert set(seen) == movements, f"seed {seed}: the moves' events are the export's movements"
+    tag_event = next(e for e in export_events if e["epcList"])
+    urn = tag_event["epcList"][0]
+    stored = next(code for (code,) in query(dsn, "SELECT epc FROM rrs_epc")
+                  if epc_codec.decode(code).uri == urn)
+    assert not stored.startswith("urn:"), "rrs_epc holds the tag as read (hex)"
+    by_urn, _pages = _all_pages(url, token, {**window, "MATCH_epc": urn})
+    by_hex, _pages = _all_pages(url, token, {**window, "MATCH_epc": stored})
+    assert tag_event["eventID"] in {e["eventID"] for e in by_urn}
+    assert [e["eventID"] for e in by_hex] == [e["eventID"] for e in by_urn], f"seed {seed}"
+
+
+def test_a_supplier_sees_no_more_with_the_vendor_parameters(store_mix):
+    """``EQ_rtstock_product`` of another supplier's product gives a supplier nothing; a
+    bad id is a QueryParameterException."""
+    dsn, since, until, seed, url = store_mix
+    token = _partner(dsn, f"vendor-{seed}", PREFIX_A)
+    answer, _pages = _all_pages(url, token, {**_window(since, until),
+                                             "EQ_rtstock_product": "6"})
+    assert answer == [], f"seed {seed}: supplier A saw supplier B's product 6"
+    bad = httpx.get(f"{url}/epcis/events", headers={"Authorization": f"Bearer {token}"},
+                    params={**_window(since, until), "EQ_rtstock_move": "12;DROP"})
+    assert bad.status_code == 400
+    assert bad.json()["type"] == "epcisException:QueryParameterException"

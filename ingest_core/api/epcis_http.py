@@ -66,7 +66,8 @@ EPCIS_PATHS = {
                        for name in ("eventType", "GE_eventTime", "LT_eventTime", "EQ_bizStep",
                                     "EQ_disposition", "EQ_action", "EQ_bizLocation",
                                     "EQ_readPoint", "MATCH_epc", "MATCH_anyEPC",
-                                    "MATCH_epcClass", "perPage", "nextPageToken")],
+                                    "MATCH_epcClass", "perPage", "nextPageToken",
+                                    "EQ_rtstock_product", "EQ_rtstock_move")],
         "responses": {
             "200": {"description": "EPCISQueryDocument (JSON-LD); Link rel=next while more"},
             "400": {"description": "QueryParameterException (problem+json)"},

@@ -159,7 +159,7 @@ class EventBuilder:
             if read.quantity != 1 or remaining < 1 or (
                     read.lot_id is not None and read.lot_id != movement.lot_id):
                 continue
-            uri = _epc_uri(read.epc)
+            uri = epc_uri(read.epc)
             if uri is None:
                 continue
             remaining -= 1
@@ -181,7 +181,7 @@ class EventBuilder:
     def _observation(self, movement: Movement) -> Iterator[ObjectEvent]:
         """What a closed RFID count saw of one product: one event with the EPCs, at the
         count's location and close."""
-        epcs = tuple(uri for uri in (_epc_uri(code) for code in movement.counted_epcs) if uri)
+        epcs = tuple(uri for uri in (epc_uri(code) for code in movement.counted_epcs) if uri)
         if not epcs:
             return
         here = self.location_uri(movement.source_id)
@@ -206,7 +206,7 @@ class EventBuilder:
                            sources, destinations)
 
 
-def _epc_uri(code: str) -> str | None:
+def epc_uri(code: str) -> str | None:
     """A tag's EPC as it was read (hex, base64, URI) as its pure-identity URI."""
     decoded = epc_codec.decode(code)
     return decoded.uri if decoded.ok and decoded.uri else None

@@ -6,6 +6,9 @@ What it is: the standard's SimpleEventQuery parameters (``eventType``,
 ``MATCH_anyEPC``, ``MATCH_epcClass``), pages of ``perPage`` events with a
 ``nextPageToken``, and the standard's exceptions, answered from the Odoo
 database itself (the same events as ``rtstock epcis export``; no second store).
+Two parameters of this product's own, ``EQ_rtstock_product`` and
+``EQ_rtstock_move`` (Odoo record ids), serve the add-on's forms; ``MATCH_epc``
+also takes a tag's EPC in hex, as ``rrs_epc`` holds it.
 
 How it works: the window and the partner's products narrow the done move
 lines in SQL (Odoo's ``stock_move.date`` index; the partner sees only products
@@ -36,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ingest_core.epcis import identifiers, vocabulary
-from ingest_core.epcis.build import EventBuilder
+from ingest_core.epcis.build import EventBuilder, epc_uri
 from ingest_core.epcis.event import ObjectEvent, canonical
 from ingest_core.odoo import epcis as epcis_sql
 
@@ -48,10 +51,16 @@ EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "Transform
                "AssociationEvent")
 LIST_PARAMETERS = ("eventType", "EQ_bizStep", "EQ_disposition", "EQ_action", "EQ_bizLocation",
                    "EQ_readPoint", "MATCH_epc", "MATCH_anyEPC", "MATCH_epcClass")
-PARAMETERS = (*LIST_PARAMETERS, "GE_eventTime", "LT_eventTime", "perPage", "nextPageToken")
+#: This product's own parameters (not the standard's): Odoo record ids, for the
+#: add-on's forms (a product's, a move's events). They only narrow what the other
+#: parameters select, so a partner sees no more with them than without.
+VENDOR_PARAMETERS = ("EQ_rtstock_product", "EQ_rtstock_move")
+PARAMETERS = (*LIST_PARAMETERS, *VENDOR_PARAMETERS, "GE_eventTime", "LT_eventTime", "perPage",
+              "nextPageToken")
 _SGTIN_PATTERN = re.compile(r"^urn:epc:idpat:sgtin:(\d{6,12})\.(\d{1,7})\.\*$")
 _LGTIN_CLASS = re.compile(r"^urn:epc:class:lgtin:(\d{6,12})\.(\d{1,7})\.(.+)$")
 _DL_GTIN = re.compile(r"^https://id\.gs1\.org/01/(\d{14})")
+_HEX_EPC = re.compile(r"^(?:[0-9A-Fa-f]{4}){6,}$")
 
 
 class QueryError(Exception):
@@ -84,6 +93,8 @@ class Query:
     epcs: list[str] | None = None  # canonical URIs or prefixes ending in "/"
     any_epcs: list[str] | None = None
     classes: list[str] | None = None
+    products: list[int] | None = None  # EQ_rtstock_product
+    moves: list[int] | None = None  # EQ_rtstock_move
     per_page: int = PER_PAGE_DEFAULT
     position: tuple[datetime, int, int] | None = None
     fingerprint: str = field(default="", repr=False)
@@ -139,9 +150,13 @@ def _time(params: Mapping[str, Sequence[str]], name: str) -> datetime | None:
 
 def epc_pattern(text: str) -> str:
     """An EPC or EPC pattern as the canonical URI (or URI prefix ending in ``/``) it
-    matches: ``urn:epc:id:sgtin:...``, ``urn:epc:idpat:sgtin:CP.IR.*``, Digital Link."""
+    matches: ``urn:epc:id:sgtin:...``, ``urn:epc:idpat:sgtin:CP.IR.*``, Digital Link,
+    or (an extension) a tag's EPC as readers send it, hex, decoded as the events'
+    EPCs are (the add-on's tag form passes what ``rrs_epc`` holds)."""
     if match := _SGTIN_PATTERN.match(text):
         return f"{_gtin_link(*match.groups())}/21/"
+    if _HEX_EPC.match(text) and (uri := epc_uri(text)):
+        return canonical(uri)
     uri = canonical(text)
     if uri.startswith(("https://id.gs1.org/", "urn:")):
         return uri
@@ -198,6 +213,7 @@ def parse(params: Mapping[str, Sequence[str]], partner_id: int,
     epcs = _values(params, "MATCH_epc")
     any_epcs = _values(params, "MATCH_anyEPC")
     classes = _values(params, "MATCH_epcClass")
+    products, moves = (_ids(params, name) for name in VENDOR_PARAMETERS)
     query = Query(
         since or until, until,
         event_types=set(types) if types else None,
@@ -211,7 +227,7 @@ def parse(params: Mapping[str, Sequence[str]], partner_id: int,
         epcs=[epc_pattern(e) for e in epcs] if epcs else None,
         any_epcs=[epc_pattern(e) for e in any_epcs] if any_epcs else None,
         classes=[class_pattern(c) for c in classes] if classes else None,
-        per_page=per_page)
+        products=products, moves=moves, per_page=per_page)
     query.fingerprint = _fingerprint(params, partner_id)
     if "nextPageToken" in params:
         query.position, query.until = _read_token(params["nextPageToken"][-1],
@@ -227,6 +243,15 @@ def parse(params: Mapping[str, Sequence[str]], partner_id: int,
         raise QueryError("QueryTooLargeException", 413,
                          f"the window is more than {MAX_WINDOW.days} days: split it")
     return query
+
+
+def _ids(params: Mapping[str, Sequence[str]], name: str) -> list[int] | None:
+    values = _values(params, name)
+    if values is None:
+        return None
+    if not all(value.isascii() and value.isdigit() for value in values):
+        raise _bad(f"{name}: Odoo record ids (whole numbers), not {'|'.join(values)!r}")
+    return sorted({int(value) for value in values})
 
 
 def _fingerprint(params: Mapping[str, Sequence[str]], partner_id: int) -> str:
@@ -268,16 +293,17 @@ class Page:
     next_token: str | None
 
 
-def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str],
+def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str] | None,
         gtins: Mapping[str, int], company_id: int | None = None) -> Page:
     """One page of the query's events for a partner of ``company_id`` with these GS1
-    company prefixes."""
-    if not partner_prefixes:
+    company prefixes (``None``: the back office, every product of the company)."""
+    if partner_prefixes is not None and not partner_prefixes:
         return Page([], None)
-    products = None
+    products = query.products
     wanted_gtins = _gtins_of(query)
     if wanted_gtins is not None:
-        products = sorted(gtins[gtin] for gtin in wanted_gtins if gtin in gtins)
+        by_gtin = {gtins[gtin] for gtin in wanted_gtins if gtin in gtins}
+        products = sorted(by_gtin if products is None else by_gtin & set(products))
     locations = stores = None
     places = (query.biz_locations or set()) | (query.read_points or set())
     if places:
@@ -295,7 +321,8 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
         movements = epcis_sql.movement_page(cur, query.since, query.until + READ_LAG,
                                             locations=locations, products=products,
                                             after=after, company=company_id, stores=stores,
-                                            gtin_prefixes=partner_prefixes, limit=batch)
+                                            gtin_prefixes=partner_prefixes,
+                                            moves=query.moves, limit=batch)
         if not movements:
             return Page(events, None)
         reads_of = defaultdict(list)

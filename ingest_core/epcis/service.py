@@ -12,6 +12,9 @@ GTINs are read at most every ``REFRESH_S``. One connection serves the queries
 one at a time (a lock): supplier queries are rare next to device reads and
 must not take the writer's and journal's CPU.
 
+A back-office partner (``all_products``, the one the add-on makes for Odoo's
+forms) sees every product of its company, GTIN or not.
+
 Caveats: a page is read outside a transaction snapshot (two statements); a
 movement committed between them shows on the next query.
 """
@@ -62,15 +65,15 @@ class EpcisService:
             if partner is None:
                 raise epcis_query.QueryError("SecurityException", 401,
                                              "unknown or revoked partner token")
-            partner_id, _name, prefixes, company_id = partner
-            query = epcis_query.parse(params, partner_id)
+            query = epcis_query.parse(params, partner.id)
             if time.monotonic() - self._loaded_at > REFRESH_S:
                 self._builder = EventBuilder(*epcis_sql.places(cur),
                                              company_prefix=self._company_prefix)
                 self._gtins = epcis_sql.gtin_products(cur)
                 self._loaded_at = time.monotonic()
-            return epcis_query.run(cur, self._builder, query, _prefixes(prefixes), self._gtins,
-                                   company_id)
+            prefixes = None if partner.all_products else _prefixes(partner.company_prefixes)
+            return epcis_query.run(cur, self._builder, query, prefixes, self._gtins,
+                                   partner.company_id)
 
     def close(self) -> None:
         self._db.reset()

@@ -118,10 +118,14 @@ _MOVE_LINES = f"""
        AND {_PARTNER_PRODUCTS}
        AND (%(company)s::int IS NULL OR ml.company_id = %(company)s)
        AND (%(after_date)s::timestamp IS NULL OR m.date >= %(after_date)s)
+       AND (%(moves)s::int[] IS NULL
+            OR (m.date, ml.product_id) IN (SELECT date, product_id FROM stock_move
+                                            WHERE id = ANY(%(moves)s)))
      GROUP BY m.date, ml.product_id, pp.barcode, ml.lot_id, lot.name, u.id,
               ml.location_id, ml.location_dest_id, coalesce(m.scrapped, false), ml.company_id
-    HAVING %(after_date)s::timestamp IS NULL
-           OR (m.date, min(ml.id)) >= (%(after_date)s, %(after_line)s)"""
+    HAVING (%(after_date)s::timestamp IS NULL
+            OR (m.date, min(ml.id)) >= (%(after_date)s, %(after_line)s))
+       AND (%(moves)s::int[] IS NULL OR bool_or(ml.move_id = ANY(%(moves)s)))"""
 
 #: What closed RFID counts saw, per session, product and lot: ids below zero keep the
 #: observations apart from the move lines in the one order of the stream.
@@ -139,6 +143,7 @@ _COUNT_OBSERVATIONS = f"""
        AND {_PARTNER_PRODUCTS}
        AND (%(company)s::int IS NULL OR s.company_id = %(company)s)
        AND (%(after_date)s::timestamp IS NULL OR s.closed_at >= %(after_date)s)
+       AND %(moves)s::int[] IS NULL
      GROUP BY s.id, s.closed_at, ce.product_id, pp.barcode, ce.lot_id, lot.name,
               s.location_id, s.company_id
     HAVING %(after_date)s::timestamp IS NULL
@@ -152,7 +157,8 @@ _MOVEMENTS = f"""
 def _movement_params(since: datetime, until: datetime, locations: Sequence[int] | None,
                      products: Sequence[int] | None, after: tuple[datetime, int] | None,
                      company: int | None = None, stores: Sequence[int] | None = None,
-                     gtin_prefixes: Sequence[str] | None = None) -> dict:
+                     gtin_prefixes: Sequence[str] | None = None,
+                     moves: Sequence[int] | None = None) -> dict:
     after_date, after_line = after or (None, None)
     if stores is None and locations is not None:
         stores = locations
@@ -162,6 +168,7 @@ def _movement_params(since: datetime, until: datetime, locations: Sequence[int] 
             "stores": list(stores) if stores is not None else None,
             "locations": list(locations) if locations is not None else None,
             "products": list(products) if products is not None else None,
+            "moves": list(moves) if moves is not None else None,
             "after_date": after_date, "after_line": after_line}
 
 
@@ -187,6 +194,7 @@ def movement_page(cur, since: datetime, until: datetime, *,
                   after: tuple[datetime, int] | None = None, company: int | None = None,
                   stores: Sequence[int] | None = None,
                   gtin_prefixes: Sequence[str] | None = None,
+                  moves: Sequence[int] | None = None,
                   limit: int = 1000) -> list[Movement]:
     """Up to ``limit`` movements of ``company`` in the export's order, from the one
     ``after`` (date, first line id; that one included) on: the query interface's page.
@@ -198,10 +206,15 @@ def movement_page(cur, since: datetime, until: datetime, *,
     ``stores``: every location of the stores of ``locations``. A move line's locations
     may be below its move's (a put-away), never outside its store, so the moves of
     those locations hold every line asked for, and Odoo's indexes on the move's
-    locations find them without reading every move line of the day."""
+    locations find them without reading every move line of the day.
+
+    ``moves``: only the movements that hold one of these moves, whole (the lines of
+    the other moves summed into them too, so their events are the export's); count
+    observations are no move's. The moves' own dates and products narrow the lines
+    first, whatever the window."""
     cur.execute(_MOVEMENTS + " LIMIT %(limit)s",
                 _movement_params(since, until, locations, products, after, company, stores,
-                                 gtin_prefixes) | {"limit": limit})
+                                 gtin_prefixes, moves) | {"limit": limit})
     return [_movement(row) for row in cur.fetchall()]
 
 
@@ -212,13 +225,29 @@ def gtin_products(cur) -> dict[str, int]:
             if len(barcode) in (8, 12, 13, 14)}
 
 
-def partner_by_token_hash(cur, token_hash: str) -> tuple[int, str, str, int] | None:
-    """(id, name, company prefixes, company) of the active EPCIS partner with this token."""
+@dataclass(frozen=True, slots=True)
+class Partner:
+    """An ``rrs.epcis.partner``: a supplier (its GS1 company prefixes) or the back
+    office (``all_products``: every product of its company, Odoo's forms)."""
+    id: int
+    name: str
+    company_prefixes: str | None
+    company_id: int
+    all_products: bool
+
+
+def partner_by_token_hash(cur, token_hash: str) -> Partner | None:
+    """The active EPCIS partner with this token (``all_products`` is the add-on's
+    18.0.1.8.0; false on an older database)."""
     if not _has_column(cur, "rrs_epcis_partner", "token_hash"):
         return None
-    cur.execute("SELECT id, name, company_prefixes, company_id FROM rrs_epcis_partner "
-                "WHERE token_hash = %s AND coalesce(active, true)", (token_hash,))
-    return cur.fetchone()
+    every = ("coalesce(all_products, false)"
+             if _has_column(cur, "rrs_epcis_partner", "all_products") else "false")
+    cur.execute(f"SELECT id, name, company_prefixes, company_id, {every} "
+                "FROM rrs_epcis_partner WHERE token_hash = %s AND coalesce(active, true)",
+                (token_hash,))
+    row = cur.fetchone()
+    return Partner(*row) if row else None
 
 
 def count_movements(cur, since: datetime, until: datetime) -> int:

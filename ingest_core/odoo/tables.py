@@ -246,8 +246,9 @@ ADDON_TABLES: tuple[Table, ...] = (
     # Suppliers allowed to query the EPCIS events of their GS1 company prefixes
     # (docs/decisions/epcis.md); the token is kept as its sha256, as a device's.
     _table("rrs_epcis_partner", "addon",
-           "id:int! name:varchar! partner_id:int>res_partner company_prefixes:varchar! "
-           "token_hash:varchar token_hint:varchar active:bool company_id:int!>res_company "
+           "id:int! name:varchar! partner_id:int>res_partner company_prefixes:varchar "
+           "all_products:bool token_hash:varchar token_hint:varchar active:bool "
+           "company_id:int!>res_company "
            + MAGIC,
            ddl=("CREATE UNIQUE INDEX rrs_epcis_partner_token_hash_uniq ON rrs_epcis_partner "
                 "(token_hash)",)),
