@@ -20,6 +20,7 @@ from . import rrs_alert_rule
 from . import rrs_replenish_request
 from . import stock_warehouse_orderpoint
 from . import product_template
+from . import product_product
 from . import stock_warehouse
 from . import stock_location
 from . import rrs_epcis_partner

@@ -43,3 +43,8 @@ class ProductTemplate(models.Model):
                 if chart:
                     charts.append(chart)
             template.rrs_demand_charts = Markup("<br/>").join(charts) if charts else False
+
+    def action_rrs_epcis_events(self):
+        """The EPCIS events of the product's variants over the last week."""
+        self.ensure_one()
+        return self.product_variant_ids._rrs_epcis_events(self.display_name)

@@ -1,5 +1,7 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
 from odoo import fields, models
 
 from .own_table import MAGIC_COLUMNS, ensure_table
@@ -59,3 +61,19 @@ class RrsEpc(models.Model):
 
     def init(self):
         ensure_table(self.env.cr, self._table, TABLE_DDL, keep=["rrs_epc_last_device_id_fkey"])
+
+    def action_rrs_epcis_events(self):
+        """The EPCIS events of the tag: its reads, and what the counts saw of it.
+
+        The window is the 31 days up to a day after the tag was last seen (a count
+        that saw it closes after the read), or up to now.
+        """
+        self.ensure_one()
+        now = fields.Datetime.now()
+        until = min(now, (self.last_seen or now) + timedelta(days=1)) + timedelta(seconds=1)
+        query = {"MATCH_epc": self.epc}
+        if self.product_id:
+            query["EQ_rtstock_product"] = str(self.product_id.id)
+        return self.env["rrs.epcis.event.wizard"]._rrs_open(
+            self.epc, query, until - timedelta(days=31), until
+        )

@@ -22,8 +22,10 @@ marked valued (``valued_at``) once none of its moves is a candidate any more.
 """
 
 import logging
+from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
 _logger = logging.getLogger(__name__)
@@ -35,6 +37,25 @@ class StockMove(models.Model):
     rrs_event_ids = fields.Many2many(
         comodel_name="rrs.event", compute="_compute_rrs_event_ids", string="Device events"
     )
+
+    def action_rrs_epcis_events(self):
+        """The EPCIS events of the done move: those of the movement that holds it.
+
+        The ingest sums a second's identical lines into one movement (one event
+        ID per movement), so the events may count other moves of that second too.
+        Serialised reads carry their own time, before the move's: the window
+        reaches back as far as a query may (31 days).
+        """
+        self.ensure_one()
+        if self.state != "done":
+            raise UserError(_("Only a done move has EPCIS events."))
+        until = self.date + timedelta(seconds=1)
+        return self.env["rrs.epcis.event.wizard"]._rrs_open(
+            self.reference or self.display_name,
+            {"EQ_rtstock_move": str(self.id)},
+            until - timedelta(days=31),
+            until,
+        )
 
     def _compute_rrs_event_ids(self):
         events = self.env["rrs.event"]._events_by_move(self.ids)

@@ -16,3 +16,4 @@ from . import test_analysis_dashboard_tour
 from . import test_rrs_alert
 from . import test_rrs_alert_tour
 from . import test_rrs_epcis_partner
+from . import test_rrs_epcis_events
