@@ -152,7 +152,7 @@ def _gtin13(prefix: str, item: int) -> str:
 
 def _impinj_now(epcs: list[str]) -> bytes:
     """An Impinj R700 webhook body of these tags, each read twice, stamped now (the
-    simulators' fixed 08:00 would put the reads outside the query's window)."""
+    simulators' day, yesterday from 08:00, would put the reads outside the window)."""
     rng = random.Random(len(epcs))
     events = []
     for n, code in enumerate(code for code in epcs for _ in range(2)):

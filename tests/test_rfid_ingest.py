@@ -6,7 +6,7 @@ import asyncio
 import json
 import random
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -135,6 +135,40 @@ def test_unknown_tags_are_counted_per_device_not_stock(ingest, module_db):
                  (device_id,)) == [(3,)]
     assert query(module_db, "SELECT reason_code FROM rrs_quarantine WHERE device_id = %s",
                  (device_id,)) == [("unknown_product",)]
+
+
+def _impinj_at(moments: dict[str, datetime]) -> bytes:
+    """Impinj R700 events of these tags, each stamped with its own time."""
+    rng = random.Random(3)
+    events = []
+    for code, moment in moments.items():
+        event = impinj_r700_event(rng, code, 0.0, "clock-r700")
+        stamp = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        event["timestamp"] = event["tagInventoryEvent"]["lastSeenTime"] = stamp
+        events.append(event)
+    return json.dumps(events).encode()
+
+
+def test_reads_off_the_clock_are_quarantined_not_moved(ingest, module_db):
+    """A dock reader's tags stamped an hour ahead or 40 days back are rejected with the
+    scans' reason codes and quarantined; the well-timed tag of the same post is received,
+    and a count reader still counts a tag whatever its reader's clock says."""
+    device_id, token = rfid_device(module_db, "S01-DOCK-CLOCK", "dock", allowed=["receipt"])
+    now = datetime.now(UTC)
+    good, ahead, old = (epc_of(311, serial) for serial in (1, 2, 3))
+    answer = post_rfid(ingest.url, token, "impinj", _impinj_at({
+        good: now, ahead: now + timedelta(hours=1), old: now - timedelta(days=40)}))
+    assert (answer["applied"], answer["rejected"]) == (1, 2), answer
+    assert sorted(query(module_db, "SELECT reason_code, raw->>'epc' FROM rrs_quarantine "
+                                   "WHERE device_id = %s", (device_id,))) == [
+        ("ancient_timestamp", old), ("future_timestamp", ahead)]
+    assert query(module_db, "SELECT epc, state FROM rrs_epc WHERE epc = ANY(%s) ORDER BY epc",
+                 ([good, ahead, old],)) == [(good, "received")]
+    _id, counter = rfid_device(module_db, "S01-HH-CLOCK", "count", allowed=["count"])
+    call("POST", f"{ingest.url}/v1/count-sessions", counter, {"per_device": True})
+    counted = post_rfid(ingest.url, counter, "impinj", _impinj_at({
+        epc_of(311, 9): now + timedelta(hours=2)}))
+    assert counted["counted"] == 1, counted
 
 
 def test_count_without_session_is_refused_and_resend_is_not_lost(ingest, module_db):
@@ -433,10 +467,11 @@ def test_speedway_and_fx_connect_posts_sell_each_tag_once(ingest, module_db):
     product = 112
     epcs = [epc_of(product, 60_000 + n) for n in range(3)]
     before = on_hand(module_db, product, S01_STOCK)
+    now_us = int(time.time() * 1_000_000)  # read times are checked as the scans' are
 
     def post(strings: bool) -> bytes:
         reads = [{"epc": code, "antennaPort": 1, "peakRssi": -50,
-                  "firstSeenTimestamp": 1_765_000_000_000_000 + n, "isHeartBeat": False}
+                  "firstSeenTimestamp": now_us + n, "isHeartBeat": False}
                  for n, code in enumerate(epcs)]
         if strings:
             reads = [{key: str(value).lower() if isinstance(value, bool) else str(value)
@@ -456,20 +491,21 @@ def test_edgex_llrp_inventory_arrivals_at_a_dock_are_received_once(ingest, modul
     product = 114
     epcs = [epc_of(product, 80_000 + n) for n in range(3)]
     before = on_hand(module_db, product, S01_STOCK)
+    now_ms = int(time.time() * 1000)
 
     def reading(kind: str, value: dict) -> dict:
         return {"resourceName": f"InventoryEvent{kind}", "valueType": "Object", "value": "",
                 "deviceName": "app-rfid-llrp-inventory", "objectValue": value}
 
     readings = [reading("Arrived", {"epc": epcs[0].lower(), "tid": "",
-                                    "timestamp": 1_765_000_000_000, "location": "Dock_1"}),
+                                    "timestamp": now_ms, "location": "Dock_1"}),
                 reading("Arrived", {"epc": epcs[1].lower(), "tid": "",
-                                    "timestamp": 1_765_000_000_001, "location": "Dock_2"}),
+                                    "timestamp": now_ms + 1, "location": "Dock_2"}),
                 reading("Moved", {"epc": epcs[2].lower(), "tid": "",
-                                  "timestamp": 1_765_000_000_002, "old_location": "Dock_1",
+                                  "timestamp": now_ms + 2, "old_location": "Dock_1",
                                   "new_location": "Dock_2"}),
                 reading("Departed", {"epc": epcs[0].lower(), "tid": "",
-                                     "timestamp": 1_765_000_000_003, "last_read": 1,
+                                     "timestamp": now_ms + 3, "last_read": 1,
                                      "last_known_location": "Dock_1"})]
     body = json.dumps({"apiVersion": "v3", "requestId": "r1", "event": {
         "apiVersion": "v3", "deviceName": "app-rfid-llrp-inventory", "readings": readings}})

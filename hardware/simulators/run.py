@@ -13,9 +13,9 @@ progress bar) or, with ``out``, writes one JSON line per payload so that a
 run can be inspected and diffed: same seed, same bytes. HTTP senders behave
 as devices should: resend a batch until 200, honouring ``Retry-After``.
 
-Caveats: timestamps are on a simulated day from 08:00 UTC (today, or
-``RTSTOCK_SIM_DAY``), so output is reproducible within a day, or exactly with
-that variable set; keys are ``<device>:<n>`` from 0 on each run,
+Caveats: timestamps are on a simulated day from 08:00 UTC (yesterday, so none
+is in the future; or ``RTSTOCK_SIM_DAY``), so output is reproducible within a
+day, or exactly with that variable set; keys are ``<device>:<n>`` from 0 on each run,
 so re-running a simulation against the same ingest yields ``duplicate``
 answers unless ``device`` or ``key_offset`` changes. Readers post to
 ``/v1/rfid/impinj`` and ``/v1/rfid/zebra`` (a POS gate posts Impinj events).

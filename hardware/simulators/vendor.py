@@ -27,13 +27,16 @@ from typing import Any
 
 
 def _base() -> datetime:
-    """Start of the simulated day: 08:00 UTC today, or ``RTSTOCK_SIM_DAY`` (YYYY-MM-DD).
+    """Start of the simulated day: 08:00 UTC yesterday, or ``RTSTOCK_SIM_DAY`` (YYYY-MM-DD).
 
-    Today by default, because the ingest rejects reads older than its event-log
-    retention (30 days); a fixed day makes runs byte-identical across days.
+    Yesterday, so that no read of a simulated day (up to 16 hours long at any
+    pace) is in the future whatever the hour a run starts: the ingest rejects
+    reads stamped more than ``max_read_future_s`` ahead, and reads older than its
+    event-log retention (30 days), so a recent day it must be. A fixed day makes
+    runs byte-identical across days.
     """
     day = os.environ.get("RTSTOCK_SIM_DAY")
-    start = datetime.fromisoformat(day) if day else datetime.now(UTC)
+    start = datetime.fromisoformat(day) if day else datetime.now(UTC) - timedelta(days=1)
     return datetime(start.year, start.month, start.day, 8, 0, tzinfo=UTC)
 
 

@@ -103,7 +103,8 @@ class Ingest:
                          user_id=settings.odoo_user_id).start() if journal else None
         preparer = Preparer(reference, settings.max_read_age_days, settings.max_read_future_s)
         rfid = RfidStage(reference, settings.rfid_dedupe_window_s, settings.rfid_dedupe_capacity,
-                         settings.rfid_exit_movement)
+                         settings.rfid_exit_movement, settings.max_read_age_days,
+                         settings.max_read_future_s)
         stores = frozenset(int(part) for part in settings.rfid_auto_apply_stores.split(",")
                            if part.strip())
         counts = CountStore(settings.dsn, reference, settings.odoo_user_id, stores)

@@ -24,6 +24,13 @@ per device (``rrs_device.unknown_tags``). The reader's role decides the rest:
 A device without ``rfid_role`` takes it from its kind: ``pos_gate`` →
 ``pos_gate``, ``rfid_handheld`` → ``count``, others ``none``.
 
+A moving reader's tag whose read time is further in the future than
+``max_read_future_s`` or older than ``max_read_age_days`` is rejected to
+quarantine with the scans' reason codes (``future_timestamp``,
+``ancient_timestamp``). Counts and sightings keep such reads: the tag was seen
+by this request whatever the reader's clock says, and leaving it out of a
+count would write it off.
+
 Caveats: a ``shrink`` is written as Odoo writes a lost unit: an inventory
 adjustment (operation ``count``) from the store to *Inventory adjustment*.
 Lot-tracked products need a lot on the tag (SGTIN+ AI 10); serial-tracked
@@ -32,6 +39,7 @@ products use the EPC's serial as the serial number.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -96,10 +104,13 @@ def _naive_utc(seconds: float) -> datetime:
 
 class RfidStage:
     def __init__(self, reference: ReferenceData, window_s: float = 30.0,
-                 capacity: int = 200_000, exit_movement: str = "sale") -> None:
+                 capacity: int = 200_000, exit_movement: str = "sale",
+                 max_age_days: int = 30, max_future_s: int = 300) -> None:
         if exit_movement not in ("sale", "shrink"):
             raise ValueError(f"rfid_exit_movement must be sale or shrink, not {exit_movement!r}")
         self.reference = reference
+        self.max_age_s = max_age_days * 86_400.0
+        self.max_future_s = float(max_future_s)
         self.deduplicator = Deduplicator(window_s, capacity)
         self.exit_movement = exit_movement
         self._unsure: set[str] = set()  # zones whose last request was not committed
@@ -160,6 +171,21 @@ class RfidStage:
             result.items.append(item)
         return result
 
+    def time_problem(self, seen_at: float, now: float) -> tuple[str, str] | None:
+        """Why a read's time cannot be a movement's: the scans' rule (the same codes,
+        ``max_read_future_s`` and ``max_read_age_days``). The read's time becomes the
+        event's ``read_at`` and its EPCIS ``eventTime``; a reader whose clock is off
+        (no NTP) would write movements into the future or past the log's retention."""
+        if seen_at > now + self.max_future_s:
+            return "future_timestamp", (
+                f"read time {_naive_utc(seen_at).isoformat()}Z is {seen_at - now:.0f} s in the "
+                "future: is the reader's clock set (NTP)?")
+        if seen_at < now - self.max_age_s:
+            return "ancient_timestamp", (
+                f"read time {_naive_utc(seen_at).isoformat()}Z is older than "
+                f"{self.max_age_s / 86_400:.0f} days (the event log's retention)")
+        return None
+
     @staticmethod
     def zone(device: Device, antenna_group: str = "all") -> str:
         """Dedupe zone: the device and a group of its antennas (all of them, for now)."""
@@ -175,11 +201,13 @@ class RfidStage:
         warehouse = self.reference.warehouses.get(device.warehouse_id)
         places = self.reference.places.get(device.company_id)
         batch = PreparedBatch(device, len(result.items), epc_transitions=[])
+        now = time.time()
         for index, item in enumerate(result.items):
             key = f"epc:{item.epc}:{movement}"
-            if item.problem is not None or warehouse is None or places is None:
-                code, text = item.problem or ("store_not_configured",
-                                              f"store {device.warehouse_id} is not configured")
+            problem = item.problem or self.time_problem(item.seen_at, now)
+            if problem is not None or warehouse is None or places is None:
+                code, text = problem or ("store_not_configured",
+                                         f"store {device.warehouse_id} is not configured")
                 batch.rejections.append(Rejection(index, key, code, text, {
                     "epc": item.epc, "seen_at": item.seen_at, "movement": movement}))
                 continue
