@@ -44,6 +44,8 @@ class Settings:
     log_level: str = "info"
     mqtt_host: str = ""
     mqtt_port: int = 1883
+    alien_port: int = 0
+    alien_host: str = "127.0.0.1"
     rfid_dedupe_window_s: float = 30.0
     rfid_dedupe_capacity: int = 200000
     rfid_exit_movement: str = "sale"
@@ -79,6 +81,10 @@ SETTINGS_DOC: dict[str, str] = {
     "mqtt_host": "MQTT broker of the RFID readers (empty: no MQTT bridge); topics "
                  "`rtstock/impinj/<device name>/events`, `rtstock/zebra/<device name>/data`",
     "mqtt_port": "MQTT broker port",
+    "alien_port": "TCP port Alien ALR readers push text notifications to (0: none); "
+                  "#ReaderName names the device",
+    "alien_host": "address the Alien listener binds (the readers' network; loopback by "
+                  "default)",
     "rfid_dedupe_window_s": "RFID: a tag re-read in the same reader zone within this many "
                             "seconds is a repeat",
     "rfid_dedupe_capacity": "RFID: most (zone, EPC) pairs the deduplicator remembers",

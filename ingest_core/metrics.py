@@ -27,6 +27,9 @@ WRITER_PAUSE = Gauge("rtstock_writer_pause_seconds",
 JOURNAL_PENDING = Gauge("rtstock_journal_pending_events", "Events waiting for the journal")
 ALERT_WAKEUPS = Counter("rtstock_alert_wakeups_total",
                         "Alert triggers' wake-ups relayed to Odoo's cron and bus")
+ALIEN_MESSAGES = Counter("rtstock_alien_messages_total",
+                         "Alien readers' TCP notifications by outcome (committed, "
+                         "unknown_device, refused, retried)", ["outcome"])
 JOURNAL_MOVES = Counter("rtstock_journal_moves_total", "Done moves written by the journal")
 
 

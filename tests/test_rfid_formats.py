@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from ingest_core.decode import epc
+from ingest_core.rfid.alien import messages
 from ingest_core.rfid.formats import (
+    ALIEN,
     EDGEX,
     ERRORS,
     IMPINJ,
@@ -17,6 +19,7 @@ from ingest_core.rfid.formats import (
     ZEBRA,
     TagRead,
     detect_vendor,
+    not_vendor_format,
     parse_impinj,
     parse_payload,
     parse_zebra,
@@ -287,3 +290,56 @@ def test_many_broken_lines_are_one_error_each():
     assert len(result.reads) == 3
     assert len(result.errors) == 200_000
     assert {error.reason for error in result.errors} == {"bad_json"}
+
+
+# ---------------------------------------------------------------- Alien ALR text
+def _alien(reader: str, *tag_lines: str, reason: str = "TAGS ADDED") -> bytes:
+    """One Alien text notification as the reader writes it: CRLF, a NUL at the end."""
+    lines = ["#Alien RFID Reader Auto Notification Message", f"#ReaderName: {reader}",
+             "#ReaderType: Alien RFID Tag Reader, Model: ALR-F800 (Four Antenna / Gen 2)",
+             "#IPAddress: 192.168.1.100", "#CommandPort: 23",
+             "#MACAddress: 00:1B:5F:00:A2:20", "#Time: 2026/11/25 10:00:05.000",
+             f"#Reason: {reason}", "#StartTriggerLines: 0", "#StopTriggerLines: 0",
+             *(tag_lines or ("(No Tags)",)), "#End of Notification Message"]
+    return ("\r\n".join(lines) + "\r\n\0").encode()
+
+
+def test_alien_text_notifications_become_tag_reads_and_reader_events():
+    """Tags with spaces in their hex, Last preferred over Disc, Count and Ant kept;
+    a notification without tags is a reader event named by its Reason."""
+    body = _alien("S01-ALIEN",
+                  f"Tag:{' '.join(EPC_1[i:i + 4] for i in range(0, 24, 4))}, "
+                  "Disc:2026/11/25 10:00:00.000, Last:2026/11/25 10:00:01.500, Count:7, "
+                  "Ant:2, Proto:2",
+                  f"Tag:{EPC_2.lower()}, Disc:2026/11/25 10:00:02, Count:1, Ant:0") \
+        + _alien("S01-ALIEN", reason="TEST MESSAGE")
+    assert detect_vendor(body) == ALIEN
+    parsed = parse_payload(body, ALIEN, RECEIVED)
+    assert parsed.reads == [TagRead(EPC_1, 2, None, T0 + 1.5, "S01-ALIEN", 7),
+                            TagRead(EPC_2, 0, None, T0 + 2.0, "S01-ALIEN", 1)]
+    assert [(e.kind, e.reader, e.seen_at) for e in parsed.events] == [
+        ("TEST MESSAGE", "S01-ALIEN", T0 + 5.0)]
+    assert parsed.errors == []
+
+
+def test_alien_bad_lines_cost_only_themselves():
+    """A bad hex, a bad time or a stray line is one error; the good tag still reads;
+    a JSON body posted as Alien is refused as not the format."""
+    body = _alien("S01-ALIEN", "Tag:ZZZZ 0001, Disc:2026/11/25 10:00:00.000",
+                  f"Tag:{EPC_3}, Last:yesterday", "garbage line",
+                  f"Tag:{EPC_1}, Last:2026/11/25 10:00:00.000, Ant:1")
+    parsed = parse_payload(body, ALIEN, RECEIVED)
+    assert [read.epc for read in parsed.reads] == [EPC_1]
+    assert [error.reason for error in parsed.errors] == ["bad_hex", "bad_timestamp",
+                                                         "bad_event"]
+    assert not_vendor_format(parse_payload(b'{"tagInventoryEvent": {}}', ALIEN, 0.0))
+
+
+def test_alien_messages_are_cut_at_each_nul_whatever_the_tcp_chunks():
+    """``messages`` takes whole notifications off a TCP buffer, keeping a partial one."""
+    one, two = _alien("A", f"Tag:{EPC_1}"), _alien("B", f"Tag:{EPC_2}")
+    stream = bytearray(one + two[:40])
+    assert messages(stream) == [one[:-1]]
+    assert bytes(stream) == two[:40]
+    stream += two[40:] + b"\0\0"
+    assert messages(stream) == [two[:-1]] and stream == bytearray()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from hardware.simulators import catalog
-from hardware.simulators.vendor import impinj_r700_event, zebra_iot_event
+from hardware.simulators.vendor import alien_notification, impinj_r700_event, zebra_iot_event
 from ingest_core.commit.journal import wait_drained
 from tests.support.ingest import IngestProcess, create_device, free_port, on_hand, query
 from tests.test_mqtt_bridge import broker  # noqa: F401 - the real mosquitto fixture
@@ -513,3 +514,42 @@ def test_edgex_llrp_inventory_arrivals_at_a_dock_are_received_once(ingest, modul
     assert (answer["applied"], answer["events"]) == (3, 1), answer
     assert post_rfid(ingest.url, token, "edgex", body.encode())["applied"] == 0
     assert on_hand(module_db, product, S01_STOCK) == before + 3
+
+
+def test_alien_readers_pushing_text_over_tcp_sell_each_tag_once(module_db):
+    """An Alien exit reader pushes notifications over a TCP connection, cut anywhere by
+    the network: each tag is sold once, the re-read in the next notification and the
+    same tags posted over HTTP change nothing; a reader of no device, and a count reader
+    with no open session (HTTP's 409), move nothing and hold nothing up."""
+    port = free_port()
+    _id, token = rfid_device(module_db, "S01-EXIT-ALIEN", "exit")
+    rfid_device(module_db, "S01-HH-ALIEN", "count", allowed=["count"])
+    product = 116
+    epcs = [epc_of(product, 90_000 + n) for n in range(4)]
+    stray = epc_of(product, 91_000)
+    before = on_hand(module_db, product, S01_STOCK)
+    now = datetime.now(UTC)
+    stream = (alien_notification("S01-HH-ALIEN", [stray], now)
+              + alien_notification("S01-EXIT-ALIEN", epcs[:3], now)
+              + alien_notification("NOT-A-DEVICE", [stray], now)
+              + alien_notification("S01-EXIT-ALIEN", epcs[2:], now))
+    with IngestProcess(module_db, alien_port=port) as process:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            for start in range(0, len(stream), 97):  # the network cuts where it likes
+                connection.sendall(stream[start:start + 97])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and on_hand(
+                module_db, product, S01_STOCK) != before - len(epcs):
+            time.sleep(0.2)
+        assert on_hand(module_db, product, S01_STOCK) == before - len(epcs)
+        again = post_rfid(process.url, token, "alien",
+                          alien_notification("S01-EXIT-ALIEN", epcs, now))
+        assert again["applied"] == 0, again  # repeats (dedupe) or sold already (EPC state)
+        assert on_hand(module_db, product, S01_STOCK) == before - len(epcs)
+        outcomes = {line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+                    for line in httpx.get(f"{process.url}/metrics").text.splitlines()
+                    if line.startswith("rtstock_alien_messages_total{")}
+        assert outcomes == {"committed": 2.0, "unknown_device": 1.0, "refused": 1.0}, outcomes
+    assert query(module_db, "SELECT count(*) FROM rrs_epc WHERE epc = %s", (stray,)) == [(0,)]
+    assert query(module_db, "SELECT state, count(*) FROM rrs_epc WHERE epc = ANY(%s) "
+                            "GROUP BY state", (epcs,)) == [("sold", len(epcs))]

@@ -1,4 +1,5 @@
-"""Vendor RFID payloads: Impinj R700 ``tagInventory`` events and Zebra IoT Connector data.
+"""Vendor RFID payloads: Impinj R700 ``tagInventory`` events, Zebra IoT Connector data,
+Alien ALR text notifications.
 
 What it is: builders of the JSON that these fixed readers post to a
 webhook/HTTP endpoint, so the ingest's vendor envelopes can be driven without
@@ -89,3 +90,19 @@ def zebra_iot_event(
             "channel": rng.choice([902.75, 915.25, 920.25, 927.25]),
         },
     }
+
+
+def alien_notification(reader: str, epcs: list[str], at: datetime,
+                       reason: str = "TAGS ADDED", antenna: int = 0) -> bytes:
+    """One Alien ALR text notification as the reader pushes it over TCP: ``#`` header
+    lines, one ``Tag:`` line per EPC (hex in groups of four), CRLF, then a NUL.
+    ``at`` is written without a zone, as the reader writes its (UTC) clock."""
+    stamp = at.strftime("%Y/%m/%d %H:%M:%S.") + f"{at.microsecond // 1000:03d}"
+    tags = [f"Tag:{' '.join(code[i:i + 4] for i in range(0, len(code), 4))}, "
+            f"Disc:{stamp}, Last:{stamp}, Count:3, Ant:{antenna}, Proto:2" for code in epcs]
+    lines = ["#Alien RFID Reader Auto Notification Message", f"#ReaderName: {reader}",
+             "#ReaderType: Alien RFID Tag Reader, Model: ALR-F800 (Four Antenna / Gen 2)",
+             "#IPAddress: 127.0.0.1", "#CommandPort: 23", "#MACAddress: 00:1B:5F:00:A2:20",
+             f"#Time: {stamp}", f"#Reason: {reason}", "#StartTriggerLines: 0",
+             "#StopTriggerLines: 0", *(tags or ["(No Tags)"]), "#End of Notification Message"]
+    return ("\r\n".join(lines) + "\r\n\0").encode()

@@ -264,6 +264,10 @@ RFID_PATHS: dict = {
         "EdgeX app-rfid-llrp-inventory events (LLRP readers through EdgeX): an EdgeX event "
         "or AddEventRequest whose InventoryEventArrived / Moved readings are tag reads, "
         "Departed a reader event"),
+    "/v1/rfid/alien": _vendor_path(
+        "Alien ALR text notifications (#-header lines, one Tag: line per tag, CRLF, NUL "
+        "after each message), as the readers push them to the TCP port alien_port; here "
+        "over HTTP with the device's token", "text/plain"),
     "/v1/count-sessions": {"post": {
         "summary": "Open an RFID count session at the device's (or a given) location",
         "security": [{"device": []}],

@@ -37,6 +37,7 @@ from starlette.routing import Route
 import ingest_core
 from ingest_core import metrics
 from ingest_core.alerts.relay import WakeupRelay
+from ingest_core.api.alien_tcp import AlienListener
 from ingest_core.api.epcis_http import EPCIS_PATHS, get_events
 from ingest_core.api.rfid_http import (
     RFID_PATHS,
@@ -271,7 +272,8 @@ async def docs(_request: Request) -> Response:
 
 def create_app(settings: Settings, ingest: Ingest | None = None, journal: bool = True
                ) -> Starlette:
-    """The ASGI app; starts the writer, journal, reference refresher and MQTT bridge."""
+    """The ASGI app; starts the writer, journal, reference refresher, MQTT bridge and
+    Alien listener."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -280,13 +282,19 @@ def create_app(settings: Settings, ingest: Ingest | None = None, journal: bool =
         # the collector's sight, a full collection no longer walks it while requests wait.
         gc.collect()
         gc.freeze()
-        bridge = task = None
+        bridge = task = alien_listener = None
         if settings.mqtt_host:
             bridge = mqtt_bridge(app.state.ingest)
             task = asyncio.create_task(bridge.run())
+        if settings.alien_port:
+            alien_listener = await AlienListener(app.state.ingest, settings.alien_host,
+                                                 settings.alien_port).start()
+        app.state.alien = alien_listener
         try:
             yield
         finally:
+            if alien_listener is not None:
+                await alien_listener.stop()
             if bridge is not None:
                 bridge.stop()
                 with contextlib.suppress(Exception):

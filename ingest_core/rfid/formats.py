@@ -39,6 +39,8 @@ reported. An ``epc`` in base64 may use the URL-safe alphabet. Shapes:
   "firstSeenTimestamp" (µs since the epoch, or ISO 8601), "isHeartBeat"}]}``;
   FX Connect sends every value as a string. A heartbeat (or a post with no
   tags) is a non-tag event.
+* Alien ALR text notifications (vendor ``alien``): parsed by
+  ``ingest_core.rfid.alien`` (text, not JSON), into the same types.
 * EdgeX ``app-rfid-llrp-inventory`` (LLRP readers through EdgeX; vendor
   ``edgex``): an EdgeX event, or the ``AddEventRequest`` ``{"event": ...}``
   that 2.1 and later publish on the MessageBus, whose ``readings`` are
@@ -64,11 +66,18 @@ from __future__ import annotations
 import binascii
 import re
 from datetime import UTC, datetime
-from typing import NamedTuple
 
 import msgspec
 
 from ingest_core.decode.fallback.epc import standard_base64
+from ingest_core.rfid import alien
+from ingest_core.rfid.payload import (
+    ParsedPayload,
+    ReaderEvent,
+    ReadError,
+    TagRead,
+)
+from ingest_core.rfid.payload import hex_epc as _hex
 
 IMPINJ = "impinj"
 ZEBRA = "zebra"
@@ -76,7 +85,9 @@ ZEBRA = "zebra"
 SPEEDWAY = "speedway"
 #: EdgeX app-rfid-llrp-inventory events (LLRP readers through EdgeX)
 EDGEX = "edgex"
-VENDORS = (IMPINJ, ZEBRA, SPEEDWAY, EDGEX)
+#: Alien ALR text notifications (``ingest_core.rfid.alien``), not JSON
+ALIEN = alien.ALIEN
+VENDORS = (IMPINJ, ZEBRA, SPEEDWAY, EDGEX, ALIEN)
 
 #: Reasons a single event is rejected.
 ERRORS = (
@@ -90,49 +101,7 @@ ERRORS = (
     "not_epc",  # Zebra record reporting TID / user memory, not the EPC
 )
 
-_HEX_DIGITS = "0123456789ABCDEF"
 _RAW_LIMIT = 2048  # raw text kept per error; a runaway line must not fill the quarantine
-
-
-class TagRead(msgspec.Struct, gc=False):
-    """One tag observation: what the dedupe stage consumes."""
-
-    epc: str  # hex, uppercase
-    antenna: int | None
-    rssi: float | None  # dBm
-    seen_at: float  # epoch seconds
-    reader: str | None
-    count: int = 1
-
-
-class ReaderEvent(msgspec.Struct, gc=False):
-    """A reader event that is not a tag read (kept for counters and health)."""
-
-    index: int
-    kind: str  # vendor name: "overflow", "inventoryStatus", "HEARTBEAT", ...
-    reader: str | None
-    seen_at: float
-    raw: bytes  # the event JSON as sent
-
-
-class ReadError(NamedTuple):
-    index: int
-    reason: str
-    raw: str
-
-
-class ParsedPayload(msgspec.Struct):
-    vendor: str
-    reads: list[TagRead]
-    events: list[ReaderEvent]
-    errors: list[ReadError]
-
-    def event_counts(self) -> dict[str, int]:
-        """Non-tag events by kind."""
-        counts: dict[str, int] = {}
-        for event in self.events:
-            counts[event.kind] = counts.get(event.kind, 0) + 1
-        return counts
 
 
 # --- vendor shapes ---------------------------------------------------------------------
@@ -263,6 +232,7 @@ EXPECTED = {
     EDGEX: "EdgeX app-rfid-llrp-inventory events: an EdgeX event, or an AddEventRequest "
            '{"event": ...}, whose "readings" are InventoryEventArrived / Moved / Departed '
            'with the inventory event in "objectValue" or as a JSON string in "value"',
+    ALIEN: alien.EXPECTED,
 }
 #: Errors that say a value is not the vendor's event at all (not: one of its fields is bad).
 FORMAT_ERRORS = frozenset({"bad_json", "bad_event", "unknown_event"})
@@ -285,9 +255,11 @@ def not_vendor_format(parsed: ParsedPayload) -> str | None:
 
 
 def detect_vendor(payload: bytes | str) -> str | None:
-    """``"impinj"``, ``"zebra"``, ``"speedway"``, ``"edgex"`` or None, from the vendor's
-    field names."""
+    """``"impinj"``, ``"zebra"``, ``"speedway"``, ``"edgex"``, ``"alien"`` or None, from
+    the vendor's field names (Alien's: its banner or tag lines)."""
     data = payload.encode() if isinstance(payload, str) else payload
+    if alien.is_alien(data):
+        return ALIEN
     if b'"readings"' in data and b"InventoryEvent" in data:
         return EDGEX
     if b'"tagInventoryEvent"' in data or b'"eventType"' in data or b'Event"' in data:
@@ -312,6 +284,8 @@ def parse_payload(
         received_at = datetime.now(UTC).timestamp()
     if vendor is None:
         vendor = detect_vendor(data) or IMPINJ
+    if vendor == ALIEN:
+        return alien.parse(data, received_at)
     if vendor not in _SHAPES:
         raise ValueError(f"unknown RFID vendor {vendor!r}; expected one of {VENDORS}")
     result = ParsedPayload(vendor, [], [], [])
@@ -668,15 +642,6 @@ _HANDLERS = {IMPINJ: _handle_impinj, ZEBRA: _handle_zebra, SPEEDWAY: _handle_spe
 
 
 # --- field conversions -------------------------------------------------------------------
-
-
-def _hex(text: str) -> tuple[str | None, str | None]:
-    epc = text.upper()
-    if not epc:
-        return None, "missing_epc"
-    if len(epc) & 1 or epc.strip(_HEX_DIGITS):
-        return None, "bad_hex"
-    return epc, None
 
 
 def _base64_to_hex(text: str) -> tuple[str | None, str | None]:
