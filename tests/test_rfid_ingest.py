@@ -15,6 +15,7 @@ import pytest
 from hardware.simulators import catalog
 from hardware.simulators.vendor import alien_notification, impinj_r700_event, zebra_iot_event
 from ingest_core.commit.journal import wait_drained
+from ingest_core.decode import epc as epc_codec
 from tests.support.ingest import IngestProcess, create_device, free_port, on_hand, query
 from tests.test_mqtt_bridge import broker  # noqa: F401 - the real mosquitto fixture
 
@@ -553,3 +554,42 @@ def test_alien_readers_pushing_text_over_tcp_sell_each_tag_once(module_db):
     assert query(module_db, "SELECT count(*) FROM rrs_epc WHERE epc = %s", (stray,)) == [(0,)]
     assert query(module_db, "SELECT state, count(*) FROM rrs_epc WHERE epc = ANY(%s) "
                             "GROUP BY state", (epcs,)) == [("sold", len(epcs))]
+
+
+def test_quarantined_rfid_reads_replay_from_odoo_once(ingest, module_db):
+    """A gate's tag of a GTIN no product had is quarantined; once a product has that
+    GTIN and the row is marked for replay (Odoo's *Replay*), the tag is sold, once: a
+    second replay is a duplicate. A tag still stamped in the future goes back to 'new'
+    with that reason."""
+    device_id, token = rfid_device(module_db, "S01-EXIT-REPLAY", "exit")
+    unknown = catalog.sgtin96(9, 77, prefix=catalog.FOREIGN_PREFIX)
+    ahead = epc_of(118, 77)
+    now = datetime.now(UTC)
+    answer = post_rfid(ingest.url, token, "impinj", _impinj_at({
+        unknown: now, ahead: now + timedelta(hours=2)}))
+    assert (answer["applied"], answer["rejected"]) == (0, 2), answer
+    product = 117
+    before = on_hand(module_db, product, S01_STOCK)
+    gtin = epc_codec.decode(unknown).gtin
+    query(module_db, "UPDATE product_product SET barcode = %s, write_date = now() "
+                     "WHERE id = %s", (gtin[1:], product))
+    time.sleep(1.5)  # the catalog refresh picks the new barcode up
+
+    def replay() -> dict:
+        query(module_db, "UPDATE rrs_quarantine SET state = 'replay' WHERE device_id = %s",
+              (device_id,))
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and query(
+                module_db, "SELECT count(*) FROM rrs_quarantine WHERE state = 'replay'")[0][0]:
+            time.sleep(0.2)
+        return {epc: (state, reason, bool(event)) for epc, state, reason, event in query(
+            module_db, "SELECT raw->>'epc', state, reason_code, event_id FROM rrs_quarantine "
+                       "WHERE device_id = %s", (device_id,))}
+
+    assert replay() == {unknown: ("replayed", "unknown_product", True),
+                        ahead: ("new", "future_timestamp", False)}
+    assert on_hand(module_db, product, S01_STOCK) == before - 1
+    assert query(module_db, "SELECT state FROM rrs_epc WHERE epc = %s", (unknown,)) == [
+        ("sold",)]
+    assert replay()[unknown] == ("replayed", "epc_state", True), "its event kept"
+    assert on_hand(module_db, product, S01_STOCK) == before - 1, "a second replay moves nothing"

@@ -109,7 +109,7 @@ class Ingest:
         stores = frozenset(int(part) for part in settings.rfid_auto_apply_stores.split(",")
                            if part.strip())
         counts = CountStore(settings.dsn, reference, settings.odoo_user_id, stores)
-        replayer = QuarantineReplayer(settings.dsn, reference, preparer, writer,
+        replayer = QuarantineReplayer(settings.dsn, reference, preparer, writer, rfid=rfid,
                                       user_id=settings.odoo_user_id).start()
         relay = WakeupRelay(settings.dsn, notify_dsn).start()
         return cls(settings, reference, preparer, writer, runner, rfid, counts, replayer, relay,

@@ -13,8 +13,17 @@ keeps its device key, so a read that did reach the event log meanwhile is
 answered ``duplicate`` and moves nothing twice. Rejected replays are not
 quarantined again (the row itself carries the new reason).
 
-Caveats: the device must still exist and be active; a timestamp past the
-retention window is rejected as ``ancient_timestamp`` like any late read.
+RFID reads (a row whose ``raw`` is ``{"epc", "seen_at", "movement"}``, what the
+RFID stage quarantines) go through that stage instead: the tag is decoded and
+resolved again, without the deduplicator (a replay is never a repeat), and
+committed through the same EPC-state gate, so a tag that moved meanwhile is
+answered ``duplicate`` and moves nothing twice. Several rows of one EPC replay
+it once; the others are settled as duplicates of it.
+
+Caveats: the device must still exist and be active, and an RFID row's device
+must still have the role that quarantined it (``device_role_changed``
+otherwise); a timestamp past the retention window is rejected as
+``ancient_timestamp`` like any late read.
 """
 
 from __future__ import annotations
@@ -30,16 +39,19 @@ from ingest_core.commit.writer import GroupCommitWriter
 from ingest_core.db.connection import Connection
 from ingest_core.odoo import sql
 from ingest_core.resolve.pipeline import Preparer, decode_body
-from ingest_core.resolve.reference import ReferenceData
+from ingest_core.resolve.reference import Device, ReferenceData
+from ingest_core.rfid.payload import TagRead
+from ingest_core.rfid.stage import MOVING_ROLES, RfidReads, RfidStage, role_of
 
 _logger = logging.getLogger(__name__)
 
 
 class QuarantineReplayer:
     def __init__(self, dsn: str, reference: ReferenceData, preparer: Preparer,
-                 writer: GroupCommitWriter, *, interval_s: float = 1.0, batch: int = 500,
-                 user_id: int = 1) -> None:
+                 writer: GroupCommitWriter, *, rfid: RfidStage | None = None,
+                 interval_s: float = 1.0, batch: int = 500, user_id: int = 1) -> None:
         self.reference = reference
+        self.rfid = rfid
         self.preparer = preparer
         self.writer = writer
         self.interval_s = interval_s
@@ -95,15 +107,71 @@ class QuarantineReplayer:
                 outcomes += [(qid, "rejected", None, "device_unavailable",
                               "the device is disabled or has no token") for qid, _raw in items]
                 continue
-            body = msgspec.json.encode({"reads": [raw for _qid, raw in items]})
-            reads, rejections = decode_body(body, len(items))
-            batch = self.preparer.prepare(device, reads, rejections)
-            batch.quarantine = False
-            committed: Future = Future()
-            self.writer.submit(batch, committed.set_result)
-            fates = committed.result()
-            if isinstance(fates, BaseException):
-                raise fates
-            outcomes += [(qid, fate.status, fate.event_id, fate.reason_code, fate.reason)
-                         for (qid, _raw), fate in zip(items, fates, strict=True)]
+            tags = [(qid, raw) for qid, raw in items if _is_tag(raw)]
+            scans = [(qid, raw) for qid, raw in items if not _is_tag(raw)]
+            if scans:
+                outcomes += self._replay_scans(device, scans)
+            if tags:
+                outcomes += self._replay_tags(device, tags)
         return outcomes
+
+    def _commit(self, batch) -> list:
+        batch.quarantine = False
+        committed: Future = Future()
+        self.writer.submit(batch, committed.set_result)
+        fates = committed.result()
+        if isinstance(fates, BaseException):
+            raise fates
+        return fates
+
+    def _replay_scans(self, device: Device, items: list[tuple[int, dict]]) -> list[tuple]:
+        body = msgspec.json.encode({"reads": [raw for _qid, raw in items]})
+        reads, rejections = decode_body(body, len(items))
+        fates = self._commit(self.preparer.prepare(device, reads, rejections))
+        return [(qid, fate.status, fate.event_id, fate.reason_code, fate.reason)
+                for (qid, _raw), fate in zip(items, fates, strict=True)]
+
+    def _replay_tags(self, device: Device, items: list[tuple[int, dict]]) -> list[tuple]:
+        """RFID rows: each EPC once through the RFID stage and the EPC-state gate."""
+        role = role_of(device)
+        movement = self.rfid.movement_of(role) if self.rfid and role in MOVING_ROLES else None
+        outcomes, first_row, reads = [], {}, []
+        for qid, raw in items:
+            if movement is None or raw.get("movement") != movement:
+                outcomes.append((qid, "rejected", None, "device_role_changed",
+                                 f"the read was a {raw.get('movement')}; the device's role "
+                                 f"is now {role!r}"))
+                continue
+            try:
+                read = TagRead(str(raw["epc"]).upper(), None, None, float(raw["seen_at"]), None)
+            except (TypeError, ValueError) as exc:
+                outcomes.append((qid, "rejected", None, "bad_read", f"malformed tag read: {exc}"))
+                continue
+            if read.epc in first_row:
+                continue
+            first_row[read.epc] = qid
+            reads.append(read)
+        if not reads:
+            return outcomes
+        result = self.rfid.read_tags(RfidReads(device, role, len(reads)), reads, dedupe=False)
+        fates = self._commit(self.rfid.movements(result)) if result.items else []
+        by_epc = {item.epc: fate for item, fate in zip(result.items, fates, strict=True)}
+        settled = {outcome[0] for outcome in outcomes}
+        for qid, raw in items:
+            epc = str(raw.get("epc", "")).upper()
+            if qid in settled:
+                continue
+            fate = by_epc.get(epc)
+            if fate is None:
+                outcomes.append((qid, "rejected", None, "not_gs1",
+                                 "the tag is not a GS1 product tag"))
+            elif first_row.get(epc) == qid:
+                outcomes.append((qid, fate.status, fate.event_id, fate.reason_code, fate.reason))
+            else:  # another row of the same EPC replayed it
+                outcomes.append((qid, "duplicate", fate.event_id, None, None))
+        return outcomes
+
+
+def _is_tag(raw: object) -> bool:
+    """Whether a quarantined read is the RFID stage's (``{"epc", "seen_at", "movement"}``)."""
+    return isinstance(raw, dict) and "epc" in raw and "movement" in raw and "key" not in raw

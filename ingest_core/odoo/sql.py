@@ -1237,15 +1237,16 @@ def settle_replays(cur, outcomes: Sequence[tuple[int, str, int | None, str | Non
                    user_id: int) -> None:
     """(quarantine id, status, event id, reason code, reason) after a replay.
 
-    Applied or duplicate reads are ``replayed`` (with their event); reads
-    rejected again go back to ``new`` with the new reason.
+    Applied or duplicate reads are ``replayed`` (with their event; a duplicate
+    that names none, an RFID tag already moved, keeps the row's); reads rejected
+    again go back to ``new`` with the new reason.
     """
     if not outcomes:
         return
     cur.execute(f"""
         UPDATE rrs_quarantine q
            SET state = CASE WHEN o.s = 'rejected' THEN 'new' ELSE 'replayed' END,
-               event_id = o.e, reason_code = coalesce(o.c, q.reason_code),
+               event_id = coalesce(o.e, q.event_id), reason_code = coalesce(o.c, q.reason_code),
                reason = coalesce(o.r, q.reason), write_uid = %s, write_date = {UTC_NOW}
           FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::varchar[], %s::varchar[])
                AS o(i, s, e, c, r)

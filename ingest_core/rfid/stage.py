@@ -133,10 +133,12 @@ class RfidStage:
         self.read_tags(result, parsed.reads)
         return result
 
-    def read_tags(self, result: RfidReads, reads: list[TagRead]) -> RfidReads:
-        """Dedupe, one sighting per EPC, decode, resolve (fills ``result``)."""
+    def read_tags(self, result: RfidReads, reads: list[TagRead],
+                  dedupe: bool = True) -> RfidReads:
+        """Dedupe (unless replaying), one sighting per EPC, decode, resolve (fills
+        ``result``)."""
         zone = self.zone(result.device)
-        accepted = filter_reads(self.deduplicator, zone, reads)
+        accepted = filter_reads(self.deduplicator, zone, reads) if dedupe else reads
         if zone in self._unsure:  # repeats of reads that were never committed are not repeats
             accepted = reads
         result.accepted += len(accepted)
