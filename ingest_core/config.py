@@ -45,6 +45,9 @@ class Settings:
     mqtt_host: str = ""
     mqtt_port: int = 1883
     alien_port: int = 0
+    forecast_at: str = ""
+    forecast_timezone: str = "UTC"
+    jobs_poll_s: float = 30.0
     alien_host: str = "127.0.0.1"
     rfid_dedupe_window_s: float = 30.0
     rfid_dedupe_capacity: int = 200000
@@ -83,6 +86,10 @@ SETTINGS_DOC: dict[str, str] = {
     "mqtt_port": "MQTT broker port",
     "alien_port": "TCP port Alien ALR readers push text notifications to (0: none); "
                   "#ReaderName names the device",
+    "forecast_at": "local time (HH:MM) of the nightly forecast run + replenish (empty: "
+                   "none; Odoo's Refresh forecast still runs them)",
+    "forecast_timezone": "time zone of `forecast_at` (IANA name, e.g. Europe/London)",
+    "jobs_poll_s": "how often the ingest looks for scheduled and requested jobs (seconds)",
     "alien_host": "address the Alien listener binds (the readers' network; loopback by "
                   "default)",
     "rfid_dedupe_window_s": "RFID: a tag re-read in the same reader zone within this many "

@@ -44,6 +44,7 @@
         "views/stock_warehouse_views.xml",
         "views/stock_location_views.xml",
         "views/rrs_epcis_partner_views.xml",
+        "views/rrs_job_run_views.xml",
         "views/rrs_menus.xml",
     ],
     "assets": {

@@ -55,6 +55,7 @@ from ingest_core.commit.writer import GroupCommitWriter, Overloaded
 from ingest_core.config import Settings
 from ingest_core.db.connection import Connection
 from ingest_core.epcis.service import EpcisService
+from ingest_core.jobs.scheduler import JobScheduler
 from ingest_core.odoo import sql
 from ingest_core.resolve.pipeline import Preparer, RequestError, decode_body
 from ingest_core.resolve.reference import ReferenceData
@@ -85,6 +86,7 @@ class Ingest:
     relay: WakeupRelay | None = None
     epcis: EpcisService | None = None
     _health: Connection | None = None
+    jobs: JobScheduler | None = None
 
     @classmethod
     def start(cls, settings: Settings, journal: bool = True) -> Ingest:
@@ -112,9 +114,11 @@ class Ingest:
         replayer = QuarantineReplayer(settings.dsn, reference, preparer, writer, rfid=rfid,
                                       user_id=settings.odoo_user_id).start()
         relay = WakeupRelay(settings.dsn, notify_dsn).start()
+        scheduler = JobScheduler(settings.dsn, settings.forecast_at, settings.forecast_timezone,
+                                 settings.jobs_poll_s).start()
         return cls(settings, reference, preparer, writer, runner, rfid, counts, replayer, relay,
                    EpcisService(settings.dsn, settings.gs1_company_prefix or None),
-                   Connection(settings.dsn, autocommit=True, name="rtstock health"))
+                   Connection(settings.dsn, autocommit=True, name="rtstock health"), scheduler)
 
     def journal_pending(self) -> tuple[int, float | None]:
         """(events without a move, age of the oldest): the journal's lag, wherever it runs."""
@@ -127,6 +131,8 @@ class Ingest:
 
     def stop(self) -> None:
         self._health.reset()
+        if self.jobs is not None:
+            self.jobs.stop()
         if self.epcis is not None:
             self.epcis.close()
         if self.replayer is not None:

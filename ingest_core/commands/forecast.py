@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "run", help="forecast every product x store of an Odoo database into rrs_forecast",
         description="Daily demand from the database's rollups (stock-out days censored), "
         "forecast, written to rrs_forecast in one transaction.")
-    odoo.add_argument("--dsn", required=True, help="Odoo database (libpq DSN)")
+    _dsn(odoo)
     odoo.add_argument("--horizon", type=int, default=28, help="days ahead (default 28)")
     odoo.add_argument("--models", choices=["fast", "full"], default="fast")
     _engine_options(odoo)
@@ -48,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         description="Min = demand over the lead time + safety stock (ABC service level), "
         "max = min + demand over the review period, on Odoo's own reorder rules; manual "
         "rules only get the suggestion.")
-    replenish.add_argument("--dsn", required=True, help="Odoo database (libpq DSN)")
+    _dsn(replenish)
     replenish.add_argument("--lead-days", type=int, default=3, help="default 3")
     replenish.add_argument("--review-days", type=int, default=7, help="default 7")
     replenish.add_argument("--no-create", action="store_true",
@@ -66,6 +67,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     simulate.add_argument("--seed", type=int, default=1, help="sample seed")
     simulate.add_argument("--plots", type=Path, metavar="DIR",
                           help="write policy_on_hand.png here")
+
+
+def _dsn(parser: argparse.ArgumentParser) -> None:
+    """``--dsn``, or ``RTSTOCK_DSN`` (how the ingest's scheduled jobs pass it: not on a
+    command line every user of the machine can read)."""
+    default = os.environ.get("RTSTOCK_DSN") or None
+    parser.add_argument("--dsn", required=default is None, default=default,
+                        help="Odoo database (libpq DSN; default: $RTSTOCK_DSN)")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -348,6 +348,15 @@ ADDON_TABLES: tuple[Table, ...] = (
            inserts=True,
            ddl=("ALTER TABLE rrs_orderpoint_level ADD CONSTRAINT "
                 "rrs_orderpoint_level_orderpoint_uniq UNIQUE (orderpoint_id)",)),
+    # The ingest's scheduled jobs (the nightly forecast and replenishment) and the runs a
+    # manager asks for from Odoo: requested, claimed by one ingest, done or failed.
+    _table("rrs_job_run", "addon",
+           "id:int! job:varchar! state:varchar! scheduled_for:ts requested_at:ts! "
+           "started_at:ts finished_at:ts node:varchar detail:text " + MAGIC_LOOSE,
+           inserts=True,
+           ddl=("CREATE UNIQUE INDEX rrs_job_run_scheduled_uniq ON rrs_job_run "
+                "(job, scheduled_for) WHERE scheduled_for IS NOT NULL",
+                "CREATE INDEX rrs_job_run_state_idx ON rrs_job_run (state, id)")),
     # The latest demand forecast per product and store (``rtstock forecast run``).
     _table("rrs_forecast", "addon",
            "id:int! product_id:int!~product_product warehouse_id:int!~stock_warehouse "

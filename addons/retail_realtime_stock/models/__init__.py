@@ -14,6 +14,7 @@ from . import ir_websocket
 from . import rrs_live_stock
 from . import pos_session
 from . import rrs_forecast
+from . import rrs_job_run
 from . import rrs_orderpoint_level
 from . import rrs_alert
 from . import rrs_alert_rule

@@ -141,6 +141,11 @@ class StockWarehouseOrderpoint(models.Model):
             rule.rrs_last_request_result = last.result or last.error
             rule.rrs_last_request_read = last.event_id.read_key
 
+    def action_rrs_refresh_forecast(self):
+        """Ask the ingest for a forecast + replenishment run now (the Replenishment list's
+        *Refresh forecast*, whatever is selected)."""
+        return self.env["rrs.job.run"].action_request_forecast()
+
     def action_rrs_demand_chart(self):
         """The rule's form, where its demand and forecast chart is."""
         self.ensure_one()

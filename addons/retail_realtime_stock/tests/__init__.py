@@ -17,3 +17,4 @@ from . import test_rrs_alert
 from . import test_rrs_alert_tour
 from . import test_rrs_epcis_partner
 from . import test_rrs_epcis_events
+from . import test_rrs_job_run
