@@ -224,6 +224,7 @@ def test_replenish_sets_forecast_rules_and_keeps_manual_ones(fast_db):
     its min/max and only shows the suggestion; the previous values and the reason stay."""
     from ingest_core.commit.journal import wait_drained
     from ingest_core.history import importer
+    from ingest_core.odoo import rollup
     from tests.support.ingest import query
 
     none = _cli("replenish", "--dsn", fast_db)
@@ -256,8 +257,44 @@ def test_replenish_sets_forecast_rules_and_keeps_manual_ones(fast_db):
     for _name, low, high, _mode, s_low, s_high, previous, reason, named in automatic:
         assert (low, high) == (s_low, s_high) and 0 < low <= high, reason
         assert previous == 0 and "service" in reason and named
-    classes = dict(query(fast_db, "SELECT reason, abc_class FROM rrs_orderpoint_level"))
-    assert all(f"(class {grade}," in reason for reason, grade in classes.items()), classes
+    # The sample holds days, not weeks: give the manual rule's product 13 steady weeks
+    # in the rollups (a copy of one of its days, 5 sold a day) so that one key is X.
+    query(fast_db, """
+        INSERT INTO rrs_stock_daily (day, product_id, location_id, warehouse_id, company_id,
+                                     {counters})
+        SELECT d.day - n, d.product_id, d.location_id, d.warehouse_id, d.company_id,
+               {values}
+          FROM (SELECT * FROM rrs_stock_daily WHERE product_id = %s AND warehouse_id = %s
+                 ORDER BY day LIMIT 1) d, generate_series(1, 91) n""".format(
+        counters=", ".join(rollup.DAILY_COUNTERS),
+        values=", ".join("5" if name == "qty_sold" else "0" for name in rollup.DAILY_COUNTERS)),
+        (product, store))
+    assert _cli("replenish", "--dsn", fast_db).returncode == 0
+    classes = query(fast_db, """SELECT o.product_id, o.warehouse_id, l.reason, l.abc_class,
+                                       l.xyz_class
+                                  FROM rrs_orderpoint_level l
+                                  JOIN stock_warehouse_orderpoint o ON o.id = l.orderpoint_id""")
+    assert all(f"(class {grade}{steady}," in reason for *_key, reason, grade, steady in classes)
+    assert set(steady for *_rest, steady in classes) <= {"X", "Y", "Z"}
+    assert "X" in {steady for p, w, *_r, steady in classes
+                                     if (p, w) == (product, store)}, "the steady seller is X"
+    # XYZ by a plain computation: net units per 7-day bucket over the 13 weeks that end
+    # with the last day that sold, weeks without a sale as zero; CV < 0.5 X, < 1 Y.
+    last = query(fast_db, "SELECT max(day) FROM rrs_stock_daily WHERE qty_sold > 0")[0][0]
+    weekly: dict = {}
+    for product, store, day, units in query(fast_db, """
+            SELECT product_id, warehouse_id, day, (qty_sold - qty_returned)::float8
+              FROM rrs_stock_daily WHERE warehouse_id IS NOT NULL"""):
+        if 0 <= (last - day).days < 91:
+            bucket = weekly.setdefault((product, store), [0.0] * 13)
+            bucket[(last - day).days // 7] += units
+    for product, store, _reason, _grade, steady in classes:
+        weeks = weekly.get((product, store), [0.0] * 13)
+        mean = sum(weeks) / 13
+        spread = (sum(w * w for w in weeks) / 13 - mean * mean) ** 0.5 if mean > 0 else None
+        expected = ("Z" if mean <= 0 else "X" if spread / mean < 0.5 else
+                    "Y" if spread / mean < 1 else "Z")
+        assert steady == expected, (product, store, weeks)
     again = json.loads(_cli("replenish", "--dsn", fast_db, "--json").stdout)
     assert again["rules_created"] == 0 and again["rules_changed"] == 0
     # Odoo's lead days of one rule, as the add-on's nightly job stores them.

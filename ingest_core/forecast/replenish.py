@@ -10,7 +10,9 @@ How it works: the safety stock is z x sigma of lead-time demand, sigma taken
 from the forecast's 80 % bounds (half-width / 1.2816 per day, summed as
 variances over the lead time), z from the product's service level by its ABC
 class in the store (revenue of the 90 days of the rollups that end with the
-last day that sold: A 98 %, B 95 %, C 90 %). Rules in mode ``manual`` (every
+last day that sold: A 98 %, B 95 %, C 90 %). The XYZ class (how steady the
+weekly demand is) is recorded beside it for the buyer; it does not change the
+service level. Rules in mode ``manual`` (every
 rule that existed before the add-on saw it, until a buyer switches it to
 automatic) keep their values and only show the suggestion; rules are created
 for A and B products that have none.
@@ -38,6 +40,9 @@ from ingest_core.odoo import orderpoints
 
 #: Service level per ABC class (the simulation replays the same).
 SERVICE_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
+#: XYZ: the weekly demand's coefficient of variation over 13 weeks (X below 0.5, Y below
+#: 1, Z above or no demand), as the add-on's dashboard classes products.
+XYZ_WEEKS = 13
 Z80 = NormalDist().inv_cdf(0.90)  # the 80 % bound is mean + 1.2816 sigma for a normal error
 
 
@@ -65,6 +70,12 @@ def abc(revenue: list[tuple]) -> dict[tuple[int, int], str]:
     return classes
 
 
+def xyz(variation: float | None) -> str:
+    if variation is None:
+        return "Z"
+    return "X" if variation < 0.5 else "Y" if variation < 1 else "Z"
+
+
 def _up(quantity: float, multiple: float) -> float:
     multiple = multiple if multiple and multiple > 0 else 1.0
     return math.ceil(round(quantity / multiple, 9)) * multiple
@@ -82,6 +93,7 @@ def run(dsn: str, lead_days: int = 3, review_days: int = 7, create: bool = True,
                                   "first")
             last_day = orderpoints.last_sale_day(cur)
             classes = abc(orderpoints.revenue(cur, last_day - timedelta(days=89)))
+            variation = orderpoints.weekly_variation(cur, last_day, XYZ_WEEKS)
             existing = orderpoints.rules(cur)
             missing = [(p, w) for p, w, *_rest in sums if (p, w) not in existing
                        and classes.get((p, w), "C") in ("A", "B")] if create else []
@@ -94,15 +106,16 @@ def run(dsn: str, lead_days: int = 3, review_days: int = 7, create: bool = True,
                     continue
                 orderpoint, _low, _high, multiple, mode = rule
                 grade = classes.get((product, store), "C")
+                steadiness = xyz(variation.get((product, store)))
                 level = SERVICE_LEVELS[grade]
                 safety = NormalDist().inv_cdf(level) * float(lead_spread or 0) / Z80
                 low = _up(float(lead_mean or 0) + safety, float(multiple))
                 high = max(low, _up(low + float(review_mean), float(multiple)))
                 levels.append((orderpoint, low, high,
                                f"forecast {float(lead_mean or 0):.1f} over {lead} d "
-                               f"+ safety {safety:.1f} (class {grade}, service {level:.0%}); "
-                               f"+ {float(review_mean):.1f} over {review_days} d review",
-                               grade))
+                               f"+ safety {safety:.1f} (class {grade}{steadiness}, service "
+                               f"{level:.0%}); + {float(review_mean):.1f} over {review_days} "
+                               "d review", grade, steadiness))
                 report.classes[grade] = report.classes.get(grade, 0) + 1
                 report.manual_kept += mode == "manual"
             report.suggestions = len(levels)

@@ -66,6 +66,29 @@ def revenue(cur, since: date) -> list[tuple]:
     return cur.fetchall()
 
 
+def weekly_variation(cur, last_day: date, weeks: int) -> dict[tuple[int, int], float | None]:
+    """(product_id, warehouse_id) -> coefficient of variation of net units per 7-day
+    bucket over ``weeks`` buckets ending ``last_day`` (weeks without a sale count as zero;
+    None when the mean is not positive): the XYZ class's measure, as the add-on's
+    dashboard computes it."""
+    cur.execute("""
+        WITH weekly AS (
+            SELECT product_id, warehouse_id, (%(last)s::date - day) / 7 AS bucket,
+                   sum((qty_sold - qty_returned)::float8) AS units
+              FROM rrs_stock_daily
+             WHERE warehouse_id IS NOT NULL AND day > %(last)s::date - 7 * %(weeks)s
+               AND day <= %(last)s AND (qty_sold <> 0 OR qty_returned <> 0)
+             GROUP BY 1, 2, 3)
+        SELECT product_id, warehouse_id, sum(units) / %(weeks)s,
+               sum(units * units) / %(weeks)s
+          FROM weekly GROUP BY 1, 2""", {"last": last_day, "weeks": weeks})
+    variation = {}
+    for product, store, mean, mean_square in cur.fetchall():
+        variation[(product, store)] = (
+            (max(mean_square - mean * mean, 0.0) ** 0.5) / mean if mean > 0 else None)
+    return variation
+
+
 def rules(cur) -> dict[tuple[int, int], tuple]:
     """(product_id, warehouse_id) -> (orderpoint id, min, max, multiple, mode) of the active
     rule on the store's stock location (mode ``manual`` when the add-on never saw it)."""
@@ -119,25 +142,27 @@ def create_rules(cur, keys: Sequence[tuple[int, int]], user_id: int) -> list[int
 
 
 def set_levels(cur, levels: Sequence[tuple], user_id: int) -> int:
-    """Apply (orderpoint id, min, max, reason, ABC class): forecast-mode rules take min/max
-    and keep the previous ones; manual ones only record the suggestion. Returns rules
-    changed."""
+    """Apply (orderpoint id, min, max, reason, ABC class, XYZ class): forecast-mode rules
+    take min/max and keep the previous ones; manual ones only record the suggestion.
+    Returns rules changed."""
     if not levels:
         return 0
-    ids, minimums, maximums, reasons, classes = zip(*levels, strict=True)
+    ids, minimums, maximums, reasons, classes, variations = zip(*levels, strict=True)
     arrays = (pg_array(ids), pg_array(minimums), pg_array(maximums), pg_array(reasons, "text"),
-              pg_array(classes, "text"))
+              pg_array(classes, "text"), pg_array(variations, "text"))
     cur.execute(f"""
         INSERT INTO rrs_orderpoint_level AS l (orderpoint_id, mode, suggested_min,
-                                               suggested_max, reason, abc_class, set_at,
-                                               create_uid, create_date, write_uid, write_date)
-        SELECT v.id, 'manual', v.low, v.high, v.reason, v.grade, {UTC_NOW}, %s, {UTC_NOW},
-               %s, {UTC_NOW}
-          FROM unnest(%s::int[], %s::numeric[], %s::numeric[], %s::text[], %s::text[])
-               AS v(id, low, high, reason, grade)
+                                               suggested_max, reason, abc_class, xyz_class,
+                                               set_at, create_uid, create_date, write_uid,
+                                               write_date)
+        SELECT v.id, 'manual', v.low, v.high, v.reason, v.grade, v.xyz, {UTC_NOW}, %s,
+               {UTC_NOW}, %s, {UTC_NOW}
+          FROM unnest(%s::int[], %s::numeric[], %s::numeric[], %s::text[], %s::text[],
+                      %s::text[]) AS v(id, low, high, reason, grade, xyz)
         ON CONFLICT (orderpoint_id) DO UPDATE SET
             suggested_min = EXCLUDED.suggested_min, suggested_max = EXCLUDED.suggested_max,
-            reason = EXCLUDED.reason, abc_class = EXCLUDED.abc_class, set_at = EXCLUDED.set_at,
+            reason = EXCLUDED.reason, abc_class = EXCLUDED.abc_class,
+            xyz_class = EXCLUDED.xyz_class, set_at = EXCLUDED.set_at,
             write_date = EXCLUDED.write_date""", (user_id, user_id, *arrays))
     cur.execute(f"""
         WITH changed AS (

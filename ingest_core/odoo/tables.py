@@ -344,7 +344,8 @@ ADDON_TABLES: tuple[Table, ...] = (
     _table("rrs_orderpoint_level", "addon",
            "id:int! orderpoint_id:int!~stock_warehouse_orderpoint mode:varchar! "
            "suggested_min:num suggested_max:num previous_min:num previous_max:num "
-           "reason:varchar set_at:ts lead_days:num abc_class:varchar " + MAGIC_LOOSE,
+           "reason:varchar set_at:ts lead_days:num abc_class:varchar xyz_class:varchar "
+           + MAGIC_LOOSE,
            inserts=True,
            ddl=("ALTER TABLE rrs_orderpoint_level ADD CONSTRAINT "
                 "rrs_orderpoint_level_orderpoint_uniq UNIQUE (orderpoint_id)",)),

@@ -18,7 +18,8 @@ TABLE_DDL = (
         reason varchar,
         set_at timestamp,
         lead_days numeric,
-        abc_class varchar,{MAGIC_COLUMNS},
+        abc_class varchar,
+        xyz_class varchar,{MAGIC_COLUMNS},
         CONSTRAINT rrs_orderpoint_level_orderpoint_uniq UNIQUE (orderpoint_id)
     )
     """,
@@ -26,6 +27,8 @@ TABLE_DDL = (
     # 18.0.1.6.0
     "ALTER TABLE rrs_orderpoint_level ADD COLUMN IF NOT EXISTS lead_days numeric",
     "ALTER TABLE rrs_orderpoint_level ADD COLUMN IF NOT EXISTS abc_class varchar",
+    # 18.0.1.8.0
+    "ALTER TABLE rrs_orderpoint_level ADD COLUMN IF NOT EXISTS xyz_class varchar",
 )
 
 
@@ -61,6 +64,13 @@ class RrsOrderpointLevel(models.Model):
         readonly=True,
         help="The product's share of the store's revenue of 90 days: A the first 80 %, "
         "B the next 15 %, C the rest; it sets the service level of the safety stock.",
+    )
+    xyz_class = fields.Selection(
+        selection=[("X", "X"), ("Y", "Y"), ("Z", "Z")],
+        string="XYZ class",
+        readonly=True,
+        help="How steady the product's weekly demand in the store was over 13 weeks "
+        "(coefficient of variation): X below 0.5, Y below 1, Z above or no demand.",
     )
     lead_days = fields.Float(
         readonly=True,

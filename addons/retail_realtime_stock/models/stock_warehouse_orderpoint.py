@@ -34,6 +34,13 @@ class StockWarehouseOrderpoint(models.Model):
         help="The product's share of the store's revenue of 90 days (A: the first 80 %, "
         "B: the next 15 %, C: the rest), as the last forecast replenishment set it.",
     )
+    rrs_xyz_class = fields.Selection(
+        selection=[("X", "X"), ("Y", "Y"), ("Z", "Z")],
+        string="XYZ",
+        compute="_compute_rrs_level_id",
+        help="How steady the weekly demand was over 13 weeks (X: steady, Y: variable, "
+        "Z: erratic or none), as the last forecast replenishment set it.",
+    )
     rrs_days_of_cover = fields.Float(
         string="Days of cover",
         compute="_compute_rrs_forecast",
@@ -99,6 +106,7 @@ class StockWarehouseOrderpoint(models.Model):
             rule.rrs_suggested_max = level.suggested_max
             rule.rrs_reason = level.reason
             rule.rrs_abc_class = level.abc_class
+            rule.rrs_xyz_class = level.xyz_class
 
     @api.depends("product_id", "warehouse_id", "qty_on_hand")
     def _compute_rrs_forecast(self):

@@ -53,9 +53,9 @@ class TestRrsOrderpointLevel(RrsCommon):
         self.assertEqual(self.level.lead_days, 0.0, "no route, no delay")
 
     def test_rule_shows_class_cover_and_demand_chart(self):
-        """The rule shows its ABC class, days of cover from the forecast and the chart of
-        its demand and forecast."""
-        self.level.abc_class = "A"
+        """The rule shows its ABC and XYZ classes, days of cover from the forecast and the
+        chart of its demand and forecast."""
+        self.level.write({"abc_class": "A", "xyz_class": "Y"})
         today = fields.Date.context_today(self.rule)
         self.env["stock.quant"]._update_available_quantity(
             self.product, self.store_s01.lot_stock_id, 12
@@ -78,7 +78,7 @@ class TestRrsOrderpointLevel(RrsCommon):
         )
         self.env.flush_all()
         self.rule.invalidate_recordset()
-        self.assertEqual(self.rule.rrs_abc_class, "A")
+        self.assertEqual((self.rule.rrs_abc_class, self.rule.rrs_xyz_class), ("A", "Y"))
         self.assertAlmostEqual(self.rule.rrs_days_of_cover, 12 / 3.0, 6, "12 on hand, 3 a day")
         chart = str(self.rule.rrs_demand_chart)
         self.assertIn("<svg", chart, "an SVG chart")
