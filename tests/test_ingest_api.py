@@ -435,3 +435,20 @@ def test_a_quant_odoo_merged_away_is_found_again(ingest, device, module_db):
                             "AND location_id = %s", (product_id, S01_STOCK))[0][0] == 1
     metrics = httpx.get(f"{ingest.url}/metrics").text
     assert 'rtstock_commit_retries_total{error="StaleQuant"}' in metrics, "the stale id was met"
+
+
+def test_device_daily_counts_follow_what_became_of_its_reads(module_db):
+    """Applied, duplicate and rejected reads of a device are added to its row of the day
+    (device health), outside the stock transaction; a clean stop writes the last ones."""
+    device_id, token = create_device(module_db, name="health-scanner")
+    reads = [{"key": f"health-{n}", "code": ean13(30), "op": "sale", "qty": 1}
+             for n in range(3)]
+    with IngestProcess(module_db) as process:
+        assert post(process.url, token, reads).json()["applied"] == 3
+        assert post(process.url, token, reads[:2]).json()["duplicate"] == 2
+        bad = post(process.url, token, [{"key": "health-bad", "code": "4012345000010",
+                                         "op": "sale"}])
+        assert bad.json()["rejected"] == 1
+    today = datetime.now(UTC).date()
+    assert query(module_db, "SELECT day, applied, duplicate, rejected FROM rrs_device_daily "
+                            "WHERE device_id = %s", (device_id,)) == [(today, 3, 2, 1)]

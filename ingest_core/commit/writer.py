@@ -43,6 +43,7 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import psycopg2
 import psycopg2.errors
@@ -107,6 +108,9 @@ class GroupCommitWriter:
         self._quant_ids = quants.QuantIds()
         self._seen_lock = threading.Lock()
         self._seen_devices: set[int] = set()
+        #: Reads per (device, UTC day) and fate since the last flush (device health).
+        self._device_fates: Counter[tuple[int, date, str]] = Counter()
+        self._count_devices = True
         self._last_seen_flush = 0.0
         self._fallback_causes: set[str] = set()
 
@@ -168,6 +172,7 @@ class GroupCommitWriter:
             self.pacer.stop()  # drain at full speed
         for worker in self._workers:
             worker.join(timeout)
+        self._flush_last_seen(force=True)
         self._bus.stop()
         for connection in self._connections:
             connection.reset()
@@ -281,25 +286,44 @@ class GroupCommitWriter:
             metrics.READS.labels(status).inc(count)
         for reason, count in reasons.items():
             metrics.REJECTS.labels(reason).inc(count)
+        today = datetime.now(UTC).date()
         with self._seen_lock:
             self._seen_devices.update(pending.batch.device.id for pending in group)
+            for pending, request_fates in zip(group, fates, strict=True):
+                device = pending.batch.device.id
+                for fate in request_fates:
+                    self._device_fates[(device, today, fate.status)] += 1
         self._flush_last_seen()
 
-    def _flush_last_seen(self) -> None:
-        """``last_seen`` in its own short transaction every few seconds, not in the hot one."""
+    def _flush_last_seen(self, force: bool = False) -> None:
+        """``last_seen`` and the devices' daily read counts in their own short
+        transaction every few seconds, not in the hot one. Counts that could not be
+        written are kept for the next flush; a crash loses at most these seconds of
+        them (health figures, not stock)."""
         with self._seen_lock:
             now = time.monotonic()
-            if now - self._last_seen_flush < 5 or not self._seen_devices:
+            if not force and (now - self._last_seen_flush < 5 or not self._seen_devices):
                 return
             self._last_seen_flush = now
             seen, self._seen_devices = sorted(self._seen_devices), set()
+            fates, self._device_fates = self._device_fates, Counter()
         try:
             with self._db.cursor() as cur:
-                sql.touch_devices(cur, seen)
+                if seen:
+                    sql.touch_devices(cur, seen)
+                if fates and self._count_devices:
+                    sql.add_device_daily(cur, fates)
             self._db.commit()
-        except psycopg2.Error as exc:
-            _logger.warning("could not record last_seen: %s", exc)
+        except psycopg2.errors.UndefinedTable:
+            _logger.warning("no rrs_device_daily table (add-on older than 18.0.1.8.0): the "
+                            "devices' daily read counts are not kept")
             self._db.rollback()
+            self._count_devices = False
+        except psycopg2.Error as exc:
+            _logger.warning("could not record last_seen and device counts: %s", exc)
+            self._db.rollback()
+            with self._seen_lock:
+                self._device_fates.update(fates)
 
     # ------------------------------------------------------------------ transaction
     def _transaction(self, cur, group: list[_Pending]):

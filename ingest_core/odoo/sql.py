@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -110,6 +110,26 @@ def set_parameter(cur, key: str, value: str) -> None:
 def touch_devices(cur, device_ids: Sequence[int]) -> None:
     cur.execute(f"UPDATE rrs_device SET last_seen = {UTC_NOW} WHERE id = ANY(%s)",
                 (list(device_ids),))
+
+
+def add_device_daily(cur, fates: Mapping[tuple[int, date, str], int]) -> None:
+    """Add (device, UTC day, fate) -> reads to the devices' daily counts (device health)."""
+    rows: dict[tuple[int, date], list[int]] = {}
+    for (device, day, status), count in fates.items():
+        row = rows.setdefault((device, day), [0, 0, 0])
+        row[("applied", "duplicate", "rejected").index(status)] += count
+    keys = sorted(rows)
+    cur.execute(f"""
+        INSERT INTO rrs_device_daily AS d (device_id, day, applied, duplicate, rejected,
+                                           create_date, write_date)
+        SELECT v.device, v.day, v.applied, v.duplicate, v.rejected, {UTC_NOW}, {UTC_NOW}
+          FROM unnest(%s::int[], %s::date[], %s::int[], %s::int[], %s::int[])
+               AS v(device, day, applied, duplicate, rejected)
+        ON CONFLICT (device_id, day) DO UPDATE SET
+            applied = d.applied + EXCLUDED.applied, duplicate = d.duplicate + EXCLUDED.duplicate,
+            rejected = d.rejected + EXCLUDED.rejected, write_date = EXCLUDED.write_date""",
+                ([device for device, _day in keys], [day for _device, day in keys],
+                 *([rows[key][n] for key in keys] for n in range(3))))
 
 
 def catalog_version(cur) -> tuple:

@@ -243,6 +243,14 @@ ADDON_TABLES: tuple[Table, ...] = (
            "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar "
            "unknown_tags:int rfid_role:varchar " + MAGIC,
            ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
+    # Reads per device and UTC day by fate (device health), added every few seconds by the
+    # writer outside its hot transaction.
+    _table("rrs_device_daily", "addon",
+           "id:int! device_id:int!~rrs_device day:date! applied:int! duplicate:int! "
+           "rejected:int! " + MAGIC_LOOSE,
+           inserts=True,
+           ddl=("ALTER TABLE rrs_device_daily ADD CONSTRAINT rrs_device_daily_device_day_uniq "
+                "UNIQUE (device_id, day)",)),
     # Suppliers allowed to query the EPCIS events of their GS1 company prefixes
     # (docs/decisions/epcis.md); the token is kept as its sha256, as a device's.
     _table("rrs_epcis_partner", "addon",

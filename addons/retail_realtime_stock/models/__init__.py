@@ -2,6 +2,7 @@ from . import res_company
 from . import res_users
 from . import rrs_token_mixin
 from . import rrs_device
+from . import rrs_device_daily
 from . import rrs_event
 from . import rrs_quarantine
 from . import rrs_count_session

@@ -21,6 +21,7 @@ from odoo.tools import SQL
 #: Tables created by the add-on's own DDL, children first (uninstall order).
 OWN_TABLES = (
     "rrs_job_run",
+    "rrs_device_daily",
     "rrs_orderpoint_level",
     "rrs_forecast",
     "rrs_stock_daily",

@@ -18,3 +18,4 @@ from . import test_rrs_alert_tour
 from . import test_rrs_epcis_partner
 from . import test_rrs_epcis_events
 from . import test_rrs_job_run
+from . import test_rrs_device_health
