@@ -100,6 +100,8 @@ setup(
             "check-jsonschema==0.39.0",
             "openpyxl==3.1.5",
             "pypdf==7.1.0",
+            # the add-on's README.rst, made from readme/*.md, must be valid RST
+            "docutils==0.23",
             # EPCIS (tests/test_epcis.py): GS1's reference event-hash tool as the oracle,
             # jsonschema (via check-jsonschema) and lxml for GS1's JSON Schema and XSD.
             "epcis-event-hash-generator==1.9.3",
