@@ -45,6 +45,9 @@ TABLE_DDL = (
     """,
     "COMMENT ON TABLE rrs_event IS 'Retail Stock Event'",
     "ALTER TABLE rrs_event ADD COLUMN IF NOT EXISTS batch_id integer",
+    # 18.0.1.8.0: RFID exit reads booked as losses, for the dashboard's shrink figure.
+    "CREATE INDEX IF NOT EXISTS rrs_event_rfid_shrink_idx ON rrs_event (warehouse_id, read_at) "
+    "WHERE read_key ~ '^epc:.+:shrink$'",
     # The journal's queue and the events' links to their moves: one row per insert of
     # events, never an update of the event log (docs/decisions/event-log.md).
     """

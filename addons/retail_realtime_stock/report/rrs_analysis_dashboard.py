@@ -13,8 +13,9 @@ companies, checked here because SQL does not apply record rules. Days are
 local to the rollups' zone; "today" is that zone's date.
 
 Caveats: values are at list price and cost as rolled up
-(``docs/decisions/rollups.md``); shrink is count losses and scraps (an RFID
-exit read without a sale is a scrap or a loss when the ingest books it so).
+(``docs/decisions/rollups.md``); shrink is count losses and scraps; of the
+count losses, the RFID exit reads without a sale (booked as losses when the
+ingest runs with ``rfid_exit_movement = shrink``) are also shown on their own.
 """
 
 from datetime import datetime, timedelta
@@ -99,7 +100,7 @@ class RrsAnalysisDashboard(models.AbstractModel):
             )
         )
         data["abc_xyz"] = self._rrs_abc_xyz(cr, ids, day, scope)
-        data["shrink"] = self._rrs_shrink(cr, ids, names, day, scope, window)
+        data["shrink"] = self._rrs_shrink(cr, ids, names, day, scope, window, zone)
         data["accuracy"] = self._rrs_accuracy(cr, ids, day, zone, parameters, scope)
         return data
 
@@ -347,9 +348,14 @@ class RrsAnalysisDashboard(models.AbstractModel):
             )
         return {"weeks": CLASS_WEEKS, "cells": result}
 
-    def _rrs_shrink(self, cr, ids, names, day, scope, window):
+    def _rrs_shrink(self, cr, ids, names, day, scope, window, zone):
         result = []
+        exits = {
+            row["warehouse_id"]: row
+            for row in queries.rfid_exit_losses(cr, ids, day, WINDOW_DAYS, zone.zone)
+        }
         for row in queries.shrink_by_store(cr, ids, day, WINDOW_DAYS):
+            exit_row = exits.get(row["warehouse_id"]) or {"units": 0, "value": 0}
             loss = float(row["count_loss_value"]) + float(row["scrapped_value"])
             sales = float(row["sales_value"])
             result.append(
@@ -360,6 +366,8 @@ class RrsAnalysisDashboard(models.AbstractModel):
                     "scrapped_value": float(row["scrapped_value"]),
                     "count_loss_units": float(row["count_loss_units"]),
                     "scrapped_units": float(row["scrapped_units"]),
+                    "rfid_exit_units": float(exit_row["units"] or 0),
+                    "rfid_exit_value": float(exit_row["value"] or 0),
                     "value": loss,
                     "pct_of_sales": 100.0 * loss / sales if sales > 0 else None,
                     "drill": self._rrs_drill(

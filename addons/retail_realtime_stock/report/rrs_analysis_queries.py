@@ -347,6 +347,36 @@ def shrink_by_store(cr, store_ids, today, days):
     )
 
 
+def rfid_exit_losses(cr, store_ids, today, days, timezone):
+    """Per store over ``days`` local days ending ``today``: tags an RFID exit reader saw
+    leave without a sale (the ingest books them as losses with ``rfid_exit_movement =
+    shrink``, read key ``epc:<EPC>:shrink``), units and value at the product's cost.
+    They are part of the count losses of the rollups: this says how much of them."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            SELECT e.warehouse_id, sum(e.quantity) AS units,
+                   sum(e.quantity * coalesce(
+                       (pp.standard_price ->> e.company_id::text)::numeric, 0)) AS value
+              FROM rrs_event e
+              JOIN product_product pp ON pp.id = e.product_id
+             WHERE e.read_key ~ '^epc:.+:shrink$'
+               AND e.warehouse_id = ANY(%(stores)s)
+               AND e.read_at >= ((%(today)s::date - %(days)s + 1)::timestamp
+                                 AT TIME ZONE %(zone)s) AT TIME ZONE 'UTC'
+               AND e.read_at < ((%(today)s::date + 1)::timestamp
+                                AT TIME ZONE %(zone)s) AT TIME ZONE 'UTC'
+             GROUP BY 1
+            """,
+            today=today,
+            stores=list(store_ids),
+            days=days,
+            zone=timezone,
+        ),
+    )
+
+
 def count_accuracy(cr, store_ids, today, weeks, timezone, tolerance_units, tolerance_pct):
     """Inventory record accuracy per 7-day bucket (0 = the last 7 days).
 

@@ -79,9 +79,7 @@ class TestRrsAnalysis(RrsCommon):
         self.assertEqual(categories.qty_sold, 3.0, "S01 sold 3 today")
         self.assertEqual(categories.value_sold, 7.5, "at list price")
         self.assertEqual(categories.cost_sold, 3.0, "at cost")
-        positions = self.env["rrs.stock.position"].search(
-            [("location_id", "=", self.stock_s01.id)]
-        )
+        positions = self.env["rrs.stock.position"].search([("location_id", "=", self.stock_s01.id)])
         by_product = {position.product_id: position for position in positions}
         self.assertEqual(by_product[self.product].on_hand, 7.0, "10 received, 3 sold")
         self.assertEqual(by_product[self.product].last_sale_day, self.today, "sold today")
@@ -208,6 +206,34 @@ class TestRrsAnalysis(RrsCommon):
         self.assertEqual(classes, {"AZ": 1}, "one product, all revenue, one week of 13: Z")
         found = self.env["rrs.sales.analysis"].search(data["dead_stock"]["drill"]["domain"])
         self.assertEqual(found.product_id, self.slow_product, "drill to the dead stock rows")
+
+    def test_shrink_shows_the_rfid_exit_reads_without_a_sale(self):
+        """Tags an exit gate saw leave without a sale (booked as losses) are shown beside
+        the store's count losses, valued at cost; another store's are not."""
+        gate = self._create_device("S01 exit", self.store_s01, kind="rfid_fixed")
+        gate_s02 = self._create_device("S02 exit", self.store_s02, kind="rfid_fixed")
+        now = fields.Datetime.now()
+        for device, store, serial in (
+            (gate, self.store_s01, 1),
+            (gate, self.store_s01, 2),
+            (gate_s02, self.store_s02, 3),
+        ):
+            self._create_event(
+                device,
+                f"epc:3034257BF400B7800000000{serial}:shrink",
+                operation="count",
+                warehouse_id=store.id,
+                read_at=now,
+                location_id=store.lot_stock_id.id,
+                location_dest_id=self.product.property_stock_inventory.id,
+            )
+        self._create_event(
+            gate, "epc:3034257BF400B78000000009:sale", warehouse_id=self.store_s01.id, read_at=now
+        )
+        self.env.flush_all()
+        data = self.env["rrs.analysis.dashboard"].with_user(self.user_s01).get_dashboard_data()
+        (row,) = data["shrink"]
+        self.assertEqual((row["rfid_exit_units"], row["rfid_exit_value"]), (2.0, 2.0))
 
     def test_dashboard_refuses_other_store(self):
         """Asking the dashboard for another store raises AccessError."""
