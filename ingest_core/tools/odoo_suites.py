@@ -13,9 +13,12 @@ installed; then, for each ``tests/test_*.py`` file of each module, ``odoo-bin
 add-on included) and the HTTP server (browser tours need it), and runs every
 test case of that file, whatever its install position. ``--test-tags`` names
 no module, so the post-install phase that follows runs nothing more. The
-outcome per file (tests run, failures, errors, seconds, the FAIL/ERROR lines)
-is printed as a table and written as JSON; ``docs/odoo-suites.md`` keeps a
-run's figures.
+outcome per file (tests run, failures, errors, seconds, the FAIL/ERROR lines
+and their tracebacks) is printed as a table and written as JSON;
+``docs/odoo-suites.md`` keeps a run's figures. A file with a failure runs again
+on a second database with the add-on's dependencies only (stock_account among
+them, which stock's own CI never loads with stock's tests): a test failing on
+both is Odoo's own, one failing only with the add-on is the add-on's.
 
 Caveats: one odoo-bin per file costs the registry's load (15-20 s here) each
 time; the database is shared by the files (Odoo's test cases roll back what
@@ -27,6 +30,7 @@ artefact, listed by ``KNOWN_ARTEFACTS``).
 from __future__ import annotations
 
 import argparse
+import ast
 import fnmatch
 import json
 import os
@@ -36,10 +40,17 @@ import sys
 import time
 from pathlib import Path
 
-from ingest_core.bench.odoo_live import ADDON, LiveOdoo, LiveOdooUnavailable, addons_path
+from ingest_core.bench.odoo_live import (
+    ADDON,
+    REPO_ADDONS,
+    LiveOdoo,
+    LiveOdooUnavailable,
+    addons_path,
+)
 
 MODULES = ("stock", "stock_account", "point_of_sale")
 RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ ")
 BAD = re.compile(r"^\S+ \S+ \d+ (?:ERROR|CRITICAL) \S+ (\S+): (?:FAIL|ERROR): (\S+)")
 #: Tests that fail on the fetched tree with or without the add-on (issue 20): its web
 #: client is served at /qplexity, and these tours open /odoo/... .
@@ -81,13 +92,34 @@ def run_file(live: LiveOdoo, dbname: str, path: Path, timeout: float) -> dict:
         output, code = f"{type(error).__name__}: {error}", None
     counts = RESULT.findall(output)
     failed, errors, tests = map(int, counts[-1]) if counts else (0, 0, 0)
-    bad = [f"{match.group(2)}" for line in output.splitlines()
-           if (match := BAD.match(line))]
+    bad, traces = [], {}
+    lines = output.splitlines()
+    for number, line in enumerate(lines):
+        if match := BAD.match(line):
+            bad.append(match.group(2))
+            trace = []
+            for following in lines[number + 1:number + 60]:
+                if LOG_LINE.match(following):
+                    break
+                trace.append(following)
+            traces[match.group(2)] = "\n".join(trace[-25:])
     ran = re.findall(r"running tests (\S+)\.", output)
     return {"file": path.name, "tests": tests, "failed": failed, "errors": errors,
             "exit": code, "seconds": round(time.monotonic() - started, 1), "bad": bad,
-            "loaded": bool(ran), "artefact": path.stem in KNOWN_ARTEFACTS,
+            "loaded": bool(ran), "artefact": path.stem in KNOWN_ARTEFACTS, "traces": traces,
             "tail": "" if (code == 0 and not bad) else "\n".join(output.splitlines()[-15:])}
+
+
+def _depends() -> str:
+    """The add-on's dependencies, from its manifest: the database without the add-on."""
+    manifest = ast.literal_eval((REPO_ADDONS / ADDON / "__manifest__.py").read_text())
+    return ",".join(manifest["depends"])
+
+
+def _database(live: LiveOdoo, name: str, modules: str) -> str:
+    live.create_db(name, os.environ.get("RTSTOCK_ODOO_TEMPLATE", "rrs_base"))
+    live.install(name, modules)
+    return name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,38 +128,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", default="test_*.py", help="file name pattern")
     parser.add_argument("--json", type=Path, help="write the per-file results here")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per file")
-    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="do not run failing files again on a database without the "
+                             "add-on (its dependencies only)")
     args = parser.parse_args(argv)
     try:
         live = LiveOdoo.from_env()
     except LiveOdooUnavailable as why:
         print(f"no live Odoo: {why} (docs/live-odoo.md)", file=sys.stderr)
         return 2
-    dbname = f"rrs_suites_{os.getpid()}"
-    live.create_db(dbname, os.environ.get("RTSTOCK_ODOO_TEMPLATE", "rrs_base"))
+    with_addon, without = f"rrs_suites_{os.getpid()}", f"rrs_suites_{os.getpid()}_base"
     results = []
     started = time.monotonic()
+    baseline = None
     try:
-        live.install(dbname, ADDON)
+        _database(live, with_addon, ADDON)
         for module, path in test_files(live, args.modules.split(","), args.files):
-            result = {"module": module, **run_file(live, dbname, path, args.timeout)}
+            result = {"module": module, **run_file(live, with_addon, path, args.timeout)}
+            if (result["exit"] != 0 or result["bad"]) and not args.no_baseline:
+                baseline = baseline or _database(live, without, _depends())
+                base = run_file(live, baseline, path, args.timeout)
+                result["bad_without_addon"] = base["bad"]
+                result["exit_without_addon"] = base["exit"]
+            result["addon_only"] = sorted(set(result["bad"])
+                                          - set(result.get("bad_without_addon", ())))
             results.append(result)
-            flag = "ok" if result["exit"] == 0 and not result["bad"] else (
-                "ARTEFACT" if result["artefact"] else "FAILED")
+            flag = ("ok" if result["exit"] == 0 and not result["bad"] else "ARTEFACT"
+                    if result["artefact"] else "ADD-ON" if result["addon_only"] or (
+                        result["exit"] != 0 and result.get("exit_without_addon") == 0)
+                    else "ODOO'S OWN" if "bad_without_addon" in result else "FAILED")
             print(f"{module:15} {path.name:40} {result['tests']:4} tests "
                   f"{result['failed']:3} failed {result['errors']:3} errors "
                   f"{result['seconds']:7.1f} s  {flag}", flush=True)
     finally:
-        if not args.keep_db:
-            live.drop_db(dbname)
+        live.drop_db(with_addon)
+        live.drop_db(without)
     summary = {
         "modules": args.modules.split(","), "files": len(results),
         "tests": sum(r["tests"] for r in results),
         "failed": sum(r["failed"] for r in results),
         "errors": sum(r["errors"] for r in results),
         "seconds": round(time.monotonic() - started, 1),
+        # Failing with the add-on and not without it (or not compared): the add-on's.
         "unexplained": [f"{r['module']}/{r['file']}" for r in results
-                        if (r["exit"] != 0 or r["bad"]) and not r["artefact"]],
+                        if (r["addon_only"] or (r["exit"] != 0 and r.get("exit_without_addon")
+                                                 in (0, None)))
+                        and not r["artefact"]],
         "results": results}
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
