@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pytest
@@ -184,3 +185,34 @@ def test_vendor_payloads_parse_with_the_ingest_envelope_decoder():
             assert not parsed.errors, (kind, parsed.errors[:3])
             seen += [tag.epc for tag in parsed.reads]
         assert seen == epcs, kind
+
+
+def test_alien_reader_pushes_over_tcp_and_each_tag_is_sold_once(fast_db):
+    """The Alien simulator writes its notifications to the ingest's alien_port, the
+    reader named as the exit device: every tag of a known product is sold once."""
+    from tests.support.ingest import IngestProcess, create_device, free_port, query
+
+    device_id, _token = create_device(fast_db, name="SIM-ALIEN", kind="rfid_fixed",
+                                      rfid_role="exit", allowed=("sale",))
+    port = free_port()
+    options = SimulationOptions(kind="alien", profile="normal_day", count=120,
+                                device="SIM-ALIEN", url=f"tcp://127.0.0.1:{port}",
+                                batch_size=25, show_progress=False)
+    with IngestProcess(fast_db, alien_port=port):
+        summary = run_simulation(options)
+        assert (summary["reads"], summary["payloads"]) == (120, 5), summary
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _settled(fast_db, device_id) < 120:
+            time.sleep(0.2)
+    assert _settled(fast_db, device_id) == 120, "each tag sold or quarantined, once"
+    sold = query(fast_db, "SELECT count(*), count(DISTINCT read_key) FROM rrs_event "
+                          "WHERE device_id = %s", (device_id,))[0]
+    assert sold[0] == sold[1] > 100, sold
+
+
+def _settled(dsn: str, device_id: int) -> int:
+    from tests.support.ingest import query
+
+    return query(dsn, "SELECT (SELECT count(*) FROM rrs_event WHERE device_id = %(d)s) "
+                      "+ (SELECT count(*) FROM rrs_quarantine WHERE device_id = %(d)s)",
+                 {"d": device_id})[0][0]

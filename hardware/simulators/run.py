@@ -4,7 +4,8 @@ What it is: the driver behind the CLI. Kinds: ``serial`` (a pty-pair scanner
 the real agent reads), ``http`` (a scanner that posts ``/v1/reads`` batches
 itself), ``pos_gate`` (an RFID reader at the checkout posting sales of tagged
 items), ``impinj`` (R700 ``tagInventory`` events) and ``zebra`` (IoT
-Connector data events).
+Connector data events) and ``alien`` (ALR text notifications pushed over TCP
+to the ingest's ``alien_port``: ``--url tcp://host:port``).
 
 How it works: :mod:`hardware.simulators.profiles` gives the seeded reads;
 each kind turns them into its wire form (frames, contract batches, vendor
@@ -36,7 +37,7 @@ from hardware.simulators import catalog, profiles, vendor
 from hardware.simulators.pty_scanner import PtyScannerPort, frame
 from hardware.simulators.runner import paced, progress
 
-KINDS = ("serial", "http", "pos_gate", "impinj", "zebra")
+KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "alien")
 DEFAULT_PATHS = {
     "http": "/v1/reads",
     "pos_gate": "/v1/rfid/impinj",
@@ -114,7 +115,7 @@ def payloads(options: SimulationOptions) -> Iterator[tuple[float, int, Any]]:
             )
             yield read.at_s, 1, data
         return
-    if options.kind in ("pos_gate", "impinj", "zebra"):
+    if options.kind in ("pos_gate", "impinj", "zebra", "alien"):
         reads = _as_epcs(reads)
         if options.kind == "pos_gate":
             reads = (profiles.SimRead(r.at_s, r.code, "sale", "epc", 1) for r in reads)
@@ -132,6 +133,9 @@ def payloads(options: SimulationOptions) -> Iterator[tuple[float, int, Any]]:
 
 
 def _envelope(options, rng, batch: list[profiles.SimRead], first_key: int) -> Any:
+    if options.kind == "alien":  # one text notification (bytes) of the batch's tags
+        return vendor.alien_notification(options.device, [r.code for r in batch],
+                                         vendor.moment(batch[-1].at_s))
     if options.kind in ("impinj", "pos_gate"):  # a POS gate is an RFID reader at the exit
         return [vendor.impinj_r700_event(rng, r.code, r.at_s, options.device) for r in batch]
     if options.kind == "zebra":
@@ -168,6 +172,8 @@ def run_simulation(options: SimulationOptions, report: TextIO = sys.stderr) -> d
         sent_reads, sent_payloads = _write_jsonl(options)
     elif options.kind == "serial":
         sent_reads, sent_payloads = _run_serial(options, report)
+    elif options.kind == "alien":
+        sent_reads, sent_payloads = _run_tcp(options)
     else:
         sent_reads, sent_payloads, statuses = _run_http(options)
         summary["answers"] = statuses
@@ -232,6 +238,26 @@ def _run_http(options: SimulationOptions) -> tuple[int, int, dict[str, int]]:
             count += 1
             step(inside)
     return reads, count, statuses
+
+
+def _run_tcp(options: SimulationOptions) -> tuple[int, int]:
+    """An Alien reader: one TCP connection to ``url`` (``tcp://host:port``, the ingest's
+    ``alien_port``), NUL-terminated notifications written in order, no answer read."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(options.url if "://" in options.url else f"tcp://{options.url}")
+    reads = count = 0
+    with (
+        socket.create_connection((where.hostname, where.port), timeout=30) as connection,
+        progress(f"alien {options.profile}", None, options.show_progress) as step,
+    ):
+        for _, inside, payload in paced(payloads(options), options.speed, at=lambda i: i[0]):
+            connection.sendall(payload)
+            reads += inside
+            count += 1
+            step(inside)
+    return reads, count
 
 
 def _post_until_answered(client, url: str, headers: dict[str, str], payload: Any) -> int:

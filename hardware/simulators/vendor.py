@@ -44,11 +44,16 @@ def _base() -> datetime:
 _BASE = _base()
 
 
+def moment(at_s: float) -> datetime:
+    """The simulated day's time ``at_s`` seconds after its start (aware UTC)."""
+    return _BASE + timedelta(seconds=at_s)
+
+
 def _stamp(at_s: float, zebra: bool = False) -> str:
-    moment = _BASE + timedelta(seconds=at_s)
+    moment_ = moment(at_s)
     if zebra:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return moment_.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment_.microsecond // 1000:03d}+0000"
+    return moment_.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def impinj_r700_event(

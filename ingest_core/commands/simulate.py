@@ -8,7 +8,7 @@ import sys
 
 from hardware.simulators.profiles import PROFILES
 
-KINDS = ("serial", "http", "pos_gate", "impinj", "zebra")
+KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "alien")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--speed", type=float, default=0.0, help="x real time; 0 = as fast as possible"
     )
     parser.add_argument("--device", default="SIM-1", help="device name (key prefix, hostname)")
-    parser.add_argument("--url", default="http://127.0.0.1:8700", help="ingest base URL")
+    parser.add_argument("--url", default="http://127.0.0.1:8700",
+                        help="ingest base URL (alien: tcp://host:alien_port)")
     parser.add_argument("--token", default="", help="device Bearer token")
     parser.add_argument("--path", default="", help="override the POST path")
     parser.add_argument("--out", default="", help="write payloads as JSON lines here ('-': stdout)")
