@@ -184,3 +184,6 @@ def test_demo_sells_the_history_products_live(built):
     assert "[22633] HAND WARMER UNION JACK" in output, "live stock of a history product"
     assert re.search(r"Stock alerts: (none yet|\w+ \d+ raised)", output), \
         "the stock alerts the stores' channels announced"
+    assert "Forecast and reorder rules (done): forecast run: series" in output, output
+    assert "forecast replenish: suggestions" in output
+    assert re.search(r"GS1 EPCIS: the demo's movements are [\d,]+ events", output)

@@ -15,6 +15,10 @@ barcodes relabelled to the history's best sellers (``HistoryState.relabel``). Th
 table reads ``bus_bus`` (what Odoo's web client would receive) through the
 ingest's own SQL module, and the counters from the ingest's replies.
 
+While the scanners sell, the ingest's scheduler forecasts the year's demand and
+sets the reorder rules (``ingest_core.demo.decisions``); the demo ends by
+saying what that did and how many GS1 EPCIS events its movements made.
+
 Caveats: the demo database lives in a temp dir and is removed on exit
 unless ``--keep`` is given; Ctrl-C stops everything cleanly. The first run
 imports the history (minutes, with a progress bar); ``--no-history`` starts
@@ -32,6 +36,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 import psycopg2
@@ -41,6 +46,7 @@ from rich.table import Table
 
 from hardware.simulators import profiles
 from ingest_core.config import Settings
+from ingest_core.demo import decisions
 from ingest_core.demo.history import HistoryOptions, HistoryState, banner, prepare
 from ingest_core.odoo import sql
 from ingest_core.odoo.check import check
@@ -219,7 +225,10 @@ def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console
     with connection.cursor() as cur:
         names = {row[0]: row[5] for row in sql.load_products(cur)}
     connection.close()
-    settings = Settings(dsn=dsn, port=options.port)
+    # The ingest's scheduler looks for the demo's forecast request every second.
+    settings = Settings(dsn=dsn, port=options.port, jobs_poll_s=1.0)
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    forecast_run = decisions.request_forecast(dsn) if history.loaded else None
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1",
                                            port=options.port, log_level="warning",
                                            access_log=False))
@@ -235,8 +244,13 @@ def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console
     stats, stop_bus = _Stats(), threading.Event()
     bus = threading.Thread(target=_bus_reader, args=(dsn, stats, names, stop_bus), daemon=True)
     bus.start()
+    forecast = None
     try:
         asyncio.run(_simulate(url, devices, options, stats, history, console))
+        if forecast_run is not None:
+            with console.status("The ingest forecasts the year's demand and sets the "
+                                "reorder rules..."):
+                forecast = decisions.wait_forecast(dsn, forecast_run)
     except KeyboardInterrupt:
         console.print("Stopping...")
     finally:
@@ -249,7 +263,23 @@ def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console
     console.print(f"Done: {applied:,} reads applied, {stats.fates['duplicate']:,} duplicates, "
                   f"{stats.fates['rejected']:,} rejected. Stock alerts: "
                   f"{_alert_line(stats.alerts)}.")
+    _decisions(dsn, forecast, started_at, url, console)
     return 0 if applied else 1
+
+
+def _decisions(dsn: str, forecast: tuple[str, str | None] | None, started_at: datetime,
+               url: str, console: Console) -> None:
+    """The decision half: the forecast's run, the EPCIS events of the demo's movements."""
+    if forecast is None:
+        console.print("Forecast and reorder rules: not run (no sales history loaded).")
+    else:
+        state, detail = forecast
+        console.print(f"Forecast and reorder rules ({state}): {detail or 'still running'}.")
+    until = datetime.now(UTC).replace(tzinfo=None)
+    events = decisions.epcis_events(dsn, started_at, until)
+    console.print(f"GS1 EPCIS: the demo's movements are {events:,} events; suppliers query "
+                  f"them at {url}/epcis/events with a partner token "
+                  "(docs/decisions/epcis.md).")
 
 
 async def _simulate(url: str, devices: list[tuple[str, str]], options: DemoOptions,

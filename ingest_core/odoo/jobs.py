@@ -40,6 +40,20 @@ def schedule(cur, job: str, due: datetime) -> bool:
     return cur.rowcount == 1
 
 
+def request(cur, job: str) -> int:
+    """A run of ``job`` asked for now (what Odoo's *Refresh forecast* inserts)."""
+    cur.execute(f"""
+        INSERT INTO rrs_job_run (job, state, requested_at, create_date, write_date)
+        VALUES (%s, 'requested', {UTC_NOW}, {UTC_NOW}, {UTC_NOW}) RETURNING id""", (job,))
+    return cur.fetchone()[0]
+
+
+def outcome(cur, run_id: int) -> tuple[str, str | None]:
+    """(state, detail) of a run."""
+    cur.execute("SELECT state, detail FROM rrs_job_run WHERE id = %s", (run_id,))
+    return cur.fetchone()
+
+
 def claim(cur, node: str) -> tuple[int, str] | None:
     """The oldest requested run, now ``running`` on ``node`` and advisory-locked by this
     session (``release`` it at the end); None when there is none."""
