@@ -263,6 +263,8 @@ def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console
     console.print(f"Done: {applied:,} reads applied, {stats.fates['duplicate']:,} duplicates, "
                   f"{stats.fates['rejected']:,} rejected. Stock alerts: "
                   f"{_alert_line(stats.alerts)}.")
+    if forecast is None and forecast_run is not None:
+        forecast = ("stopped", "Ctrl-C came before its end; the next start runs it again")
     _decisions(dsn, forecast, started_at, url, console)
     return 0 if applied else 1
 
