@@ -378,8 +378,9 @@ def test_partners_see_exactly_their_own_products_events_page_by_page(store_mix):
 
 
 def test_query_filters_give_the_matching_subset_of_the_export(store_mix):
-    """EQ_bizStep, EQ_bizLocation, MATCH_epc and MATCH_epcClass: the answer is exactly
-    the export's events that match, and the query document is valid EPCIS 2.0."""
+    """EQ_bizStep, EQ_bizLocation, WD_bizLocation, WD_readPoint, MATCH_epc and
+    MATCH_epcClass: the answer is exactly the export's events that match, and the query
+    document is valid EPCIS 2.0."""
     dsn, since, until, seed, url = store_mix
     token = _partner(dsn, f"filters-{seed}", f"{PREFIX_A} {PREFIX_B}")
     export_events = json.loads(_export(dsn, since, until, "jsonld"))["epcisBody"]["eventList"]
@@ -391,6 +392,12 @@ def test_query_filters_give_the_matching_subset_of_the_export(store_mix):
         "EQ_bizStep": ("urn:epcglobal:cbv:bizstep:retail_selling|shipping",
                        lambda e: e["bizStep"] in ("retail_selling", "shipping")),
         "EQ_bizLocation": (s02, lambda e: e.get("bizLocation", {}).get("id") == s02),
+        # S02's GLN without a location extension: every place of the store.
+        "WD_bizLocation": (s02.split("/254/")[0],
+                           lambda e: e.get("bizLocation", {}).get("id", "").startswith(
+                               s02.split("/254/")[0] + "/")),
+        "WD_readPoint": (s02.split("/254/")[0],
+                         lambda e: e["readPoint"]["id"].startswith(s02.split("/254/")[0])),
         "MATCH_epc": (an_epc, lambda e: an_epc in e["epcList"]),
         "MATCH_epcClass": (f"urn:epc:idpat:sgtin:{PREFIX_B}.0{gtin[8:13]}.*",
                            lambda e: any(q["epcClass"].startswith(

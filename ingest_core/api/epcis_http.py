@@ -65,7 +65,8 @@ EPCIS_PATHS = {
         "parameters": [{"name": name, "in": "query", "schema": {"type": "string"}}
                        for name in ("eventType", "GE_eventTime", "LT_eventTime", "EQ_bizStep",
                                     "EQ_disposition", "EQ_action", "EQ_bizLocation",
-                                    "EQ_readPoint", "MATCH_epc", "MATCH_anyEPC",
+                                    "EQ_readPoint", "WD_bizLocation", "WD_readPoint",
+                                    "MATCH_epc", "MATCH_anyEPC",
                                     "MATCH_epcClass", "perPage", "nextPageToken",
                                     "EQ_rtstock_product", "EQ_rtstock_move")],
         "responses": {

@@ -2,7 +2,8 @@
 
 What it is: the standard's SimpleEventQuery parameters (``eventType``,
 ``GE_eventTime`` / ``LT_eventTime``, ``EQ_bizStep``, ``EQ_disposition``,
-``EQ_action``, ``EQ_bizLocation``, ``EQ_readPoint``, ``MATCH_epc``,
+``EQ_action``, ``EQ_bizLocation``, ``EQ_readPoint``, ``WD_bizLocation`` and
+``WD_readPoint`` (a store's SGLN names its locations too), ``MATCH_epc``,
 ``MATCH_anyEPC``, ``MATCH_epcClass``), pages of ``perPage`` events with a
 ``nextPageToken``, and the standard's exceptions, answered from the Odoo
 database itself (the same events as ``rtstock epcis export``; no second store).
@@ -30,6 +31,7 @@ offline for hours) is found by the export, not by this query.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import re
@@ -50,7 +52,8 @@ PER_PAGE_MAX = 10_000
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
                "AssociationEvent")
 LIST_PARAMETERS = ("eventType", "EQ_bizStep", "EQ_disposition", "EQ_action", "EQ_bizLocation",
-                   "EQ_readPoint", "MATCH_epc", "MATCH_anyEPC", "MATCH_epcClass")
+                   "EQ_readPoint", "WD_bizLocation", "WD_readPoint", "MATCH_epc",
+                   "MATCH_anyEPC", "MATCH_epcClass")
 #: This product's own parameters (not the standard's): Odoo record ids, for the
 #: add-on's forms (a product's, a move's events). They only narrow what the other
 #: parameters select, so a partner sees no more with them than without.
@@ -90,6 +93,10 @@ class Query:
     actions: set[str] | None = None
     biz_locations: set[str] | None = None
     read_points: set[str] | None = None
+    #: WD_bizLocation / WD_readPoint: places given with their descendants (an SGLN's
+    #: ``/254/`` extensions), expanded against the known places by ``run``.
+    within_biz_locations: list[str] | None = None
+    within_read_points: list[str] | None = None
     epcs: list[str] | None = None  # canonical URIs or prefixes ending in "/"
     any_epcs: list[str] | None = None
     classes: list[str] | None = None
@@ -224,6 +231,8 @@ def parse(params: Mapping[str, Sequence[str]], partner_id: int,
         actions=set(actions) if actions else None,
         biz_locations=set(_values(params, "EQ_bizLocation") or ()) or None,
         read_points=set(_values(params, "EQ_readPoint") or ()) or None,
+        within_biz_locations=_values(params, "WD_bizLocation"),
+        within_read_points=_values(params, "WD_readPoint"),
         epcs=[epc_pattern(e) for e in epcs] if epcs else None,
         any_epcs=[epc_pattern(e) for e in any_epcs] if any_epcs else None,
         classes=[class_pattern(c) for c in classes] if classes else None,
@@ -305,6 +314,8 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
         by_gtin = {gtins[gtin] for gtin in wanted_gtins if gtin in gtins}
         products = sorted(by_gtin if products is None else by_gtin & set(products))
     locations = stores = None
+    if query.within_biz_locations or query.within_read_points:
+        query = _expand_within(builder, query)
     places = (query.biz_locations or set()) | (query.read_points or set())
     if places:
         by_uri = builder.location_ids()
@@ -343,6 +354,26 @@ def run(cur, builder: EventBuilder, query: Query, partner_prefixes: Sequence[str
         position = (last.date, last.line_id, 1 << 30)
         if len(movements) < batch:
             return Page(events, None)
+
+
+def _expand_within(builder: EventBuilder, query: Query) -> Query:
+    """WD_ parameters as the EQ_ sets they stand for: every known place equal to a given
+    one or below it (``<sgln>/254/<extension>`` is below ``<sgln>``), ANDed with the
+    EQ_ parameter of the same field."""
+    known = builder.location_ids()
+
+    def below(roots: list[str] | None, equal: set[str] | None) -> set[str] | None:
+        if roots is None:
+            return equal
+        found = {uri for uri in known
+                 if any(uri == root or uri.startswith(root.rstrip("/") + "/") for root in roots)}
+        found = found if equal is None else found & equal
+        return found or {"urn:rtstock:no-such-place"}  # nothing matches: an empty answer
+
+    return dataclasses.replace(
+        query, biz_locations=below(query.within_biz_locations, query.biz_locations),
+        read_points=below(query.within_read_points, query.read_points),
+        within_biz_locations=None, within_read_points=None)
 
 
 def _store_locations(builder: EventBuilder, locations: Sequence[int]) -> list[int]:
