@@ -585,3 +585,24 @@ def test_a_supplier_sees_no_more_with_the_vendor_parameters(store_mix):
                     params={**_window(since, until), "EQ_rtstock_move": "12;DROP"})
     assert bad.status_code == 400
     assert bad.json()["type"] == "epcisException:QueryParameterException"
+
+
+def test_query_answers_xml_valid_by_gs1_query_xsd_with_the_same_events(store_mix):
+    """``Accept: application/xml``: the same page as an XML EPCISQueryDocument, valid by
+    GS1's EPCIS 2.0 query XSD, with the JSON-LD answer's event IDs in the same order."""
+    dsn, since, until, seed, url = store_mix
+    token = _partner(dsn, f"xml-{seed}", f"{PREFIX_A} {PREFIX_B}")
+    params = {**_window(since, until), "perPage": "40"}
+    headers = {"Authorization": f"Bearer {token}"}
+    as_json = httpx.get(f"{url}/epcis/events", params=params, headers=headers, timeout=60)
+    as_xml = httpx.get(f"{url}/epcis/events", params=params, timeout=60,
+                       headers={**headers, "Accept": "application/xml"})
+    assert as_xml.status_code == 200 and as_xml.headers["content-type"].startswith(
+        "application/xml")
+    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "EPCglobal-epcis-query-2_0.xsd")))
+    tree = etree.fromstring(as_xml.content)
+    assert schema.validate(tree), f"seed {seed}: {schema.error_log.last_error}"
+    ids = [node.text for node in tree.iter("eventID")]
+    events = as_json.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    assert ids and ids == [event["eventID"] for event in events]
+    assert as_xml.headers.get("link") == as_json.headers.get("link"), "the same paging"

@@ -7,6 +7,9 @@ as RFC 7807 problem documents (``epcisException:QueryParameterException``
 400, ``SecurityException`` 401, ``QueryTooLargeException`` 413), never a 500
 for a bad request.
 
+An ``Accept: application/xml`` request gets the same page as an XML
+``EPCISQueryDocument`` (the EPCIS 2.0 query XSD).
+
 How it works: the query runs in a worker thread (it reads the database), so
 device requests on the event loop never wait for a supplier's query.
 """
@@ -35,6 +38,12 @@ def _problem(error: QueryError) -> Response:
                     media_type="application/problem+json", headers=headers)
 
 
+def _wants_xml(accept: str) -> bool:
+    """XML when the client prefers it (the REST binding serves JSON-LD by default)."""
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
+    return bool(kinds) and kinds[0] in ("application/xml", "text/xml")
+
+
 async def get_events(request: Request) -> Response:
     service = request.app.state.ingest.epcis
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -45,16 +54,19 @@ async def get_events(request: Request) -> Response:
         page = await run_in_threadpool(service.answer, token.strip(), params)
     except QueryError as error:
         return _problem(error)
-    body = {"@context": [document.CONTEXT], "type": "EPCISQueryDocument",
-            "schemaVersion": "2.0", "creationDate": document.creation_date(),
-            "epcisBody": {"queryResults": {
-                "queryName": "SimpleEventQuery",
-                "resultsBody": {"eventList": [event.as_json() for event in page.events]}}}}
     headers = dict(HEADERS)
     if page.next_token:
         following = [(k, v) for k, values in params.items() if k != "nextPageToken"
                      for v in values] + [("nextPageToken", page.next_token)]
         headers["Link"] = f'<{request.url.path}?{urlencode(following)}>; rel="next"'
+    if _wants_xml(request.headers.get("accept", "")):
+        return Response(document.query_xml(page.events), media_type="application/xml",
+                        headers=headers)
+    body = {"@context": [document.CONTEXT], "type": "EPCISQueryDocument",
+            "schemaVersion": "2.0", "creationDate": document.creation_date(),
+            "epcisBody": {"queryResults": {
+                "queryName": "SimpleEventQuery",
+                "resultsBody": {"eventList": [event.as_json() for event in page.events]}}}}
     return Response(_encoder.encode(body), media_type="application/ld+json", headers=headers)
 
 
@@ -70,7 +82,8 @@ EPCIS_PATHS = {
                                     "MATCH_epcClass", "perPage", "nextPageToken",
                                     "EQ_rtstock_product", "EQ_rtstock_move")],
         "responses": {
-            "200": {"description": "EPCISQueryDocument (JSON-LD); Link rel=next while more"},
+            "200": {"description": "EPCISQueryDocument (JSON-LD, or XML for Accept: "
+                                   "application/xml); Link rel=next while more"},
             "400": {"description": "QueryParameterException (problem+json)"},
             "401": {"description": "SecurityException: missing or unknown partner token"},
             "413": {"description": "QueryTooLargeException: window over 31 days or none"}}}},

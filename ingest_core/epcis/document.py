@@ -1,4 +1,5 @@
-"""EPCIS 2.0 capture documents, written as a stream: JSON-LD and XML.
+"""EPCIS 2.0 documents: capture documents written as a stream (JSON-LD and XML), and
+the query interface's XML answer.
 
 What it is: the two serialisations GS1 standardises for an ``EPCISDocument``;
 a supplier's system takes either.
@@ -28,6 +29,7 @@ from ingest_core.epcis.event import ObjectEvent, number
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 XML_NAMESPACE = "urn:epcglobal:epcis:xsd:2"
+QUERY_NAMESPACE = "urn:epcglobal:epcis-query:xsd:2"
 FORMATS = ("jsonld", "xml")
 
 _encoder = msgspec.json.Encoder()
@@ -74,6 +76,20 @@ def write_xml(events: Iterable[ObjectEvent], out: IO[bytes],
         count += 1
     out.write(b"</EventList>\n</EPCISBody>\n</epcis:EPCISDocument>\n")
     return count
+
+
+def query_xml(events: Iterable[ObjectEvent], query_name: str = "SimpleEventQuery",
+              now: datetime | None = None) -> bytes:
+    """An ``epcisq:EPCISQueryDocument`` of one page of events (the query interface's
+    answer to ``Accept: application/xml``), per the EPCIS 2.0 query XSD."""
+    return "".join([
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<epcisq:EPCISQueryDocument '
+        f'xmlns:epcisq="{QUERY_NAMESPACE}" xmlns:epcis="{XML_NAMESPACE}" schemaVersion="2.0" '
+        f'creationDate="{creation_date(now)}">\n<EPCISBody>\n<epcisq:QueryResults>\n'
+        f"<queryName>{escape(query_name)}</queryName>\n<resultsBody>\n<EventList>\n",
+        *(event_xml(event) for event in events),
+        "</EventList>\n</resultsBody>\n</epcisq:QueryResults>\n</EPCISBody>\n"
+        "</epcisq:EPCISQueryDocument>\n"]).encode()
 
 
 def event_xml(event: ObjectEvent) -> str:
