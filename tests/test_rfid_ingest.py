@@ -593,3 +593,35 @@ def test_quarantined_rfid_reads_replay_from_odoo_once(ingest, module_db):
         ("sold",)]
     assert replay()[unknown] == ("replayed", "epc_state", True), "its event kept"
     assert on_hand(module_db, product, S01_STOCK) == before - 1, "a second replay moves nothing"
+
+
+def test_alien_notification_is_retried_until_the_database_takes_it(module_db):
+    """A notification whose commit fails (here: a constraint refusing one of its tags)
+    is retried, in order, while nothing else is read from the connection; once the
+    database takes it, its tags are sold once. Alien readers never resend."""
+    port = free_port()
+    rfid_device(module_db, "S01-EXIT-ALIEN-RETRY", "exit")
+    product = 119
+    blocked, other = epc_of(product, 95_000), epc_of(product, 95_001)
+    before = on_hand(module_db, product, S01_STOCK)
+    query(module_db, "ALTER TABLE rrs_epc ADD CONSTRAINT rrs_test_refuse "
+                     "CHECK (epc <> %s) NOT VALID", (blocked,))
+    try:
+        with IngestProcess(module_db, alien_port=port, fail_on_fallback=False) as process:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+                connection.sendall(alien_notification("S01-EXIT-ALIEN-RETRY",
+                                                      [blocked, other], datetime.now(UTC)))
+                time.sleep(3)
+                assert on_hand(module_db, product, S01_STOCK) == before, "not taken yet"
+                query(module_db, "ALTER TABLE rrs_epc DROP CONSTRAINT rrs_test_refuse")
+                deadline = time.monotonic() + 40
+                while time.monotonic() < deadline and on_hand(
+                        module_db, product, S01_STOCK) != before - 2:
+                    time.sleep(0.3)
+            assert on_hand(module_db, product, S01_STOCK) == before - 2
+            metrics = httpx.get(f"{process.url}/metrics").text
+            retried = [line for line in metrics.splitlines()
+                       if line.startswith('rtstock_alien_messages_total{outcome="retried"}')]
+            assert retried and float(retried[0].rsplit(" ", 1)[1]) >= 1, retried
+    finally:
+        query(module_db, "ALTER TABLE rrs_epc DROP CONSTRAINT IF EXISTS rrs_test_refuse")
