@@ -21,6 +21,7 @@
         "wizards/rrs_alert_close_wizard_views.xml",
         "wizards/rrs_epcis_partner_token_wizard_views.xml",
         "wizards/rrs_epcis_event_wizard_views.xml",
+        "wizards/rrs_period_report_wizard_views.xml",
         "views/rrs_device_views.xml",
         "views/rrs_event_views.xml",
         "views/rrs_quarantine_views.xml",

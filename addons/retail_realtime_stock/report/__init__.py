@@ -9,3 +9,4 @@ from . import rrs_analysis_dashboard
 from . import rrs_stock_status_report
 from . import rrs_count_session_report
 from . import rrs_device_health_report
+from . import rrs_period_report

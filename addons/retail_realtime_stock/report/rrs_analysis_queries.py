@@ -471,3 +471,49 @@ def forecast_by_day(cr, product_ids, store_ids):
             stores=list(store_ids),
         ),
     )
+
+
+def period_by_product(cr, store_ids, first, last):
+    """Per product over the local days ``first`` .. ``last`` of the stores: net units and
+    sales, cost of sales, count losses and scraps (units and value at cost)."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            SELECT d.product_id,
+                   sum((d.qty_sold - d.qty_returned)::float8) AS units,
+                   sum((d.value_sold - d.value_returned)::float8) AS sales,
+                   sum(d.cost_sold::float8) AS cost,
+                   sum(d.qty_count_loss::float8) AS count_loss_units,
+                   sum(greatest(-d.value_count_diff, 0)::float8) AS count_loss_value,
+                   sum(d.qty_scrapped::float8) AS scrapped_units,
+                   sum(d.value_scrapped::float8) AS scrapped_value
+              FROM rrs_stock_daily d
+             WHERE d.warehouse_id = ANY(%(stores)s) AND d.day BETWEEN %(first)s AND %(last)s
+             GROUP BY 1
+            """,
+            first=first,
+            last=last,
+            stores=list(store_ids),
+        ),
+    )
+
+
+def shrink_by_day(cr, store_ids, first, last):
+    """Count losses and scraps at cost per local day of the stores."""
+    return _fetch(
+        cr,
+        SQL(
+            """
+            SELECT d.day,
+                   sum(greatest(-d.value_count_diff, 0)::float8 + d.value_scrapped::float8)
+                       AS value
+              FROM rrs_stock_daily d
+             WHERE d.warehouse_id = ANY(%(stores)s) AND d.day BETWEEN %(first)s AND %(last)s
+             GROUP BY 1 ORDER BY 1
+            """,
+            first=first,
+            last=last,
+            stores=list(store_ids),
+        ),
+    )

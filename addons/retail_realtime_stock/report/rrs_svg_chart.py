@@ -109,13 +109,41 @@ def demand_and_forecast(history_days, history, forecast_days, mean, low, high, t
         parts.append(f'<polyline points="{line}" fill="none" stroke="#c0392b" stroke-width="2"/>')
     if history:
         line = " ".join(f"{x(i):.1f},{y(value):.1f}" for i, value in enumerate(history))
-        parts.append(
-            f'<polyline points="{line}" fill="none" stroke="#2c6fad" stroke-width="1.5"/>'
-        )
+        parts.append(f'<polyline points="{line}" fill="none" stroke="#2c6fad" stroke-width="1.5"/>')
     for index in range(0, len(days), 14):
         parts.append(
             f'<text x="{x(index):.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
             f"{days[index]:%d %b}</text>"
         )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def pareto(values, title):
+    """The Pareto curve of ``values`` (largest first): cumulative share of the total
+    against the share of items, with the 80 % line a buyer reads the A class from."""
+    values = sorted((max(value, 0.0) for value in values), reverse=True)
+    total = sum(values) or 1.0
+    plot_width = WIDTH - LEFT - 8
+    plot_height = HEIGHT - BOTTOM - TOP
+    parts = _frame(title, 100)
+    points, running = [f"{LEFT:.1f},{TOP + plot_height:.1f}"], 0.0
+    for index, value in enumerate(values):
+        running += value
+        x = LEFT + plot_width * (index + 1) / len(values)
+        points.append(f"{x:.1f},{TOP + plot_height * (1 - running / total):.1f}")
+    eighty = TOP + plot_height * 0.2
+    parts.append(
+        f'<line x1="{LEFT}" y1="{eighty:.1f}" x2="{WIDTH - 8}" y2="{eighty:.1f}" '
+        f'stroke="#999" stroke-dasharray="4 3"/>'
+    )
+    parts.append(f'<text x="{WIDTH - 10}" y="{eighty - 3:.1f}" text-anchor="end">80 %</text>')
+    parts.append(
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="#2c6fb1" stroke-width="2"/>'
+    )
+    parts.append(
+        f'<text x="{WIDTH - 10}" y="{HEIGHT - 8}" text-anchor="end">'
+        f"{len(values)} products, by sales</text>"
+    )
     parts.append("</svg>")
     return Markup("".join(parts))

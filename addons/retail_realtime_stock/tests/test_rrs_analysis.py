@@ -1,5 +1,7 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
 from odoo import fields
 from odoo.exceptions import AccessError
 
@@ -234,6 +236,65 @@ class TestRrsAnalysis(RrsCommon):
         data = self.env["rrs.analysis.dashboard"].with_user(self.user_s01).get_dashboard_data()
         (row,) = data["shrink"]
         self.assertEqual((row["rfid_exit_units"], row["rfid_exit_value"]), (2.0, 2.0))
+
+    def _period_html(self, user, action, stores, first, last):
+        report = self.env["ir.actions.report"].with_user(user)
+        html, _kind = report._render_qweb_html(
+            action,
+            stores.ids,
+            data={
+                "date_from": fields.Date.to_string(first),
+                "date_to": fields.Date.to_string(last),
+            },
+        )
+        return html.decode()
+
+    def test_sales_summary_and_shrink_reports_of_a_period(self):
+        """The wizard prints the period's sales (trend, Pareto, best sellers) and shrink
+        (a count loss of 2 soaps at cost 1.0) of the user's store; another store's are
+        refused."""
+        quant = self.env["stock.quant"].search(
+            [("product_id", "=", self.product.id), ("location_id", "=", self.stock_s01.id)]
+        )
+        quant.with_context(inventory_mode=True).write({"inventory_quantity": 5.0})
+        quant.action_apply_inventory()
+        self.env.flush_all()
+        wizard = (
+            self.env["rrs.period.report.wizard"]
+            .with_user(self.user_s01)
+            .create({"date_from": self.today - timedelta(days=6), "date_to": self.today})
+        )
+        self.assertEqual(wizard.warehouse_ids, self.store_s01, "the user's stores")
+        action = wizard.action_print()
+        self.assertEqual(action["report_name"], "retail_realtime_stock.report_sales_summary")
+        self.assertEqual(action["data"]["date_to"], fields.Date.to_string(self.today))
+        first = self.today - timedelta(days=6)
+        sales = self._period_html(
+            self.user_s01,
+            "retail_realtime_stock.action_report_sales_summary",
+            self.store_s01,
+            first,
+            self.today,
+        )
+        self.assertIn("RRS soap", sales)
+        self.assertIn("7.50", sales, "3 sold at 2.50")
+        self.assertEqual(sales.count("<svg"), 2, "the trend and the Pareto curve")
+        shrink = self._period_html(
+            self.user_s01,
+            "retail_realtime_stock.action_report_shrink",
+            self.store_s01,
+            first,
+            self.today,
+        )
+        self.assertIn("2.00 (2 units)", shrink, "the count loss at cost")
+        with self.assertRaises(AccessError):
+            self._period_html(
+                self.user_s01,
+                "retail_realtime_stock.action_report_shrink",
+                self.store_s02,
+                first,
+                self.today,
+            )
 
     def test_dashboard_refuses_other_store(self):
         """Asking the dashboard for another store raises AccessError."""
