@@ -47,6 +47,12 @@ class RrsPeriodReportMixin(models.AbstractModel):
         return stores, first, last, days
 
     @api.model
+    def _rrs_trend(self, rows, days, title):
+        """Bars of the rows' ``value`` per ``day`` over every day of the period."""
+        by_day = {row["day"]: float(row["value"] or 0.0) for row in rows}
+        return daily_bars(days, [by_day.get(day, 0.0) for day in days], title)
+
+    @api.model
     def _rrs_names(self, product_ids):
         products = self.env["product.product"].browse(product_ids).with_context(active_test=False)
         return {product.id: product.display_name for product in products}
@@ -81,10 +87,6 @@ class ReportSalesSummary(models.AbstractModel):
                         "cumulative": 100.0 * running / total if total else 0.0,
                     }
                 )
-            by_day = {
-                row["day"]: float(row["value"] or 0.0)
-                for row in queries.sales_by_day(cr, store.ids, first, last)
-            }
             cost = sum(row["cost"] for row in rows)
             net = sum(row["sales"] for row in rows)
             a_class = next((n + 1 for n, row in enumerate(top) if row["cumulative"] >= 80.0), None)
@@ -96,9 +98,9 @@ class ReportSalesSummary(models.AbstractModel):
                 "products": len(ranked),
                 "a_products": a_class,
                 "top": top,
-                "trend": daily_bars(
+                "trend": self._rrs_trend(
+                    queries.sales_by_day(cr, store.ids, first, last),
                     days,
-                    [by_day.get(day, 0.0) for day in days],
                     "Net sales per day (list price); line: 7-day average",
                 ),
                 "pareto": pareto([row["sales"] for row in ranked], "Pareto: share of sales"),
@@ -135,10 +137,6 @@ class ReportShrink(models.AbstractModel):
                 key=lambda row: -(row["count_loss_value"] + row["scrapped_value"]),
             )
             names = self._rrs_names([row["product_id"] for row in losses[:TOP]])
-            by_day = {
-                row["day"]: float(row["value"] or 0.0)
-                for row in queries.shrink_by_day(cr, store.ids, first, last)
-            }
             count_loss = sum(row["count_loss_value"] for row in rows)
             scrapped = sum(row["scrapped_value"] for row in rows)
             sales = sum(row["sales"] for row in rows)
@@ -162,9 +160,9 @@ class ReportShrink(models.AbstractModel):
                     }
                     for row in losses[:TOP]
                 ],
-                "trend": daily_bars(
+                "trend": self._rrs_trend(
+                    queries.shrink_by_day(cr, store.ids, first, last),
                     days,
-                    [by_day.get(day, 0.0) for day in days],
                     "Shrink per day at cost (count losses and scraps); line: 7-day average",
                 ),
             }
