@@ -1,8 +1,9 @@
 """The store agent process (``rtstock agent --config store.toml``).
 
 What it is: wiring of the store side: one reader thread per configured
-scanner, the group writer into the durable queue, the forwarder to the
-ingest, the loopback status endpoint, and a periodic status line in the log.
+device (serial and wedge scanners, LLRP readers), the group writer into the
+durable queue, the forwarder to the ingest, the loopback status endpoint, and a
+periodic status line in the log.
 
 How it works: every worker runs under :func:`_supervised`, an outer loop that
 recovers (log the exception, back off, run the worker again) around the
@@ -55,7 +56,11 @@ def _supervised(name: str, work: Callable[[], None], stop: threading.Event) -> C
 
 
 def make_reader(device: DeviceConfig, emit, stop: threading.Event):
-    """Reader object for ``device.kind`` (``serial`` or ``evdev``)."""
+    """Reader object for ``device.kind`` (``serial``, ``evdev`` or ``llrp``)."""
+    if device.kind == "llrp":
+        from hardware.llrp_reader import LlrpReader
+
+        return LlrpReader(device, emit, stop)
     if device.kind == "evdev":
         from hardware.wedge_scanner import WedgeScannerReader
 

@@ -29,6 +29,11 @@ overrides the ingest-wide token. Example::
     terminator = "\\r"
     fnc1 = "^"          # the scanner sends ^ where the symbol has FNC1
 
+    [[devices]]
+    name = "S01-EXIT-1"   # the ingest device (role exit) whose token posts its tags
+    kind = "llrp"
+    port = "10.1.20.31:5084"
+
 Caveats: devices have one token each in the ingest (the token names the
 device); a device without its own ``token``/``token_env`` uses the ingest-wide
 one, which then must belong to a device allowed to post for all of them.
@@ -51,7 +56,9 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class DeviceConfig:
-    """One scanner. ``kind`` is ``serial`` (pyserial) or ``evdev`` (keyboard wedge, Linux)."""
+    """One device. ``kind`` is ``serial`` (pyserial scanner), ``evdev`` (keyboard wedge,
+    Linux) or ``llrp`` (a fixed RFID reader driven over LLRP; ``port`` is
+    ``host[:5084]``, and the ingest's device role, not ``op``, says what its tags do)."""
 
     name: str
     kind: str = "serial"
@@ -177,12 +184,16 @@ def _validate(config: AgentConfig) -> None:
     for device in config.devices:
         if not device.name or ":" in device.name:
             raise ConfigError(f"device {device.name!r}: name must be non-empty without ':'")
-        if device.kind not in {"serial", "evdev"}:
-            raise ConfigError(f"device {device.name}: kind must be 'serial' or 'evdev'")
+        if device.kind not in {"serial", "evdev", "llrp"}:
+            raise ConfigError(f"device {device.name}: kind must be 'serial', 'evdev' or 'llrp'")
         if not device.port:
             raise ConfigError(
-                f"device {device.name}: port (serial device or evdev path) is required"
+                f"device {device.name}: port (serial device, evdev path or LLRP reader "
+                "host[:port]) is required"
             )
+        if device.kind == "llrp" and not device.port.rpartition(":")[2].isdigit() \
+                and ":" in device.port:
+            raise ConfigError(f"device {device.name}: port must be host or host:port")
         if device.op not in OPERATIONS:
             raise ConfigError(f"device {device.name}: op must be one of {sorted(OPERATIONS)}")
         if device.kind == "serial" and not device.terminator:

@@ -1,4 +1,5 @@
-"""Forward queued reads to the ingest (``POST /v1/reads``) until each is acked.
+"""Forward queued reads to the ingest (``POST /v1/reads``; an LLRP reader's tags to
+``POST /v1/rfid/speedway``) until each is acked.
 
 What it is: the only consumer of :class:`hardware.queue.DurableQueue`. It
 sends the oldest reads in batches, and acks exactly the keys the ingest
@@ -17,6 +18,15 @@ read, which is then logged and retried with back-off (it stays queued: only
 an ack removes a read). TLS certificates are verified unless the
 configuration says otherwise (``verify = false`` is logged as a warning; a
 path means "this CA bundle").
+
+Tag reads of an LLRP reader (``op = "rfid"``, see :mod:`hardware.llrp_reader`) go to
+the ingest's RFID stage as a Speedway Connect post (``{"reader_name", "tag_reads":
+[{"epc", "antennaPort", "firstSeenTimestamp"}]}``), the form Impinj's own LLRP client
+on the reader posts, so the device's role decides what they do. That answer has
+totals, not keys: a 200 acks every read of the post; resending it after a lost answer
+is harmless, because the ingest moves an EPC only from the states its movement starts
+from and a count holds each EPC once. ``409`` (a count reader with no open session)
+keeps the reads queued until a session is opened.
 
 Caveats: exactly-once rests on the ingest's per-device key uniqueness; the
 forwarder itself is at-least-once (a batch whose answer is lost is resent and
@@ -46,7 +56,7 @@ if "httpx" not in sys.modules:
 import httpx  # after the guard above, on purpose
 
 from hardware.queue import DurableQueue
-from hardware.reads import QueuedRead
+from hardware.reads import RFID_OP, QueuedRead
 
 _logger = logging.getLogger(__name__)
 
@@ -122,6 +132,7 @@ class Forwarder:
     ) -> None:
         self.queue = queue
         self.endpoint = url.rstrip("/") + "/v1/reads"
+        self.rfid_endpoint = url.rstrip("/") + "/v1/rfid/speedway"
         self._token_for_device = token_for_device
         self._verify = tls_verify_setting(verify)
         self._timeout_s = timeout_s
@@ -173,7 +184,11 @@ class Forwarder:
             by_device.setdefault(read.device, []).append(read)
         acked = 0
         for device, reads in by_device.items():
-            acked += self._post(device, reads)
+            tags = [read for read in reads if read.op == RFID_OP]
+            if tags:
+                acked += self._post_tags(device, tags)
+            if len(tags) < len(reads):
+                acked += self._post(device, [read for read in reads if read.op != RFID_OP])
         return acked
 
     def backoff_delay(self) -> float:
@@ -216,6 +231,45 @@ class Forwarder:
         if status in (401, 403):
             raise _Retry(f"ingest refuses the token of device {device} ({status})")
         raise _Retry(f"ingest answered {status}: {response.text[:300]}")
+
+    def _post_tags(self, device: str, reads: list[QueuedRead]) -> int:
+        if self._client is None:
+            self._client = httpx.Client(verify=self._verify, timeout=self._timeout_s)
+        body = {"reader_name": device, "tag_reads": [
+            {"epc": read.code, "antennaPort": read.location, "firstSeenTimestamp": read.ts}
+            for read in reads]}
+        try:
+            response = self._client.post(
+                self.rfid_endpoint, json=body,
+                headers={"Authorization": f"Bearer {self._token_for_device(device)}"})
+        except httpx.HTTPError as exc:
+            raise _Retry(f"{type(exc).__name__}: {exc or 'no detail'}") from exc
+        self.stats.sent_batches += 1
+        status = response.status_code
+        if status != 200:
+            if status in (429, 503):
+                delay = parse_retry_after(response.headers.get("Retry-After"))
+                raise _Retry(f"ingest busy ({status}), retry after {delay}s", delay)
+            if status == 413 and len(reads) > 1:
+                self.batch_size = max(1, min(self.batch_size, len(reads)) // 2)
+                raise _Retry(f"ingest answered 413; batch size now {self.batch_size}", 0.0)
+            raise _Retry(f"ingest refuses the tags of {device} ({status}): "
+                         f"{response.text[:300]}")
+        try:
+            totals = response.json()
+        except ValueError as exc:
+            raise _Retry(f"ingest answered 200 with an unreadable body: {exc!r}") from exc
+        for outcome in ("applied", "duplicate", "rejected"):
+            value = totals.get(outcome)
+            if isinstance(value, int):
+                setattr(self.stats, outcome, getattr(self.stats, outcome) + value)
+        removed = self.queue.ack([read.key for read in reads])
+        self.stats.acked += removed
+        self.stats.last_ack_at = time.time()
+        self.stats.consecutive_failures = 0
+        self.stats.last_error = None
+        self.batch_size = min(self.max_batch, self.batch_size * 2)
+        return removed
 
     def _handle_results(self, device: str, reads: list[QueuedRead], response) -> int:
         try:

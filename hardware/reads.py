@@ -22,6 +22,9 @@ OPERATIONS: frozenset[str] = frozenset(
     {"sale", "return", "receipt", "transfer_out", "transfer_in", "scrap", "count"}
 )
 
+#: The operation of an RFID reader's tag read: the ingest's device role says what it does.
+RFID_OP = "rfid"
+
 
 def utc_now_rfc3339() -> str:
     """Now, as the contract's RFC 3339 ``ts`` (millisecond precision, ``Z`` suffix)."""

@@ -94,7 +94,8 @@ class FrameDecoder:
 
 
 class DeviceReader:
-    """What every scanner reader shares: its device, where reads go, its status fields."""
+    """What every device reader shares (scanners, LLRP readers): its device, where reads
+    go, its status fields."""
 
     def __init__(
         self,
@@ -120,7 +121,7 @@ class DeviceReader:
 
     def _note_error(self, message: str) -> None:
         if message != self.last_error:  # one line per new problem, not one per retry
-            _logger.error("scanner %s: %s; retrying", self.device.name, message)
+            _logger.error("device %s: %s; retrying", self.device.name, message)
         self.last_error = message
 
 

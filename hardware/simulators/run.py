@@ -5,7 +5,10 @@ the real agent reads), ``http`` (a scanner that posts ``/v1/reads`` batches
 itself), ``pos_gate`` (an RFID reader at the checkout posting sales of tagged
 items), ``impinj`` (R700 ``tagInventory`` events) and ``zebra`` (IoT
 Connector data events) and ``alien`` (ALR text notifications pushed over TCP
-to the ingest's ``alien_port``: ``--url tcp://host:port``).
+to the ingest's ``alien_port``: ``--url tcp://host:port``), and ``llrp`` (an LLRP
+1.1 reader, :mod:`hardware.simulators.llrp_emulator`, listening on ``--url
+tcp://127.0.0.1:5084`` for the store agent's ``kind = "llrp"`` device: it
+inventories the profile's tags ``rounds`` times at ``tags_per_s``).
 
 How it works: :mod:`hardware.simulators.profiles` gives the seeded reads;
 each kind turns them into its wire form (frames, contract batches, vendor
@@ -37,7 +40,7 @@ from hardware.simulators import catalog, profiles, vendor
 from hardware.simulators.pty_scanner import PtyScannerPort, frame
 from hardware.simulators.runner import paced, progress
 
-KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "alien")
+KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "alien", "llrp")
 DEFAULT_PATHS = {
     "http": "/v1/reads",
     "pos_gate": "/v1/rfid/impinj",
@@ -72,6 +75,8 @@ class SimulationOptions:
     unknown_share: float = 0.02
     foreign_share: float = 0.01
     reads_per_tag: float = 8.0
+    rounds: int = 3
+    tags_per_s: float = 1000.0
     show_progress: bool = True
 
 
@@ -115,7 +120,7 @@ def payloads(options: SimulationOptions) -> Iterator[tuple[float, int, Any]]:
             )
             yield read.at_s, 1, data
         return
-    if options.kind in ("pos_gate", "impinj", "zebra", "alien"):
+    if options.kind in ("pos_gate", "impinj", "zebra", "alien", "llrp"):
         reads = _as_epcs(reads)
         if options.kind == "pos_gate":
             reads = (profiles.SimRead(r.at_s, r.code, "sale", "epc", 1) for r in reads)
@@ -168,7 +173,11 @@ def run_simulation(options: SimulationOptions, report: TextIO = sys.stderr) -> d
         "seed": options.seed,
     }
     started = time.monotonic()
-    if options.out:
+    if options.kind == "llrp":
+        if options.out:
+            raise ValueError("an LLRP reader is served, not sent: --out does not apply")
+        sent_reads, sent_payloads = _serve_llrp(options, report)
+    elif options.out:
         sent_reads, sent_payloads = _write_jsonl(options)
     elif options.kind == "serial":
         sent_reads, sent_payloads = _run_serial(options, report)
@@ -279,3 +288,37 @@ def _post_until_answered(client, url: str, headers: dict[str, str], payload: Any
             continue
         return response.status_code
     return 0
+
+
+def _serve_llrp(options: SimulationOptions, report: TextIO) -> tuple[int, int]:
+    """An LLRP reader listening on ``url`` (``tcp://127.0.0.1:5084``) until a client has
+    had every round of the profile's tags, then ``linger_s``; returns (tag reports sent,
+    connections)."""
+    from urllib.parse import urlsplit
+
+    from hardware.simulators.llrp_emulator import LLRP_PORT, LlrpReaderEmulator
+
+    where = urlsplit(options.url if "://" in options.url else f"tcp://{options.url}")
+    if where.scheme == "tcp":  # otherwise the CLI's default ingest URL: the standard port
+        host, port = where.hostname or "127.0.0.1", where.port or LLRP_PORT
+    else:
+        host, port = "127.0.0.1", LLRP_PORT
+    reads = profiles.generate(options.profile, options.seed, options.count,
+                              **_profile_options(options))
+    tags = list(dict.fromkeys(read.code for read in _as_epcs(reads)))
+    emulator = LlrpReaderEmulator(tags, host=host, port=port, tags_per_s=options.tags_per_s,
+                                  rounds=options.rounds, seed=options.seed)
+    print(f"LLRP reader on {emulator.host}:{emulator.port}: {len(tags)} tags, "
+          f"{options.rounds or 'endless'} rounds", file=report, flush=True)
+    total = len(tags) * options.rounds if options.rounds else None
+    with emulator, progress("llrp reports", total, options.show_progress) as step:
+        done = 0
+        try:
+            while total is None or emulator.reported < total:
+                time.sleep(0.2)
+                step(emulator.reported - done)
+                done = emulator.reported
+            time.sleep(options.linger_s)
+        except KeyboardInterrupt:
+            pass
+    return emulator.reported, emulator.connections

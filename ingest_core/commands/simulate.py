@@ -8,7 +8,7 @@ import sys
 
 from hardware.simulators.profiles import PROFILES
 
-KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "alien")
+KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "alien", "llrp")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="SIM-1", help="device name (key prefix, hostname)")
     parser.add_argument("--url", default="http://127.0.0.1:8700",
-                        help="ingest base URL (alien: tcp://host:alien_port)")
+                        help="ingest base URL (alien: tcp://host:alien_port; llrp: the "
+                             "address the reader listens on, tcp://127.0.0.1:5084)")
     parser.add_argument("--token", default="", help="device Bearer token")
     parser.add_argument("--path", default="", help="override the POST path")
     parser.add_argument("--out", default="", help="write payloads as JSON lines here ('-': stdout)")
@@ -41,6 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     rfid.add_argument("--unknown-share", type=float, default=0.02)
     rfid.add_argument("--foreign-share", type=float, default=0.01)
     rfid.add_argument("--reads-per-tag", type=float, default=8.0)
+    llrp = parser.add_argument_group("LLRP reader (llrp)")
+    llrp.add_argument("--rounds", type=int, default=3,
+                      help="inventory rounds over the tags (0: until interrupted)")
+    llrp.add_argument("--tags-per-s", type=float, default=1000.0)
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -71,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         unknown_share=args.unknown_share,
         foreign_share=args.foreign_share,
         reads_per_tag=args.reads_per_tag,
+        rounds=args.rounds,
+        tags_per_s=args.tags_per_s,
         show_progress=not args.no_progress and args.out != "-",
     )
     try:
