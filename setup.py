@@ -107,6 +107,8 @@ setup(
             "epcis-event-hash-generator==1.9.3",
             "PyLD==3.3.0",
             "lxml==6.2.1",
+            # generated requests against the ingest's OpenAPI document (docs/reliability.md)
+            "schemathesis==4.32.5",
         ],
         "load": ["locust==2.47.0", "matplotlib==3.11.2"],
         # rtstock report (docs/decisions/reports.md); WeasyPrint needs Debian's pango.

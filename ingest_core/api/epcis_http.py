@@ -70,21 +70,3 @@ async def get_events(request: Request) -> Response:
     return Response(_encoder.encode(body), media_type="application/ld+json", headers=headers)
 
 
-EPCIS_PATHS = {
-    "/epcis/events": {"get": {
-        "summary": "EPCIS 2.0 events of the partner's products (SimpleEventQuery subset)",
-        "security": [{"partner": []}],
-        "parameters": [{"name": name, "in": "query", "schema": {"type": "string"}}
-                       for name in ("eventType", "GE_eventTime", "LT_eventTime", "EQ_bizStep",
-                                    "EQ_disposition", "EQ_action", "EQ_bizLocation",
-                                    "EQ_readPoint", "WD_bizLocation", "WD_readPoint",
-                                    "MATCH_epc", "MATCH_anyEPC",
-                                    "MATCH_epcClass", "perPage", "nextPageToken",
-                                    "EQ_rtstock_product", "EQ_rtstock_move")],
-        "responses": {
-            "200": {"description": "EPCISQueryDocument (JSON-LD, or XML for Accept: "
-                                   "application/xml); Link rel=next while more"},
-            "400": {"description": "QueryParameterException (problem+json)"},
-            "401": {"description": "SecurityException: missing or unknown partner token"},
-            "413": {"description": "QueryTooLargeException: window over 31 days or none"}}}},
-}

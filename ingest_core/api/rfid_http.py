@@ -2,7 +2,7 @@
 
 What it is: ``POST /v1/rfid/impinj|zebra`` (reader payloads as the vendors send
 them), ``POST /v1/count-sessions`` (open), ``POST /v1/count-sessions/{id}/close``,
-``GET /v1/count-sessions/{id}`` (report), their OpenAPI entries, and the MQTT
+``GET /v1/count-sessions/{id}`` (report), and the MQTT
 bridge the service starts when ``mqtt_host`` is set.
 
 How it works: a request is authenticated like ``/v1/reads`` (Bearer device
@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse, Response
 from ingest_core import metrics
 from ingest_core.api.mqtt_bridge import BridgeSettings, MqttBridge, TopicRoute
 from ingest_core.commit.writer import Overloaded
+from ingest_core.odoo import sql
 from ingest_core.resolve.reference import Device
 from ingest_core.rfid.counts import CountError
 from ingest_core.rfid.formats import VENDORS, TagRead
@@ -140,20 +141,35 @@ async def _count_request(request: Request, action) -> Response:
         return _error(503, "could not commit, retry later", {"Retry-After": "2"})
 
 
+class _SessionOptions(msgspec.Struct):
+    """The body of ``POST /v1/count-sessions`` (every field optional)."""
+
+    location_id: int | float | None = None  # 12.0 is an integer to JSON
+    name: str | None = None
+    auto_apply: bool | None = None
+    per_device: bool = False
+
+
+_session_options = msgspec.json.Decoder(_SessionOptions)
+
+
 async def open_count_session(request: Request) -> Response:
     try:
-        options = msgspec.json.decode(await request.body() or b"{}")
-    except msgspec.DecodeError as exc:
-        return _error(422, f"malformed JSON: {exc}")
-    if not isinstance(options, dict):
-        return _error(422, "body must be a JSON object")
+        options = _session_options.decode(await request.body() or b"{}")
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return _error(422, f"malformed count session options: {exc}")
+    if isinstance(options.location_id, float):
+        if not options.location_id.is_integer():
+            return _error(422, "malformed count session options: location_id is not an "
+                               "integer")
+        options.location_id = int(options.location_id)
 
     async def action(ingest: Ingest, device: Device) -> dict:
         if "count" not in device.allowed:
             raise CountError(403, f"device {device.name!r} is not allowed to count")
         session = await asyncio.to_thread(
-            ingest.counts.open, device, options.get("location_id"), options.get("name"),
-            options.get("auto_apply"), bool(options.get("per_device", False)))
+            ingest.counts.open, device, options.location_id, sql.storable(options.name),
+            options.auto_apply, options.per_device)
         return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in session.items()}
 
     return await _count_request(request, action)
@@ -218,77 +234,3 @@ def mqtt_bridge(ingest: Ingest) -> MqttBridge:
     return MqttBridge(BridgeSettings(MQTT_ROUTES, host=settings.mqtt_host,
                                      port=settings.mqtt_port,
                                      client_id=f"rtstock-ingest-{settings.port}"), on_reads)
-
-
-RFID_RESPONSES: dict = {
-    "RfidResult": {"description": "committed: reads, accepted (after dedupe), "
-                                  "events, errors, unknown_tags, tags, role; "
-                                  "movement + applied/duplicate/rejected "
-                                  "(exit, pos_gate, dock) or session_id + "
-                                  "counted (count)"},
-    "CountReport": {"description": "session fields, lines [{product_id, "
-                                   "lot_id, expected, counted, difference}], "
-                                   "accuracy_pct, missing_epcs, "
-                                   "unexpected_epcs [{epc, why}]"}}
-
-
-def _vendor_path(summary: str, *content_types: str) -> dict:
-    """The OpenAPI entry of one vendor's ``POST /v1/rfid/<vendor>``."""
-    return {"post": {
-        "summary": summary,
-        "security": [{"device": []}],
-        "requestBody": {"required": True, "content": {
-            kind: {"schema": {}} for kind in ("application/json", *content_types)}},
-        "responses": {"200": {"$ref": "#/components/responses/RfidResult"},
-                      "400": {"description": "nothing in the body is the vendor's format "
-                                             "(empty, not JSON, no event of it): the "
-                                             "message says what was expected"},
-                      "401": {"description": "unknown token"},
-                      "403": {"description": "disabled, or role not allowed"},
-                      "409": {"description": "count reader without an open session"},
-                      "503": {"description": "overloaded: retry after Retry-After seconds"}}}}
-
-
-RFID_PATHS: dict = {
-    "/v1/rfid/impinj": _vendor_path(
-        "Impinj R700/R660/R720 IoT device interface payload (tagInventory events: object, "
-        "JSON array or NDJSON), as the reader's webhook sends it", "application/x-ndjson"),
-    "/v1/rfid/zebra": _vendor_path(
-        "Zebra IoT Connector data event(s) (object, JSON array, batched envelope, or objects "
-        "back to back with no separator), as the connector's HTTP POST endpoint sends them"),
-    "/v1/rfid/speedway": _vendor_path(
-        "Impinj Speedway Connect HTTP post, or Zebra FX Connect's legacy post (reader_name, "
-        "mac_address, tag_reads[]; values may be strings), one post or several separated "
-        "by blank lines"),
-    "/v1/rfid/edgex": _vendor_path(
-        "EdgeX app-rfid-llrp-inventory events (LLRP readers through EdgeX): an EdgeX event "
-        "or AddEventRequest whose InventoryEventArrived / Moved readings are tag reads, "
-        "Departed a reader event"),
-    "/v1/rfid/alien": _vendor_path(
-        "Alien ALR text notifications (#-header lines, one Tag: line per tag, CRLF, NUL "
-        "after each message), as the readers push them to the TCP port alien_port; here "
-        "over HTTP with the device's token", "text/plain"),
-    "/v1/count-sessions": {"post": {
-        "summary": "Open an RFID count session at the device's (or a given) location",
-        "security": [{"device": []}],
-        "requestBody": {"content": {"application/json": {"schema": {
-            "type": "object", "properties": {
-                "location_id": {"type": "integer"}, "name": {"type": "string"},
-                "auto_apply": {"type": "boolean",
-                               "description": "default: rfid_auto_apply_stores"},
-                "per_device": {"type": "boolean", "default": False,
-                               "description": "only this device's reads count"}}}}}},
-        "responses": {"200": {"description": "the session"},
-                      "403": {"description": "not allowed to count there"}}}},
-    "/v1/count-sessions/{session_id}/close": {"post": {
-        "summary": "Close: write differences as Odoo counts (or apply them); the report",
-        "security": [{"device": []}],
-        "responses": {"200": {"$ref": "#/components/responses/CountReport"},
-                      "404": {"description": "no such session"}}}},
-    "/v1/count-sessions/{session_id}": {"get": {
-        "summary": "Report: expected vs counted per product, accuracy, missing and "
-                   "unexpected EPCs",
-        "security": [{"device": []}],
-        "responses": {"200": {"$ref": "#/components/responses/CountReport"},
-                      "404": {"description": "no such session"}}}},
-}

@@ -38,10 +38,9 @@ import ingest_core
 from ingest_core import metrics
 from ingest_core.alerts.relay import WakeupRelay
 from ingest_core.api.alien_tcp import AlienListener
-from ingest_core.api.epcis_http import EPCIS_PATHS, get_events
+from ingest_core.api.epcis_http import get_events
+from ingest_core.api.openapi import OPENAPI
 from ingest_core.api.rfid_http import (
-    RFID_PATHS,
-    RFID_RESPONSES,
     close_count_session,
     count_session_report,
     mqtt_bridge,
@@ -214,51 +213,6 @@ async def metrics_endpoint(request: Request) -> Response:
     metrics.JOURNAL_LAG.set(age or 0.0)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-
-OPENAPI = {
-    "openapi": "3.1.0",
-    "info": {"title": "rtstock ingest", "version": ingest_core.__version__,
-             "description": "Device reads to Odoo 18 stock, exactly once. "
-                            "See docs/architecture.md (ingest HTTP contract)."},
-    "components": {"securitySchemes": {"device": {"type": "http", "scheme": "bearer"},
-                                       "partner": {"type": "http", "scheme": "bearer"}},
-                   "responses": RFID_RESPONSES,
-                   "schemas": {"Read": {
-                       "type": "object", "required": ["key", "code", "op"],
-                       "properties": {
-                           "key": {"type": "string", "maxLength": 128,
-                                   "description": "unique per device; resend until acked"},
-                           "code": {"type": "string",
-                                    "description": "as scanned: EAN/UPC/GTIN/GS1 string"},
-                           "op": {"type": "string", "enum": ["sale", "return", "receipt",
-                                                             "transfer_out", "transfer_in",
-                                                             "scrap", "count"]},
-                           "ts": {"type": "string", "format": "date-time"},
-                           "qty": {"type": "number", "default": 1},
-                           "location": {"type": "integer",
-                                        "description": "Odoo location id; default: device's"},
-                       }}}},
-    "paths": {
-        **RFID_PATHS,
-        **EPCIS_PATHS,
-        "/v1/reads": {"post": {
-            "summary": "Post a batch of reads from one device",
-            "security": [{"device": []}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["reads"],
-                "properties": {"reads": {"type": "array",
-                                         "items": {"$ref": "#/components/schemas/Read"}}}}}}},
-            "responses": {
-                "200": {"description": "committed; per-read fate: applied, duplicate, rejected"},
-                "401": {"description": "unknown token"}, "403": {"description": "disabled"},
-                "413": {"description": "batch too large"}, "422": {"description": "malformed"},
-                "503": {"description": "overloaded: retry after Retry-After seconds"}}}},
-        "/healthz": {"get": {"summary": "Health, queue depth and journal lag",
-                             "responses": {"200": {"description": "ok"}}}},
-        "/metrics": {"get": {"summary": "Prometheus metrics",
-                             "responses": {"200": {"description": "text format"}}}},
-    },
-}
 
 DOCS_PAGE = """<!doctype html><html><head><title>rtstock ingest API</title>
 <style>body{font-family:sans-serif;max-width:60em;margin:2em auto}pre{background:#f4f4f4;

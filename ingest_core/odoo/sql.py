@@ -339,15 +339,37 @@ def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | Non
     return [applied.pop((row.device_id, row.read_key), None) for row in rows]
 
 
+def storable(value):
+    """``value`` with every string made storable in PostgreSQL text and jsonb: NUL (which
+    neither holds) and unpaired surrogates (not UTF-8) become U+FFFD. A read is
+    quarantined with whatever bytes a device sent; one of these must not fail the
+    group's transaction and hold every read of it back."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "\ufffd")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value
+
+
 def insert_quarantine(cur, rows: Sequence[tuple[int | None, str | None, dict, str, str]],
                       user_id: int) -> None:
     """(device id, read key, raw read, reason code, reason) rows, state 'new'.
 
     A resent read that is still waiting in quarantine for the same reason is
-    not quarantined twice.
+    not quarantined twice. Text is made :func:`storable` first.
     """
     if not rows:
         return
+    rows = [(device, storable(key), storable(raw), code, storable(reason))
+            for device, key, raw, code, reason in rows]
     cur.execute(f"""
         INSERT INTO rrs_quarantine (device_id, read_key, raw, reason_code, reason, state,
                                     received_at, create_uid, create_date, write_uid, write_date)

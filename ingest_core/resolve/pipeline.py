@@ -205,6 +205,8 @@ class Preparer:
     def _resolve(self, index, read, device, warehouse, places, now, batch):
         if not read.key or len(read.key) > MAX_KEY_LENGTH:
             return "bad_key", f"key must be 1 to {MAX_KEY_LENGTH} characters"
+        if not read.key.isprintable():  # NUL, control characters, unpaired surrogates
+            return "bad_key", "key must be printable text"
         if read.op not in OPERATIONS:
             return "unknown_operation", (
                 f"operation {read.op!r} is not one of {', '.join(OPERATIONS)}")

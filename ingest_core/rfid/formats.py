@@ -107,10 +107,13 @@ _RAW_LIMIT = 2048  # raw text kept per error; a runaway line must not fill the q
 # --- vendor shapes ---------------------------------------------------------------------
 
 
+# Integer fields are typed ``int | float``: JSON has one number type, and ``12.0`` is an
+# integer to JSON Schema (the OpenAPI document) and to a reader's firmware alike; a number
+# with a fraction is a bad event (``_integer``).
 class _ImpinjTag(msgspec.Struct):
     epc: str | None = None
     epcHex: str | None = None
-    antennaPort: int | None = None
+    antennaPort: int | float | None = None
     peakRssiCdbm: float | None = None
     lastSeenTime: str | None = None
 
@@ -146,9 +149,9 @@ _IMPINJ_OTHER = (
 
 class _ZebraTag(msgspec.Struct):
     idHex: str | None = None
-    antenna: int | None = None
+    antenna: int | float | None = None
     peakRssi: float | None = None
-    reads: int | None = None
+    reads: int | float | None = None
     format: str | None = None
     hostName: str | None = None
     MAC: str | None = None
@@ -163,7 +166,7 @@ class _ZebraEvent(msgspec.Struct):
 
 class _SpeedwayTag(msgspec.Struct):
     epc: str | None = None
-    antennaPort: int | str | None = None
+    antennaPort: int | float | str | None = None
     peakRssi: float | str | None = None
     firstSeenTimestamp: int | float | str | None = None
     isHeartBeat: bool | str | None = None
@@ -178,11 +181,11 @@ class _SpeedwayPost(msgspec.Struct):
 class _EdgexInventory(msgspec.Struct):
     epc: str | None = None
     tid: str | None = None
-    timestamp: int | None = None  # ms since the epoch
+    timestamp: int | float | None = None  # ms since the epoch
     location: str | None = None  # Arrived
     old_location: str | None = None  # Moved
     new_location: str | None = None
-    last_read: int | None = None  # Departed
+    last_read: int | float | None = None  # Departed
     last_known_location: str | None = None
 
 
@@ -452,6 +455,10 @@ def _error(result, counter, reason, raw, detail=None) -> None:
 
 def _handle_impinj(event: _ImpinjEvent, source, position, result, counter, received_at) -> None:
     tag = event.tagInventoryEvent
+    if tag is not None and _integer(tag.antennaPort) is False:
+        # out of an integer's range: a wrong type, which fails the event as msgspec would
+        _error(result, counter, "bad_event", source.raw(position))
+        return
     if tag is None or (event.eventType not in (None, "tagInventory")):
         kind = event.eventType or next(
             (kind for member, kind in _IMPINJ_OTHER if len(getattr(event, member))), None
@@ -469,6 +476,7 @@ def _handle_impinj(event: _ImpinjEvent, source, position, result, counter, recei
             received_at,
         )
         return
+    antenna = _integer(tag.antennaPort)
     if tag.epcHex is not None:
         epc, reason = _hex(tag.epcHex)
     elif tag.epc is not None:
@@ -482,15 +490,20 @@ def _handle_impinj(event: _ImpinjEvent, source, position, result, counter, recei
         _error(result, counter, reason, source.raw(position))
         return
     rssi = tag.peakRssiCdbm / 100.0 if tag.peakRssiCdbm is not None else None
-    result.reads.append(TagRead(epc, tag.antennaPort, rssi, seen_at, event.hostname, 1))
+    result.reads.append(TagRead(epc, antenna, rssi, seen_at, event.hostname, 1))
     counter[0] += 1
 
 
 def _handle_zebra(event: _ZebraEvent, source, position, result, counter, received_at) -> None:
     data = event.data
-    if data is None or (isinstance(data, _ZebraTag) and data.idHex is None):
+    records = data if isinstance(data, list) else () if data is None else (data,)
+    if any(_integer(record.antenna) is False or _integer(record.reads) is False
+           for record in records):  # a wrong type fails the event, as msgspec would
+        _error(result, counter, "bad_event", source.raw(position))
+        return
+    if not data or (isinstance(data, _ZebraTag) and data.idHex is None):  # [] is no data
         if event.type is not None and event.type.upper() != "SIMPLE":
-            reader = data.hostName or data.MAC if data is not None else None
+            reader = data.hostName or data.MAC if isinstance(data, _ZebraTag) else None
             _other(
                 result,
                 counter,
@@ -500,7 +513,7 @@ def _handle_zebra(event: _ZebraEvent, source, position, result, counter, receive
                 source.raw(position),
                 received_at,
             )
-        elif data is None and event.type is None:
+        elif not data and event.type is None:
             _error(result, counter, "unknown_event", source.raw(position))  # no Zebra event
         else:
             _error(result, counter, "missing_epc", source.raw(position))
@@ -512,6 +525,7 @@ def _handle_zebra(event: _ZebraEvent, source, position, result, counter, receive
 def _zebra_record(
     record: _ZebraTag, timestamp, source, position, result, counter, received_at
 ) -> None:
+    antenna, reads = _integer(record.antenna), _integer(record.reads)  # checked: in range
     if record.idHex is None:
         epc, reason = None, "missing_epc"
     elif record.format is not None and record.format.lower() != "epc":
@@ -524,9 +538,9 @@ def _zebra_record(
     if reason is not None:
         _error(result, counter, reason, source.raw(position))
         return
-    count = record.reads if record.reads is not None and record.reads > 0 else 1
+    count = reads if reads is not None and reads > 0 else 1
     reader = record.hostName or record.MAC
-    result.reads.append(TagRead(epc, record.antenna, record.peakRssi, seen_at, reader, count))
+    result.reads.append(TagRead(epc, antenna, record.peakRssi, seen_at, reader, count))
     counter[0] += 1
 
 
@@ -547,13 +561,14 @@ def _handle_speedway(event: _SpeedwayPost, source, position, result, counter,
             _other(result, counter, "heartbeat", reader, None, source.raw(position),
                    received_at)
             continue
+        antenna, rssi = _number(tag.antennaPort, int), _number(tag.peakRssi, float)
+        if antenna is False or rssi is False:  # a wrong type first, as for the others
+            _error(result, counter, "bad_event", source.raw(position))
+            continue
         epc, reason = _hex(tag.epc) if tag.epc else (None, "missing_epc")
         seen_at = _epoch_or_iso(tag.firstSeenTimestamp, received_at)
-        antenna, rssi = _number(tag.antennaPort, int), _number(tag.peakRssi, float)
         if reason is None and seen_at is None:
             reason = "bad_timestamp"
-        if reason is None and (antenna is False or rssi is False):
-            reason = "bad_event"
         if reason is not None:
             _error(result, counter, reason, source.raw(position))
             continue
@@ -573,6 +588,12 @@ def _handle_edgex(event: _EdgexEvent, source, position, result, counter,
     if readings is None:
         _error(result, counter, "unknown_event", source.raw(position))
         return
+    every = (*(event.readings or ()), *(event.event.readings or () if event.event else ()))
+    if any(_integer(value) is False for reading in every if reading.objectValue
+           for value in (reading.objectValue.timestamp, reading.objectValue.last_read)):
+        # out of an integer's range: a wrong type, which fails the event as msgspec would
+        _error(result, counter, "bad_event", source.raw(position))
+        return
     for reading in readings:
         kind = (reading.resourceName or reading.name or "").removeprefix("InventoryEvent")
         inventory = reading.objectValue
@@ -588,6 +609,9 @@ def _handle_edgex(event: _EdgexEvent, source, position, result, counter,
                 result.events.append(ReaderEvent(counter[0], kind or "unknown", None,
                                                  received_at, source.raw(position)))
                 counter[0] += 1
+            continue
+        if _integer(inventory.timestamp) is False or _integer(inventory.last_read) is False:
+            _error(result, counter, "bad_event", source.raw(position))
             continue
         seen_at = inventory.timestamp / 1e3 if inventory.timestamp else received_at
         if kind == "Departed":
@@ -607,10 +631,34 @@ def _handle_edgex(event: _EdgexEvent, source, position, result, counter,
         counter[0] += 1
 
 
+_NUMBER_TEXT = {int: re.compile(r"-?[0-9]{1,18}"),
+                float: re.compile(r"-?[0-9]{1,18}(\.[0-9]{1,18})?")}
+
+
+_INT_RANGE = (-(2**63), 2**64 - 1)  # what msgspec takes for an int
+
+
+def _integer(value):
+    """An integer field's value: None, the int (a JSON number without a fraction, in
+    msgspec's range), or False for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            return False
+        value = int(value)
+    return value if _INT_RANGE[0] <= value <= _INT_RANGE[1] else False
+
+
 def _number(value, kind):
-    """``kind(value)`` for a number or a numeric string; None for None; False if bad."""
+    """``kind(value)`` for a number or a string of ASCII digits (FX Connect sends numbers
+    as text; the patterns are the OpenAPI document's); None for None or ""; False if bad."""
     if value is None or value == "":
         return None
+    if isinstance(value, str) and not _NUMBER_TEXT[kind].fullmatch(value):
+        return False
+    if kind is int and not isinstance(value, str):
+        return _integer(value)
     try:
         return kind(value)
     except (TypeError, ValueError):
