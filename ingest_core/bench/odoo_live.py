@@ -141,10 +141,11 @@ class LiveOdoo:
             connection.close()
 
     # ------------------------------------------------------------------ odoo-bin
-    def odoo(self, *args: str, stdin: str | None = None,
-             timeout: float = 1800) -> subprocess.CompletedProcess:
+    def odoo(self, *args: str, stdin: str | None = None, timeout: float = 1800,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([self.python, self.odoo_bin, *args], input=stdin,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+                              capture_output=True, text=True, timeout=timeout, check=False,
+                              env=None if env is None else {**os.environ, **env})
 
     def install(self, dbname: str, modules: str) -> None:
         result = self.odoo("-c", self.conf, "--addons-path", addons_path(self.conf), "-d",

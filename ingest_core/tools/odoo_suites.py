@@ -20,6 +20,9 @@ on a second database with the add-on's dependencies only (stock_account among
 them, which stock's own CI never loads with stock's tests): a test failing on
 both is Odoo's own, one failing only with the add-on is the add-on's.
 
+Each odoo-bin runs with ``TMPDIR`` in a directory of the run, removed at its end: the
+browser tours' Chrome profiles and Odoo's ``odoo_tests`` screenshots stay out of /tmp.
+
 Caveats: one odoo-bin per file costs the registry's load (15-20 s here) each
 time; the database is shared by the files (Odoo's test cases roll back what
 they write). The fetched 18.0 tree serves its web client at ``/qplexity``:
@@ -35,8 +38,10 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import socket
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,7 +82,11 @@ def test_files(live: LiveOdoo, modules: list[str], pattern: str) -> list[tuple[s
     return found
 
 
-def run_file(live: LiveOdoo, dbname: str, path: Path, timeout: float) -> dict:
+def run_file(live: LiveOdoo, dbname: str, path: Path, timeout: float,
+             scratch: Path | None = None) -> dict:
+    """One test file in its own odoo-bin. Its temporary files (the browser tours' Chrome
+    profiles, Odoo's ``odoo_tests`` screenshots) go to ``scratch``, which the caller
+    removes: nothing is left in /tmp."""
     started = time.monotonic()
     try:
         done = live.odoo("-c", live.conf, "--addons-path", addons_path(live.conf), "-d", dbname,
@@ -85,7 +94,8 @@ def run_file(live: LiveOdoo, dbname: str, path: Path, timeout: float) -> dict:
                          "--test-file", str(path), "--stop-after-init",
                          "--http-interface=127.0.0.1", f"--http-port={_free_port()}",
                          f"--gevent-port={_free_port()}", "--log-level=info",
-                         "--max-cron-threads=0", timeout=timeout)
+                         "--max-cron-threads=0", timeout=timeout,
+                         env={"TMPDIR": str(scratch)} if scratch else None)
         output = done.stdout + done.stderr
         code = done.returncode
     except Exception as error:  # noqa: BLE001 - a timeout is one file's outcome, not the run's
@@ -138,16 +148,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no live Odoo: {why} (docs/live-odoo.md)", file=sys.stderr)
         return 2
     with_addon, without = f"rrs_suites_{os.getpid()}", f"rrs_suites_{os.getpid()}_base"
+    scratch = Path(tempfile.mkdtemp(prefix="rrs-suites-"))
     results = []
     started = time.monotonic()
     baseline = None
     try:
         _database(live, with_addon, ADDON)
         for module, path in test_files(live, args.modules.split(","), args.files):
-            result = {"module": module, **run_file(live, with_addon, path, args.timeout)}
+            result = {"module": module,
+                      **run_file(live, with_addon, path, args.timeout, scratch)}
             if (result["exit"] != 0 or result["bad"]) and not args.no_baseline:
                 baseline = baseline or _database(live, without, _depends())
-                base = run_file(live, baseline, path, args.timeout)
+                base = run_file(live, baseline, path, args.timeout, scratch)
                 result["bad_without_addon"] = base["bad"]
                 result["exit_without_addon"] = base["exit"]
             result["addon_only"] = sorted(set(result["bad"])
@@ -163,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         live.drop_db(with_addon)
         live.drop_db(without)
+        shutil.rmtree(scratch, ignore_errors=True)
     summary = {
         "modules": args.modules.split(","), "files": len(results),
         "tests": sum(r["tests"] for r in results),
