@@ -306,7 +306,8 @@ PATHS: dict = {
                        "Vocabulary values and EPC patterns follow the standard's grammar "
                        "(400 otherwise). List parameters take comma-separated values.",
         "parameters": [
-            {"name": "GE_eventTime", "in": "query", "required": True,
+            {"name": "GE_eventTime", "in": "query",
+             "description": "optional in the standard; without it a query is too large (413)",
              "schema": {"type": "string", "format": "date-time"}},
             {"name": "LT_eventTime", "in": "query",
              "schema": {"type": "string", "format": "date-time"}},

@@ -156,7 +156,8 @@ _session_options = msgspec.json.Decoder(_SessionOptions)
 async def open_count_session(request: Request) -> Response:
     try:
         options = _session_options.decode(await request.body() or b"{}")
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError,
+            RecursionError) as exc:
         return _error(422, f"malformed count session options: {exc}")
     if isinstance(options.location_id, float):
         if not options.location_id.is_integer():

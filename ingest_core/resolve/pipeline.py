@@ -115,26 +115,36 @@ _read_decoder = msgspec.json.Decoder(ReadIn)
 
 
 def decode_body(body: bytes, max_reads: int) -> tuple[list[ReadIn | None], list[Rejection]]:
-    """Typed reads, with ``None`` and a rejection where one read has the wrong shape."""
+    """Typed reads, with ``None`` and a rejection where one read has the wrong shape.
+
+    Not JSON text (invalid UTF-8 included, RFC 8259) or nested deeper than the decoder
+    recurses is ``RequestError`` 422, never an exception out of the request."""
+    try:
+        return _decode_body(body, max_reads)
+    except RecursionError as exc:
+        raise RequestError(422, "malformed JSON: nested too deeply") from exc
+
+
+def _decode_body(body: bytes, max_reads: int) -> tuple[list[ReadIn | None], list[Rejection]]:
     try:
         reads: list[ReadIn | None] = list(_decoder.decode(body).reads)
         rejections: list[Rejection] = []
     except msgspec.ValidationError:
         try:
             raws = _loose_decoder.decode(body).reads
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise RequestError(422, f"malformed batch: {exc}") from exc
         reads, rejections = [], []
         for index, raw in enumerate(raws):
             try:
                 reads.append(_read_decoder.decode(raw))
-            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
                 reads.append(None)
                 loose = _loose_raw(raw)
                 key = loose.get("key") if isinstance(loose.get("key"), str) else None
                 rejections.append(Rejection(index, key, "bad_read", f"malformed read: {exc}",
                                             loose))
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise RequestError(422, f"malformed JSON: {exc}") from exc
     if len(reads) > max_reads:
         raise RequestError(413, f"batch of {len(reads)} reads is over the limit of {max_reads}")
@@ -146,7 +156,7 @@ def decode_body(body: bytes, max_reads: int) -> tuple[list[ReadIn | None], list[
 def _loose_raw(raw: msgspec.Raw) -> dict:
     try:
         value = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return {"unparsed": bytes(raw).decode("utf-8", "replace")}
     return value if isinstance(value, dict) else {"value": value}
 

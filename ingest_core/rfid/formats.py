@@ -294,9 +294,12 @@ def parse_payload(
     result = ParsedPayload(vendor, [], [], [])
     handle = _HANDLERS[vendor]
     counter = [0]
-    for source, events in _chunks(data, vendor, result, counter):
-        for position, event in enumerate(events):
-            handle(event, source, position, result, counter, received_at)
+    try:
+        for source, events in _chunks(data, vendor, result, counter):
+            for position, event in enumerate(events):
+                handle(event, source, position, result, counter, received_at)
+    except RecursionError:  # JSON nested deeper than msgspec recurses: no reader sends it
+        _error(result, counter, "bad_json", data[:_RAW_LIMIT], "nested too deeply")
     return result
 
 
@@ -336,7 +339,7 @@ def _chunks(data: bytes, vendor: str, result: ParsedPayload, counter: list[int])
     except msgspec.ValidationError:
         yield from _one_by_one(data, vendor, result, counter)
         return
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         pass
     else:
         is_list = isinstance(decoded, list)
@@ -373,7 +376,7 @@ def _value(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
         decoded = _ONE_OR_MANY[vendor].decode(data)
     except msgspec.ValidationError:
         yield from _one_by_one(data, vendor, result, counter)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         _error(result, counter, "bad_json", data)
     else:
         is_list = isinstance(decoded, list)
@@ -431,12 +434,16 @@ def _one_by_one(data: bytes, vendor: str, result: ParsedPayload, counter: list[i
     A generator consumed event by event, so errors and good events get their
     indices in payload order.
     """
-    items = _raw_list.decode(data) if data.lstrip()[:1] == b"[" else [data]
+    try:
+        items = _raw_list.decode(data) if data.lstrip()[:1] == b"[" else [data]
+    except (msgspec.DecodeError, UnicodeDecodeError):  # a bad first event hid a broken array
+        _error(result, counter, "bad_json", data)
+        return
     decoder = _ONE[vendor]
     for raw in items:
         try:
             event = decoder.decode(raw)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
             _error(result, counter, "bad_event", raw, str(exc))
         else:
             yield _Source(raw, False, [raw]), (event,)
@@ -600,7 +607,7 @@ def _handle_edgex(event: _EdgexEvent, source, position, result, counter,
         if inventory is None and reading.value:
             try:
                 inventory = _edgex_inventory.decode(reading.value)
-            except (msgspec.ValidationError, msgspec.DecodeError):
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
                 inventory = None
         if inventory is None or kind not in _EDGEX_KINDS:
             if kind in _EDGEX_KINDS:

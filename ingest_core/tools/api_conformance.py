@@ -52,7 +52,7 @@ include-path = "/epcis/events"
 headers = { Authorization = "Bearer ${RTSTOCK_ST_PARTNER_TOKEN}" }
 checks.positive_data_acceptance.enabled = false
 """
-_CASES = re.compile(r"(\d+) generated, (?:(\d+) found (\d+) unique failures|(\d+) passed)")
+_CASES = re.compile(r"(\d+) generated, (?:(\d+) found (\d+) unique failures?|(\d+) passed)")
 
 
 def _st() -> str:
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--- schemathesis as {name} ---\n{output}", file=sys.stderr)
     print(f"{'device':<10} {'cases':>8} {'failures':>8} {'seconds':>8}")
     for name, run in result["devices"].items():
-        print(f"{name:<10} {run['generated']:>8} {run['failures']:>8} {run['seconds']:>8}")
+        print(f"{name:<10} {run['generated']:>8} {run['failures']!s:>8} {run['seconds']:>8}")
     print(f"checks: {result['checks']}")
     ok = passed(result)
     result["passed"] = ok

@@ -1,0 +1,303 @@
+"""Faults under load: the database restarted or its connections killed, the ingest
+SIGKILLed, while devices post and resend; afterwards, every acked read applied exactly
+once and the stock equal to the applied reads.
+
+What it is: ``python -m ingest_core.tools.faults [--faults ingest_kill,pg_terminate,
+pg_fast,pg_immediate] [--rounds 2] [--devices 8] [--rate 4000] [--json FILE]``. It starts
+a durable PostgreSQL (``synchronous_commit`` on: an ack is a flushed commit) with the
+genuine Odoo 18 database and the add-on's tables, ``rtstock serve``, and scanner devices
+posting batches of 50 reads at ``rate`` reads/s in all, each resending a batch until it
+is answered 200, as the store agent does. While they post, each fault runs ``rounds``
+times, a few seconds apart:
+
+* ``ingest_kill``: SIGKILL the ingest (writer, journal and all), start it again;
+* ``pg_terminate``: ``pg_terminate_backend`` every connection of the ingest;
+* ``pg_fast`` / ``pg_immediate``: stop PostgreSQL (``-m fast``: sessions ended,
+  a checkpoint; ``-m immediate``: the processes killed, crash recovery at the next
+  start) and start it again after a second.
+
+It reports, per fault, how long the service took to answer again (from the fault, or
+from the database being back), and at the end: reads acked, acked reads missing from
+the event log (lost), reads stored twice, whether every stock quant equals its opening
+plus the acked reads and the done move lines the journal wrote equal them too, and the
+group commits that fell back to one-request commits (expected while the database is
+down: the writer retries each request alone, answers 503, the device resends).
+
+How it works: the checks are the exactly-once test's (``tests/test_exactly_once.py``)
+over everything a run acked. ``tests/test_faults.py`` runs every fault once in CI;
+``docs/reliability.md`` keeps a longer run's figures.
+
+Caveats: loopback only; the disk-full fault (a small tmpfs under the data directory) and
+the agent's link cut are not here: the agent's outage and SIGKILL are
+``tests/test_agent_e2e.py``'s. The load is the scanners' (``/v1/reads``); RFID readers'
+resends are made idempotent by EPC states (``tests/test_rfid_ingest.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FAULTS = ("ingest_kill", "pg_terminate", "pg_fast", "pg_immediate")
+S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS = 18, 24, 5, 4
+BATCH = 50
+
+
+@dataclass
+class _Load:
+    """What the devices sent and when they were answered."""
+
+    sent: dict[str, dict] = field(default_factory=dict)
+    location: dict[str, int] = field(default_factory=dict)  # read key -> its store
+    acked: set[str] = field(default_factory=set)
+    ack_times: list[float] = field(default_factory=list)
+    answers: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def first_ack_after(self, moment: float, timeout: float = 120.0) -> float | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                later = [at for at in self.ack_times[-5000:] if at > moment]
+            if later:
+                return min(later)
+            time.sleep(0.01)
+        return None
+
+
+def _device_loop(url: str, token: str, name: str, location: int, per_device_rate: float,
+                 load: _Load, stop: threading.Event, seed: int) -> None:
+    import httpx
+
+    from ingest_core.odoo.catalog import ean13
+
+    rng = random.Random(seed)
+    client = httpx.Client(timeout=10)
+    number = 0
+    interval = BATCH / per_device_rate
+    next_at = time.monotonic()
+    try:
+        while not stop.is_set():
+            reads = [{"key": f"{name}:{number:06d}:{i:02d}", "code": ean13(rng.randrange(20)),
+                      "op": rng.choice(("sale", "receipt")), "qty": rng.randint(1, 3)}
+                     for i in range(BATCH)]
+            number += 1
+            with load.lock:
+                for read in reads:
+                    load.sent[read["key"]] = read
+                    load.location[read["key"]] = location
+            while True:  # resend until answered, as the store agent does
+                try:
+                    response = client.post(f"{url}/v1/reads", json={"reads": reads},
+                                           headers={"Authorization": f"Bearer {token}"})
+                    status = response.status_code
+                except httpx.HTTPError:
+                    status = 0
+                with load.lock:
+                    load.answers[str(status)] = load.answers.get(str(status), 0) + 1
+                if status == 200:
+                    results = response.json()["results"]
+                    with load.lock:
+                        load.ack_times.append(time.monotonic())
+                        load.acked.update(r["key"] for r in results
+                                          if r["status"] in ("applied", "duplicate"))
+                    break
+                time.sleep(0.05)
+            next_at += interval
+            time.sleep(max(next_at - time.monotonic(), 0.0))
+    finally:
+        client.close()
+
+
+def _terminate_ingest_connections(server, dbname: str) -> int:
+    import psycopg2
+
+    connection = psycopg2.connect(server.dsn("postgres"))
+    connection.autocommit = True
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()", (dbname,))
+        killed = cur.fetchone()[0]
+    connection.close()
+    return killed
+
+
+def _inject(fault: str, server, ingest, dbname: str, load: _Load) -> dict:
+    """One fault; returns its timings (seconds)."""
+    started = time.monotonic()
+    if fault == "ingest_kill":
+        ingest.kill()
+        ingest.start()
+        back = started
+    elif fault == "pg_terminate":
+        killed = _terminate_ingest_connections(server, dbname)
+        back = started
+    else:
+        mode = "fast" if fault == "pg_fast" else "immediate"
+        server._run(str(server.bindir / "pg_ctl"), "-D", str(server.datadir), "-m", mode,
+                    "-w", "stop", check=False)
+        time.sleep(1.0)
+        server.start()
+        back = time.monotonic()
+    answered = load.first_ack_after(back)
+    result = {"fault": fault, "outage_s": round(back - started, 2),
+              "answers_again_after_s": round(answered - back, 2) if answered else None}
+    if fault == "pg_terminate":
+        result["connections_killed"] = killed
+    return result
+
+
+def _expected_quants(load: _Load) -> dict[tuple[int, int], float]:
+    expected: dict[tuple[int, int], float] = {}
+    for key in load.acked:
+        read, location = load.sent[key], load.location[key]
+        product_id = int(read["code"][8:12]) + 2
+        source, destination = ((location, CUSTOMERS) if read["op"] == "sale"
+                               else (VENDORS, location))
+        expected[(product_id, source)] = expected.get((product_id, source), 0) - read["qty"]
+        expected[(product_id, destination)] = (expected.get((product_id, destination), 0)
+                                               + read["qty"])
+    return expected
+
+
+def _rows(dsn: str, statement: str) -> list[tuple]:
+    import psycopg2
+
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cur:
+            cur.execute(statement)
+            return cur.fetchall()
+    finally:
+        connection.close()
+
+
+def _quants(dsn: str) -> dict[tuple[int, int], float]:
+    return {(p, loc): float(q) for p, loc, q in _rows(
+        dsn, "SELECT product_id, location_id, sum(quantity) FROM stock_quant "
+             "GROUP BY product_id, location_id")}
+
+
+def faults_on(server, dbname: str, *, faults: list[str], rounds: int, devices: int,
+              rate: float, workdir: Path, gap_s: float = 3.0) -> dict:
+    """The run against ``dbname`` on the durable ``server`` (see the module docstring)."""
+    from ingest_core.bench.process import IngestProcess
+    from ingest_core.commit.journal import wait_drained
+    from ingest_core.resolve.devices import provision
+
+    dsn = server.dsn(dbname)
+    opening = _quants(dsn)
+    stores = [(2, S01_STOCK), (3, S02_STOCK)]
+    tokens = [(f"fault-{n}", *stores[n % 2],
+               provision(dsn, name=f"fault-{n}", warehouse_id=stores[n % 2][0],
+                         location_id=stores[n % 2][1])[1]) for n in range(devices)]
+    load, stop = _Load(), threading.Event()
+    ingest = IngestProcess(dsn, log_dir=workdir, fail_on_fallback=False).start()
+    threads = [threading.Thread(target=_device_loop, daemon=True,
+                                args=(ingest.url, token, name, location, rate / devices, load,
+                                      stop, n))
+               for n, (name, _warehouse, location, token) in enumerate(tokens)]
+    for thread in threads:
+        thread.start()
+    injected = []
+    started = time.monotonic()
+    try:
+        time.sleep(gap_s)
+        for _round in range(rounds):
+            for fault in faults:
+                injected.append(_inject(fault, server, ingest, dbname, load))
+                time.sleep(gap_s)
+        stop.set()
+        for thread in threads:
+            thread.join(120)
+        seconds = time.monotonic() - started
+        wait_drained(dsn, 120)
+    finally:
+        stop.set()
+        ingest.stop()
+    stored = _rows(dsn, "SELECT read_key, count(*) FROM rrs_event WHERE read_key "
+                        "LIKE 'fault-%' GROUP BY 1")
+    stored_keys = {key for key, _n in stored}
+    expected = _expected_quants(load)
+    final = _quants(dsn)
+    quants_ok = all(abs(final.get(key, 0) - opening.get(key, 0) - delta) < 1e-6
+                    for key, delta in expected.items())
+    moved: dict[tuple[int, int], float] = {}
+    for product, source, destination, quantity in _rows(dsn, """
+            SELECT product_id, location_id, location_dest_id, sum(quantity)
+              FROM stock_move_line
+             WHERE move_id IN (SELECT move_id FROM rrs_event_move) GROUP BY 1, 2, 3"""):
+        moved[(product, source)] = moved.get((product, source), 0) - float(quantity)
+        moved[(product, destination)] = moved.get((product, destination), 0) + float(quantity)
+    moves_ok = all(abs(moved.get(key, 0) - expected.get(key, 0)) < 1e-6
+                   for key in moved.keys() | expected.keys())
+    return {
+        "faults": injected, "seconds": round(seconds, 1), "devices": devices,
+        "rate_target": rate, "reads_acked": len(load.acked),
+        "reads_per_s": round(len(load.acked) / seconds, 1),
+        "answers": dict(sorted(load.answers.items())),
+        "lost": len(load.acked - stored_keys),
+        "stored_twice": sum(1 for _k, n in stored if n > 1),
+        "stored_not_acked": len(stored_keys - load.acked),
+        "quants_equal_opening_plus_acked": quants_ok,
+        "done_moves_equal_acked": moves_ok,
+        "group_fallbacks": ingest.fallbacks,
+    }
+
+
+def passed(result: dict) -> bool:
+    return (result["lost"] == 0 and result["stored_twice"] == 0
+            and result["quants_equal_opening_plus_acked"] and result["done_moves_equal_acked"]
+            and all(f["answers_again_after_s"] is not None for f in result["faults"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    import shutil
+    import tempfile
+
+    from ingest_core.db.pgembed import EmbeddedPostgres
+    from ingest_core.odoo import templates
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--faults", default=",".join(FAULTS))
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--devices", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=4000.0, help="reads/s in all")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    faults = args.faults.split(",")
+    if unknown := set(faults) - set(FAULTS):
+        parser.error(f"unknown fault(s) {sorted(unknown)}; one of {FAULTS}")
+    source = templates.shared_odoo18_dir()
+    if source is None:
+        print("the genuine Odoo 18 database (../shared/odoo18) is needed", file=sys.stderr)
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="rtstock-faults-"))
+    try:
+        with EmbeddedPostgres(durable=True) as server:
+            templates.build_real(server, "faults", source)
+            templates.with_addon(server, "faults")
+            result = faults_on(server, "faults", faults=faults, rounds=args.rounds,
+                               devices=args.devices, rate=args.rate, workdir=workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"{'fault':<14} {'outage s':>9} {'answers again after s':>22}")
+    for fault in result["faults"]:
+        print(f"{fault['fault']:<14} {fault['outage_s']:>9} "
+              f"{fault['answers_again_after_s']!s:>22}")
+    result["passed"] = passed(result)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0 if result["passed"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
