@@ -16,8 +16,9 @@ times, a few seconds apart:
   a checkpoint; ``-m immediate``: the processes killed, crash recovery at the next
   start) and start it again after a second.
 
-It reports, per fault, how long the service took to answer again (from the fault, or
-from the database being back), and at the end: reads acked, acked reads missing from
+It reports, per fault, the outage (a killed ingest until its restart answers
+``/healthz``; a stopped database until it is started again; none for terminated
+connections) and how long after it the devices got their first ack, and at the end: reads acked, acked reads missing from
 the event log (lost), reads stored twice, whether every stock quant equals its opening
 plus the acked reads and the done move lines the journal wrote equal them too, and the
 group commits that fell back to one-request commits (expected while the database is
@@ -133,8 +134,8 @@ def _inject(fault: str, server, ingest, dbname: str, load: _Load) -> dict:
     started = time.monotonic()
     if fault == "ingest_kill":
         ingest.kill()
-        ingest.start()
-        back = started
+        ingest.start()  # returns once /healthz answers
+        back = time.monotonic()
     elif fault == "pg_terminate":
         killed = _terminate_ingest_connections(server, dbname)
         back = started
