@@ -205,27 +205,45 @@ class Forwarder:
 
     # -- one request ---------------------------------------------------------------------
 
-    def _post(self, device: str, reads: list[QueuedRead]) -> int:
+    def _send(self, url: str, device: str, body: dict) -> httpx.Response:
+        """One POST with the device's token; no answer at all is a retry."""
         if self._client is None:
             self._client = httpx.Client(verify=self._verify, timeout=self._timeout_s)
         try:
             response = self._client.post(
-                self.endpoint,
-                json={"reads": [read.to_contract() for read in reads]},
-                headers={"Authorization": f"Bearer {self._token_for_device(device)}"},
-            )
+                url, json=body,
+                headers={"Authorization": f"Bearer {self._token_for_device(device)}"})
         except httpx.HTTPError as exc:
             raise _Retry(f"{type(exc).__name__}: {exc or 'no detail'}") from exc
         self.stats.sent_batches += 1
         status = response.status_code
-        if status == 200:
-            return self._handle_results(device, reads, response)
         if status in (429, 503):
             delay = parse_retry_after(response.headers.get("Retry-After"))
             raise _Retry(f"ingest busy ({status}), retry after {delay}s", delay)
+        return response
+
+    def _halve(self, status: int, reads: list[QueuedRead]) -> None:
+        self.batch_size = max(1, min(self.batch_size, len(reads)) // 2)
+        raise _Retry(f"ingest answered {status}; batch size now {self.batch_size}", 0.0)
+
+    def _acked(self, keys: list[str]) -> int:
+        """Remove the answered reads; the link is healthy again."""
+        removed = self.queue.ack(keys)
+        self.stats.acked += removed
+        self.stats.last_ack_at = time.time()
+        self.stats.consecutive_failures = 0
+        self.stats.last_error = None
+        self.batch_size = min(self.max_batch, self.batch_size * 2)
+        return removed
+
+    def _post(self, device: str, reads: list[QueuedRead]) -> int:
+        response = self._send(self.endpoint, device,
+                              {"reads": [read.to_contract() for read in reads]})
+        status = response.status_code
+        if status == 200:
+            return self._handle_results(device, reads, response)
         if status == 413 or (status == 422 and len(reads) > 1):
-            self.batch_size = max(1, min(self.batch_size, len(reads)) // 2)
-            raise _Retry(f"ingest answered {status}; batch size now {self.batch_size}", 0.0)
+            self._halve(status, reads)
         if status == 422:
             raise _Retry(f"ingest refuses read {reads[0].key} as malformed: {response.text[:300]}")
         if status in (401, 403):
@@ -233,26 +251,14 @@ class Forwarder:
         raise _Retry(f"ingest answered {status}: {response.text[:300]}")
 
     def _post_tags(self, device: str, reads: list[QueuedRead]) -> int:
-        if self._client is None:
-            self._client = httpx.Client(verify=self._verify, timeout=self._timeout_s)
-        body = {"reader_name": device, "tag_reads": [
-            {"epc": read.code, "antennaPort": read.location, "firstSeenTimestamp": read.ts}
-            for read in reads]}
-        try:
-            response = self._client.post(
-                self.rfid_endpoint, json=body,
-                headers={"Authorization": f"Bearer {self._token_for_device(device)}"})
-        except httpx.HTTPError as exc:
-            raise _Retry(f"{type(exc).__name__}: {exc or 'no detail'}") from exc
-        self.stats.sent_batches += 1
+        response = self._send(self.rfid_endpoint, device, {
+            "reader_name": device, "tag_reads": [
+                {"epc": read.code, "antennaPort": read.location, "firstSeenTimestamp": read.ts}
+                for read in reads]})
         status = response.status_code
+        if status == 413 and len(reads) > 1:
+            self._halve(status, reads)
         if status != 200:
-            if status in (429, 503):
-                delay = parse_retry_after(response.headers.get("Retry-After"))
-                raise _Retry(f"ingest busy ({status}), retry after {delay}s", delay)
-            if status == 413 and len(reads) > 1:
-                self.batch_size = max(1, min(self.batch_size, len(reads)) // 2)
-                raise _Retry(f"ingest answered 413; batch size now {self.batch_size}", 0.0)
             raise _Retry(f"ingest refuses the tags of {device} ({status}): "
                          f"{response.text[:300]}")
         try:
@@ -263,13 +269,7 @@ class Forwarder:
             value = totals.get(outcome)
             if isinstance(value, int):
                 setattr(self.stats, outcome, getattr(self.stats, outcome) + value)
-        removed = self.queue.ack([read.key for read in reads])
-        self.stats.acked += removed
-        self.stats.last_ack_at = time.time()
-        self.stats.consecutive_failures = 0
-        self.stats.last_error = None
-        self.batch_size = min(self.max_batch, self.batch_size * 2)
-        return removed
+        return self._acked([read.key for read in reads])
 
     def _handle_results(self, device: str, reads: list[QueuedRead], response) -> int:
         try:
@@ -298,13 +298,7 @@ class Forwarder:
             _logger.warning(
                 "ingest did not answer for %d read(s) of %s; resending", missing, device
             )
-        removed = self.queue.ack(delivered)
-        self.stats.acked += removed
-        self.stats.last_ack_at = time.time()
-        self.stats.consecutive_failures = 0
-        self.stats.last_error = None
-        self.batch_size = min(self.max_batch, self.batch_size * 2)
-        return removed
+        return self._acked(delivered)
 
     def _fail(self, message: str) -> None:
         self.stats.consecutive_failures += 1
