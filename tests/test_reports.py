@@ -26,7 +26,7 @@ from ingest_core.commit.journal import wait_drained
 from ingest_core.history import importer
 from ingest_core.history.importer import COST_SHARE
 from ingest_core.reports import build, figures
-from tests.support.ingest import query
+from tests.support.ingest import create_device, query
 
 SAMPLE = Path(__file__).parent / "data" / "online_retail" / "sample.csv"
 REPO = Path(__file__).resolve().parents[1]

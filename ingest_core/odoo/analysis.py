@@ -175,6 +175,32 @@ def shrink_daily(cur, since: date, until: date, warehouse_ids: Sequence[int]) ->
     return cur.fetchall()
 
 
+def rfid_exit_losses(cur, since: date, until: date, warehouse_ids: Sequence[int]
+                     ) -> list[tuple]:
+    """(warehouse id, units, value at cost) per store of the tags an RFID exit reader saw
+    leave without a sale in the period (local days of the rollups' time zone): the ingest
+    books them as losses (``rfid_exit_movement = shrink``, read key
+    ``epc:<EPC>:shrink``), so they are part of the count losses; this says how much. The
+    add-on's dashboard asks the same (``rfid_exit_losses`` in its analysis queries), and
+    the partial index ``rrs_event_rfid_shrink_idx`` answers both."""
+    from ingest_core.odoo import rollup
+
+    cur.execute(f"""
+        SELECT r.warehouse_id, sum(r.quantity),
+               sum(r.quantity * {_PRODUCT_COST})
+          FROM rrs_event r
+          JOIN product_product p ON p.id = r.product_id
+         WHERE r.read_key ~ '^epc:.+:shrink$'
+           AND r.warehouse_id = ANY(%(warehouses)s)
+           AND r.read_at >= (%(since)s::timestamp AT TIME ZONE %(zone)s) AT TIME ZONE 'UTC'
+           AND r.read_at < ((%(until)s::date + 1)::timestamp AT TIME ZONE %(zone)s)
+                            AT TIME ZONE 'UTC'
+         GROUP BY 1 ORDER BY 1""",
+                {"since": since, "until": until, "warehouses": list(warehouse_ids),
+                 "zone": rollup.timezone(cur)})
+    return cur.fetchall()
+
+
 def shrink_by_product(cur, since: date, until: date, warehouse_ids: Sequence[int]
                       ) -> list[tuple]:
     """(warehouse id, code, name, count gain, count loss, count difference at cost,

@@ -257,7 +257,7 @@ def _counts(cur, scope: Scope, options: Options, report: Report) -> None:
 
 def _shrink(cur, scope: Scope, options: Options, report: Report) -> None:
     daily = figures.shrink_daily(cur, scope)
-    stores = figures.shrink_by_store(daily)
+    stores = figures.shrink_by_store(daily, figures.rfid_exits(cur, scope))
     if not (stores[["scrapped", "loss", "gain"]] != 0).any().any():
         report.message = f"No scraps and no count differences in the period {report.period}."
         return
@@ -269,14 +269,21 @@ def _shrink(cur, scope: Scope, options: Options, report: Report) -> None:
         Figure("Scraps at cost", float(stores["scrap_value"].sum()), "money"),
         Figure("Units lost in counts", float(stores["loss"].sum()), "units"),
         Figure("Units found in counts", float(stores["gain"].sum()), "units"),
+        Figure("Units out through RFID exits unsold", float(stores["exit_units"].sum()),
+               "units"),
     ]
     report.notes.append("Shrink at cost = scraps + count losses - count gains.")
+    report.notes.append("RFID exits: tags an exit reader saw leave without a sale; the "
+                        "ingest books them as count losses, so they are part of those.")
     report.sections.append(Section(
         "Per store", charts=[Chart("Shrink at cost per store", charts.shrink_bars(stores))],
         tables=[_table("Shrink per store", stores,
                        [("store", "Store", "text"), ("scrapped", "Scrapped", "units"),
                         ("scrap_value", "Scraps at cost", "money"),
-                        ("loss", "Count losses", "units"), ("gain", "Count gains", "units"),
+                        ("loss", "Count losses", "units"),
+                        ("exit_units", "of which RFID exits", "units"),
+                        ("exit_value", "RFID exits at cost", "money"),
+                        ("gain", "Count gains", "units"),
                         ("count_loss_value", "Net count loss at cost", "money"),
                         ("shrink_value", "Shrink at cost", "money"),
                         ("shrink_pct", "% of sales at cost", "pct")])]))

@@ -265,12 +265,27 @@ def shrink_daily(cur, scope: Scope) -> pd.DataFrame:
     return frame
 
 
-def shrink_by_store(daily: pd.DataFrame) -> pd.DataFrame:
+def shrink_by_store(daily: pd.DataFrame, exits: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per store; with ``exits`` (``rfid_exits``), the RFID exit losses beside the count
+    losses they are part of."""
     stores = daily.groupby("store", as_index=False)[
         ["scrapped", "scrap_value", "loss", "gain", "count_loss_value", "shrink_value",
          "cost_sold"]].sum()
     stores["shrink_pct"] = _ratio(stores["shrink_value"], stores["cost_sold"])
+    if exits is not None:
+        stores = stores.merge(exits[["store", "exit_units", "exit_value"]], on="store",
+                              how="left").fillna({"exit_units": 0.0, "exit_value": 0.0})
     return stores
+
+
+def rfid_exits(cur, scope: Scope) -> pd.DataFrame:
+    """Per store: units and value at cost of the tags that left through an RFID exit
+    reader without a sale (part of the count losses)."""
+    frame = _frame(analysis.rfid_exit_losses(cur, *scope.args()),
+                   ["warehouse_id", "exit_units", "exit_value"])
+    frame = frame.astype({"exit_units": float, "exit_value": float})  # also when empty
+    frame["store"] = _store(frame, scope)
+    return frame
 
 
 def shrink_by_week(daily: pd.DataFrame) -> pd.DataFrame:

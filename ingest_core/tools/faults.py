@@ -18,11 +18,12 @@ times, a few seconds apart:
 
 It reports, per fault, the outage (a killed ingest until its restart answers
 ``/healthz``; a stopped database until it is started again; none for terminated
-connections) and how long after it the devices got their first ack, and at the end: reads acked, acked reads missing from
-the event log (lost), reads stored twice, whether every stock quant equals its opening
-plus the acked reads and the done move lines the journal wrote equal them too, and the
-group commits that fell back to one-request commits (expected while the database is
-down: the writer retries each request alone, answers 503, the device resends).
+connections) and how long after it the devices got their first ack. At the end: the
+reads acked, acked reads missing from the event log (lost), reads stored twice,
+whether every stock quant equals its opening plus the acked reads and the journal's
+done move lines equal them too, and the group commits that fell back to one-request
+commits (while the database is down the writer retries each request alone and answers
+503; the device resends).
 
 How it works: the checks are the exactly-once test's (``tests/test_exactly_once.py``)
 over everything a run acked. ``tests/test_faults.py`` runs every fault once in CI;
