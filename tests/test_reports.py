@@ -241,3 +241,28 @@ def test_bad_parameters_exit_2_with_a_message(sample_db, tmp_path, args, message
 def test_database_without_rollups_is_a_clear_error(real_db, tmp_path):
     result = _cli("stock", "--dsn", real_db, *PERIOD, "--out", str(tmp_path / "s.pdf"))
     assert result.returncode == 2 and "has no rollup tables" in result.stderr, result.stderr
+
+
+def test_shrink_report_shows_rfid_exit_losses_apart(sample_db, tmp_path):
+    """Tags an RFID exit reader saw leave unsold (read key ``epc:<EPC>:shrink``) are
+    shown per store beside the count losses they are part of, at the product's cost;
+    reads outside the period and other stores are not counted."""
+    device_id, _token = create_device(sample_db, name="S01-EXIT-SHRINK", kind="rfid_fixed",
+                                      rfid_role="exit")
+    query(sample_db, """
+        INSERT INTO rrs_event (device_id, read_key, read_at, received_at, operation, code,
+                               product_id, quantity, location_id, location_dest_id,
+                               warehouse_id, company_id)
+        SELECT %s, 'epc:' || n || ':shrink', at, at, 'count', 'epc', p.id, 1, 18, 14, 2, 1
+          FROM product_product p,
+               (VALUES (1, timestamp '2010-12-03 12:00'), (2, timestamp '2010-12-04 09:00'),
+                       (3, timestamp '2011-01-20 09:00')) AS x(n, at)
+         WHERE p.default_code = '71053'""", (device_id,))
+    out = tmp_path / "shrink-exits.xlsx"
+    assert _report(sample_db, "shrink", out) == 0
+    stores = {row["Store"]: row for row in _sheet_rows(out, "Shrink per store")}
+    assert stores["S01"]["of which RFID exits"] == 2
+    assert stores["S01"]["RFID exits at cost"] == pytest.approx(
+        2 * round(PRICES["71053"] * COST_SHARE, 2))
+    assert all(row["of which RFID exits"] == 0 for store, row in stores.items()
+               if store != "S01")

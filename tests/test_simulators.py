@@ -30,7 +30,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_same_seed_same_bytes_other_seed_differs():
     """Every kind's output is a function of the seed."""
-    for kind in ("serial", "http", "pos_gate", "impinj", "zebra"):
+    for kind in ("serial", "http", "pos_gate", "impinj", "zebra", "speedway", "edgex"):
         first = _cli(kind, "--seed", "7", "--count", "300", "--out", "-").stdout
         again = _cli(kind, "--seed", "7", "--count", "300", "--out", "-").stdout
         other = _cli(kind, "--seed", "8", "--count", "300", "--out", "-").stdout
@@ -174,11 +174,13 @@ def test_rfid_vendor_payloads_carry_the_epcs():
 
 
 def test_vendor_payloads_parse_with_the_ingest_envelope_decoder():
-    """The ingest's own Impinj/Zebra parser reads the simulators' payloads without error."""
+    """The ingest's own parsers read every vendor simulator's payloads without error."""
     rfid_formats = pytest.importorskip("ingest_core.rfid.formats")
     base = dict(profile="cycle_count", count=200, seed=4, batch_size=64)
     epcs = [r.code for r in profiles.generate("cycle_count", 4, 200)]
-    for kind, parse in (("impinj", rfid_formats.parse_impinj), ("zebra", rfid_formats.parse_zebra)):
+    for kind, parse in (("impinj", rfid_formats.parse_impinj), ("zebra", rfid_formats.parse_zebra),
+                        ("speedway", lambda body: rfid_formats.parse_payload(body, "speedway")),
+                        ("edgex", lambda body: rfid_formats.parse_payload(body, "edgex"))):
         seen = []
         for _, _, payload in payloads(SimulationOptions(kind=kind, **base)):
             parsed = parse(json.dumps(payload))

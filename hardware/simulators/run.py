@@ -3,9 +3,10 @@
 What it is: the driver behind the CLI. Kinds: ``serial`` (a pty-pair scanner
 the real agent reads), ``http`` (a scanner that posts ``/v1/reads`` batches
 itself), ``pos_gate`` (an RFID reader at the checkout posting sales of tagged
-items), ``impinj`` (R700 ``tagInventory`` events) and ``zebra`` (IoT
-Connector data events) and ``alien`` (ALR text notifications pushed over TCP
-to the ingest's ``alien_port``: ``--url tcp://host:port``), and ``llrp`` (an LLRP
+items), ``impinj`` (R700 ``tagInventory`` events), ``zebra`` (IoT Connector data
+events), ``speedway`` (Speedway Connect posts), ``edgex`` (EdgeX LLRP inventory
+events), ``alien`` (ALR text notifications pushed over TCP to the ingest's
+``alien_port``: ``--url tcp://host:port``), and ``llrp`` (an LLRP
 1.1 reader, :mod:`hardware.simulators.llrp_emulator`, listening on ``--url
 tcp://127.0.0.1:5084`` for the store agent's ``kind = "llrp"`` device: it
 inventories the profile's tags ``rounds`` times at ``tags_per_s``).
@@ -40,12 +41,14 @@ from hardware.simulators import catalog, profiles, vendor
 from hardware.simulators.pty_scanner import PtyScannerPort, frame
 from hardware.simulators.runner import paced, progress
 
-KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "alien", "llrp")
+KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "speedway", "edgex", "alien", "llrp")
 DEFAULT_PATHS = {
     "http": "/v1/reads",
     "pos_gate": "/v1/rfid/impinj",
     "impinj": "/v1/rfid/impinj",
     "zebra": "/v1/rfid/zebra",
+    "speedway": "/v1/rfid/speedway",
+    "edgex": "/v1/rfid/edgex",
 }
 
 
@@ -120,7 +123,7 @@ def payloads(options: SimulationOptions) -> Iterator[tuple[float, int, Any]]:
             )
             yield read.at_s, 1, data
         return
-    if options.kind in ("pos_gate", "impinj", "zebra", "alien", "llrp"):
+    if options.kind in ("pos_gate", "impinj", "zebra", "speedway", "edgex", "alien", "llrp"):
         reads = _as_epcs(reads)
         if options.kind == "pos_gate":
             reads = (profiles.SimRead(r.at_s, r.code, "sale", "epc", 1) for r in reads)
@@ -147,6 +150,12 @@ def _envelope(options, rng, batch: list[profiles.SimRead], first_key: int) -> An
         return [
             vendor.zebra_iot_event(rng, r.code, r.at_s, first_key + n) for n, r in enumerate(batch)
         ]
+    if options.kind == "speedway":
+        return vendor.speedway_post(rng, [r.code for r in batch], batch[0].at_s,
+                                    options.device)
+    if options.kind == "edgex":
+        return vendor.edgex_event(rng, [r.code for r in batch], batch[0].at_s, options.device,
+                                  first_key)
     return {
         "reads": [
             {

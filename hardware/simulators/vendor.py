@@ -1,5 +1,5 @@
 """Vendor RFID payloads: Impinj R700 ``tagInventory`` events, Zebra IoT Connector data,
-Alien ALR text notifications.
+Impinj Speedway Connect posts, EdgeX LLRP inventory events, Alien ALR text notifications.
 
 What it is: builders of the JSON that these fixed readers post to a
 webhook/HTTP endpoint, so the ingest's vendor envelopes can be driven without
@@ -13,6 +13,12 @@ Zebra IoT Connector (FX/ATR readers) posts tag data events ``{"type":
 "SIMPLE", "timestamp", "data": {"idHex", "format": "epc", "antenna",
 "peakRssi", "reads", "channel", "eventNum"}}``, also batched in an array.
 Signal values are drawn from the run's seeded generator.
+
+Speedway Connect (Impinj's on-reader app; Zebra FX Connect copies it) posts
+``{"reader_name", "mac_address", "tag_reads": [{"epc", "antennaPort", "peakRssi",
+"firstSeenTimestamp" (µs), "isHeartBeat"}]}``; EdgeX ``app-rfid-llrp-inventory``
+publishes ``AddEventRequest``s whose readings are ``InventoryEventArrived`` with the
+inventory event in ``objectValue`` (location ``<reader>_<antenna>``).
 
 Caveats: only the fields an ingest needs plus the common ones are produced;
 the vendors' optional fields (TID, phase, user memory) are left out.
@@ -95,6 +101,37 @@ def zebra_iot_event(
             "channel": rng.choice([902.75, 915.25, 920.25, 927.25]),
         },
     }
+
+
+def speedway_post(rng: random.Random, epcs: list[str], at_s: float, reader: str,
+                  strings: bool = False) -> dict[str, Any]:
+    """One Speedway Connect HTTP post of ``epcs``; ``strings``: every value a string, as
+    Zebra FX Connect's legacy post sends them."""
+    first_us = int(moment(at_s).timestamp() * 1_000_000)
+    reads = [{"epc": code.lower(), "antennaPort": rng.randint(1, 4),
+              "peakRssi": rng.randint(-75, -35), "firstSeenTimestamp": first_us + n,
+              "isHeartBeat": False} for n, code in enumerate(epcs)]
+    if strings:
+        reads = [{key: str(value).lower() if isinstance(value, bool) else str(value)
+                  for key, value in read.items()} for read in reads]
+    return {"reader_name": reader, "mac_address": "00:16:25:12:34:56", "tag_reads": reads}
+
+
+def edgex_event(rng: random.Random, epcs: list[str], at_s: float, reader: str,
+                request_id: int) -> dict[str, Any]:
+    """One EdgeX v3 ``AddEventRequest`` of ``app-rfid-llrp-inventory``: an
+    ``InventoryEventArrived`` reading per EPC."""
+    at_ms = int(moment(at_s).timestamp() * 1000)
+    readings = [{"id": f"{request_id:08d}-{n:04d}", "origin": (at_ms + n) * 1_000_000,
+                 "deviceName": "app-rfid-llrp-inventory", "profileName": "LLRP-Inventory",
+                 "resourceName": "InventoryEventArrived", "valueType": "Object", "value": "",
+                 "objectValue": {"epc": code.lower(), "tid": "", "timestamp": at_ms + n,
+                                 "location": f"{reader}_{rng.randint(1, 4)}"}}
+                for n, code in enumerate(epcs)]
+    return {"apiVersion": "v3", "requestId": f"{request_id:08d}", "event": {
+        "apiVersion": "v3", "id": f"{request_id:08d}", "deviceName": "app-rfid-llrp-inventory",
+        "profileName": "LLRP-Inventory", "sourceName": "InventoryEventArrived",
+        "origin": at_ms * 1_000_000, "readings": readings}}
 
 
 def alien_notification(reader: str, epcs: list[str], at: datetime,

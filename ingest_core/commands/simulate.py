@@ -8,7 +8,7 @@ import sys
 
 from hardware.simulators.profiles import PROFILES
 
-KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "alien", "llrp")
+KINDS = ("serial", "http", "pos_gate", "impinj", "zebra", "speedway", "edgex", "alien", "llrp")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
