@@ -3,8 +3,16 @@
 from odoo import _, api, models
 from odoo.exceptions import AccessError
 
-PRODUCT_LIMIT = 500
+PAGE_SIZE = 80
+PAGE_SIZE_MAX = 500
+NEGATIVE_LIMIT = 100
 EVENT_LIMIT = 20
+#: The screen's sort orders -> ``_read_group`` order over the store's quants.
+ORDERS = {
+    "product": "product_id",
+    "on_hand_asc": "quantity:sum asc, product_id",
+    "on_hand_desc": "quantity:sum desc, product_id",
+}
 
 
 class RrsLiveStock(models.AbstractModel):
@@ -43,36 +51,79 @@ class RrsLiveStock(models.AbstractModel):
         )
 
     @api.model
-    def get_snapshot(self, warehouse_id, search=""):
-        """Stock by (product, location, lot) of a store, product names, recent events."""
-        warehouse = self._check_store(warehouse_id)
-        locations = self._store_locations(warehouse)
+    def _store_domain(self, locations, search=""):
         domain = [("location_id", "in", locations.ids)]
         if search:
-            products = (
-                self.env["product.product"]
-                .sudo()
-                .search([("display_name", "ilike", search)], limit=PRODUCT_LIMIT)
+            # a subquery, not a list of ids: a search matches any number of products
+            products = self.env["product.product"].sudo()._search(
+                [("display_name", "ilike", search)]
             )
-            domain.append(("product_id", "in", products.ids))
-        Quant = self.env["stock.quant"]
-        groups = Quant.sudo()._read_group(domain, ["product_id"], limit=PRODUCT_LIMIT)
-        products = self.env["product.product"].union(*(product for (product,) in groups))
-        quants = Quant._rrs_live_stock_rows(domain + [("product_id", "in", products.ids)])
+            domain.append(("product_id", "in", products))
+        return domain
+
+    @api.model
+    def get_snapshot(self, warehouse_id, search="", offset=0, limit=PAGE_SIZE, order="product"):
+        """One page of a store's stock by product, in ``order``, over any number of
+        products (the store's quants grouped in SQL, paged with ``offset`` / ``limit``);
+        the page's quants by (product, location, lot), the store's negative quants
+        whatever page shows them, and its recent events. The screen then follows the
+        store's bus channel for the products of its page."""
+        warehouse = self._check_store(warehouse_id)
+        locations = self._store_locations(warehouse)
+        domain = self._store_domain(locations, search)
+        Quant = self.env["stock.quant"].sudo()
+        limit = max(1, min(int(limit or PAGE_SIZE), PAGE_SIZE_MAX))
+        groups = Quant._read_group(
+            domain,
+            ["product_id"],
+            order=ORDERS.get(order, ORDERS["product"]),
+            offset=max(0, int(offset or 0)),
+            limit=limit,
+        )
+        page = self.env["product.product"].union(*(product for (product,) in groups))
+        [(total,)] = Quant._read_group(domain, [], ["product_id:count_distinct"])
+        quants = Quant._rrs_live_stock_rows(domain + [("product_id", "in", page.ids)])
+        negatives = Quant._rrs_live_stock_rows(
+            self._store_domain(locations) + [("quantity", "<", 0)], limit=NEGATIVE_LIMIT
+        )
         return {
             "warehouse": {"id": warehouse.id, "name": warehouse.name},
             "location_ids": locations.ids,
             "locations": {location.id: location.complete_name for location in locations},
             "products": {
-                product.id: {
-                    "name": product.display_name,
-                    "uom": product.uom_id.name,
-                }
-                for product in products.sudo()
+                product.id: {"name": product.display_name, "uom": product.uom_id.name}
+                for product in page.sudo()
             },
+            "order": page.ids,
+            "total": total,
+            "offset": max(0, int(offset or 0)),
+            "limit": limit,
             "quants": quants,
+            "negatives": negatives,
+            "negative_products": {
+                product.id: product.display_name
+                for product in self.env["product.product"]
+                .sudo()
+                .browse({row[0] for row in negatives})
+            },
             "events": self.get_recent_events(warehouse_id),
         }
+
+    @api.model
+    def get_negatives(self, warehouse_id):
+        """The store's negative quants and their products' names (the bus says a quant
+        went negative on a product the screen has no name for)."""
+        warehouse = self._check_store(warehouse_id)
+        rows = (
+            self.env["stock.quant"]
+            .sudo()
+            ._rrs_live_stock_rows(
+                self._store_domain(self._store_locations(warehouse)) + [("quantity", "<", 0)],
+                limit=NEGATIVE_LIMIT,
+            )
+        )
+        names = self.env["product.product"].sudo().browse({row[0] for row in rows})
+        return {"negatives": rows, "products": {p.id: p.display_name for p in names}}
 
     @api.model
     def get_recent_events(self, warehouse_id):

@@ -29,10 +29,10 @@ class StockQuant(models.Model):
     _inherit = "stock.quant"
 
     @api.model
-    def _rrs_live_stock_rows(self, domain):
+    def _rrs_live_stock_rows(self, domain, limit=None):
         """[product, location, lot|False, quantity] of the quants in ``domain``, summed."""
         groups = self.sudo()._read_group(
-            domain, ["product_id", "location_id", "lot_id"], ["quantity:sum"]
+            domain, ["product_id", "location_id", "lot_id"], ["quantity:sum"], limit=limit
         )
         return [
             [product.id, location.id, lot.id or None, quantity]

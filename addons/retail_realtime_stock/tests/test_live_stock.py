@@ -51,6 +51,39 @@ class TestLiveStock(RrsCommon):
         self.assertTrue(LiveStock.get_snapshot(self.store_s01.id, "RRS soap")["products"])
         self.assertFalse(LiveStock.get_snapshot(self.store_s01.id, "no such thing")["products"])
 
+    def test_snapshot_pages_sorts_and_searches_any_number_of_products(self):
+        """Paging, sorting and search run over every product of the store, not a capped
+        set: 600 products, pages of 500 and of 80 by on hand, a search past the first
+        500, and negative stock reported whatever page is shown."""
+        Quant = self.env["stock.quant"]
+        stock = self.store_s01.lot_stock_id
+        products = self.env["product.product"].create(
+            [{"name": f"RRS Paged {n:03d}", "is_storable": True} for n in range(600)]
+        )
+        for quantity, product in enumerate(products, start=1):
+            Quant._update_available_quantity(product, stock, quantity)
+        LiveStock = self.env["rrs.live.stock"].with_user(self.user_s01)
+        first = LiveStock.get_snapshot(self.store_s01.id, "RRS Paged", 0, 500, "on_hand_desc")
+        self.assertEqual(first["total"], 600)
+        self.assertEqual(first["order"], products[100:].ids[::-1], "highest on hand first")
+        self.assertEqual(set(first["products"]), set(products[100:].ids))
+        last = LiveStock.get_snapshot(self.store_s01.id, "RRS Paged", 560, 80, "on_hand_desc")
+        self.assertEqual(last["order"], products[:40].ids[::-1])
+        self.assertEqual({row[0] for row in last["quants"]}, set(products[:40].ids))
+        ascending = LiveStock.get_snapshot(self.store_s01.id, "RRS Paged", 0, 3, "on_hand_asc")
+        self.assertEqual(ascending["order"], products[:3].ids)
+        found = LiveStock.get_snapshot(self.store_s01.id, "RRS Paged 599")
+        self.assertEqual(found["order"], [products[-1].id], "found beyond the first 500")
+        self.assertIn([products[-1].id, stock.id, None, 600.0], found["quants"])
+        Quant._update_available_quantity(products[0], stock, -5)
+        page = LiveStock.get_snapshot(self.store_s01.id, "RRS Paged", 0, 10, "on_hand_desc")
+        self.assertNotIn(products[0].id, page["order"])
+        self.assertIn([products[0].id, stock.id, None, -4.0], page["negatives"])
+        self.assertEqual(page["negative_products"][products[0].id], products[0].display_name)
+        self.assertEqual(
+            LiveStock.get_negatives(self.store_s01.id)["negatives"], page["negatives"]
+        )
+
     def test_orm_move_sends_live_stock_message(self):
         """A done ORM move sends the new quantity on the store's channel, as the ingest does."""
         self.env["bus.bus"].search([]).unlink()

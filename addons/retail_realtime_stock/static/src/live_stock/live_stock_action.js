@@ -1,6 +1,7 @@
 /** @odoo-module **/
 import { Component, onWillStart, onWillUnmount, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
+import { Pager } from "@web/core/pager/pager";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { useDebounced } from "@web/core/utils/timing";
@@ -15,13 +16,17 @@ import {
     totalsByProduct,
 } from "./live_stock_model";
 
+const PAGE_SIZE = 80;
+
 /**
- * Inventory > Real-time Stock > Live stock: a store's stock by product,
+ * Inventory > Real-time Stock > Live stock: a store's stock by product, a page
+ * at a time (server-side paging, search and sort over any number of products),
  * its latest device reads and its negative stock, updated from the bus.
  */
 export class LiveStockAction extends Component {
     static template = "retail_realtime_stock.LiveStockAction";
     static props = ["*"];
+    static components = { Pager };
 
     setup() {
         this.orm = useService("orm");
@@ -32,6 +37,13 @@ export class LiveStockAction extends Component {
             stores: [],
             warehouseId: false,
             search: "",
+            order: "product",
+            offset: 0,
+            limit: PAGE_SIZE,
+            total: 0,
+            productIds: [],
+            negatives: {},
+            negativeNames: {},
             products: {},
             locations: {},
             quants: {},
@@ -45,7 +57,11 @@ export class LiveStockAction extends Component {
         this.onQuants = this.onQuants.bind(this);
         this.reloadSnapshot = useDebounced(() => this.loadSnapshot(), 300);
         this.reloadEvents = useDebounced(() => this.loadEvents(), 300);
-        this.onSearchInput = useDebounced(() => this.loadSnapshot(), 300);
+        this.reloadNegatives = useDebounced(() => this.loadNegatives(), 300);
+        this.onSearchInput = useDebounced(() => {
+            this.state.offset = 0;
+            this.loadSnapshot();
+        }, 300);
 
         onWillStart(async () => {
             this.state.stores = await this.orm.call("rrs.live.stock", "get_stores", []);
@@ -82,9 +98,21 @@ export class LiveStockAction extends Component {
         const snapshot = await this.orm.call("rrs.live.stock", "get_snapshot", [
             warehouseId,
             this.state.search,
+            this.state.offset,
+            this.state.limit,
+            this.state.order,
         ]);
         if (warehouseId !== this.state.warehouseId) {
             return; // the user switched stores meanwhile
+        }
+        const negatives = {};
+        for (const [productId, locationId, lotId, quantity] of snapshot.negatives) {
+            negatives[quantKey(productId, locationId, lotId)] = {
+                productId,
+                locationId,
+                lotId,
+                quantity,
+            };
         }
         this.locationIds = new Set(snapshot.location_ids);
         const quants = {};
@@ -98,11 +126,37 @@ export class LiveStockAction extends Component {
         }
         Object.assign(this.state, {
             products: snapshot.products,
+            productIds: snapshot.order,
+            total: snapshot.total,
+            offset: snapshot.offset,
+            negatives,
+            negativeNames: snapshot.negative_products,
             locations: snapshot.locations,
             quants,
             events: snapshot.events,
             loading: false,
         });
+    }
+
+    async loadNegatives() {
+        const warehouseId = this.state.warehouseId;
+        if (!warehouseId) {
+            return;
+        }
+        const answer = await this.orm.call("rrs.live.stock", "get_negatives", [warehouseId]);
+        if (warehouseId !== this.state.warehouseId) {
+            return;
+        }
+        const negatives = {};
+        for (const [productId, locationId, lotId, quantity] of answer.negatives) {
+            negatives[quantKey(productId, locationId, lotId)] = {
+                productId,
+                locationId,
+                lotId,
+                quantity,
+            };
+        }
+        Object.assign(this.state, { negatives, negativeNames: answer.products });
     }
 
     async loadEvents() {
@@ -117,7 +171,25 @@ export class LiveStockAction extends Component {
         if (!payload || payload.warehouse_id !== this.state.warehouseId) {
             return;
         }
-        const changed = applyQuantRows(this.state.quants, this.locationIds, payload.quants);
+        // Quantities of the page's products; negative stock of any product of the store.
+        const onPage = payload.quants.filter(([productId]) => productId in this.state.products);
+        const changed = applyQuantRows(this.state.quants, this.locationIds, onPage);
+        let unnamed = false;
+        for (const [productId, locationId, lotId, quantity] of payload.quants) {
+            if (!this.locationIds.has(locationId)) {
+                continue;
+            }
+            const key = quantKey(productId, locationId, lotId);
+            if (quantity < 0) {
+                this.state.negatives[key] = { productId, locationId, lotId, quantity };
+                unnamed ||= !(productId in this.state.negativeNames);
+            } else {
+                delete this.state.negatives[key];
+            }
+        }
+        if (unnamed) {
+            this.reloadNegatives();
+        }
         const now = Date.now();
         for (const productId of changed) {
             this.state.updated[productId] = now;
@@ -133,37 +205,56 @@ export class LiveStockAction extends Component {
         this.state.lastUpdate = luxon.DateTime.now().toLocaleString(
             luxon.DateTime.TIME_WITH_SECONDS
         );
-        if (changed.some((productId) => !(productId in this.state.products))) {
-            if (!this.state.search) {
-                this.reloadSnapshot(); // a product this view has not seen yet
+        if (this.state.total < this.state.limit && !this.state.search) {
+            // all the store's products fit this page: one it has never shown joins it
+            if (payload.quants.some(([productId]) => !(productId in this.state.products))) {
+                this.reloadSnapshot();
             }
         }
         this.reloadEvents();
     }
 
+    /** The page's rows, in the server's order; sorted by on hand, kept so as it changes. */
     get productRows() {
         const totals = totalsByProduct(this.state.quants);
-        return Object.entries(this.state.products)
-            .map(([id, product]) => ({
-                id: Number(id),
-                name: product.name,
-                uom: product.uom,
+        const rows = this.state.productIds
+            .filter((id) => id in this.state.products)
+            .map((id) => ({
+                id,
+                name: this.state.products[id].name,
+                uom: this.state.products[id].uom,
                 quantity: totals[id] || 0,
                 updated: this.state.updated[id],
-            }))
-            .sort((a, b) => a.name.localeCompare(b.name));
+            }));
+        if (this.state.order === "on_hand_asc") {
+            rows.sort((a, b) => a.quantity - b.quantity);
+        } else if (this.state.order === "on_hand_desc") {
+            rows.sort((a, b) => b.quantity - a.quantity);
+        }
+        return rows;
     }
 
     get negativeQuants() {
-        return Object.values(this.state.quants)
-            .filter((quant) => quant.quantity < 0 && quant.productId in this.state.products)
-            .map((quant) => ({
-                key: quantKey(quant.productId, quant.locationId, quant.lotId),
-                productId: quant.productId,
-                product: this.state.products[quant.productId].name,
-                location: this.state.locations[quant.locationId] || "",
-                quantity: quant.quantity,
-            }));
+        return Object.entries(this.state.negatives).map(([key, quant]) => ({
+            key,
+            productId: quant.productId,
+            product:
+                this.state.negativeNames[quant.productId] ||
+                this.state.products[quant.productId]?.name ||
+                "",
+            location: this.state.locations[quant.locationId] || "",
+            quantity: quant.quantity,
+        }));
+    }
+
+    onPagerUpdate({ offset, limit }) {
+        Object.assign(this.state, { offset, limit });
+        return this.loadSnapshot();
+    }
+
+    onOrderChange(ev) {
+        Object.assign(this.state, { order: ev.target.value, offset: 0 });
+        this.loadSnapshot();
     }
 
     operationLabel(operation) {
