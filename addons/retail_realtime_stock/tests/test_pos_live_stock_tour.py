@@ -42,14 +42,20 @@ class TestPosLiveStockTour(LiveStockTourMixin, TestPointOfSaleHttpCommon):
         self.start_pos_tour("rrs_pos_live_stock", login="pos_user")
 
     def test_pos_session_loads_live_stock(self):
-        """A POS session loads its warehouse's stock locations and quantities."""
+        """A POS session loads its warehouse and stock locations, not every quant; the
+        till asks for the quantities of the products it shows."""
         self.main_pos_config.with_user(self.pos_user).open_ui()
-        session = self.main_pos_config.current_session_id
+        session = self.main_pos_config.current_session_id.with_user(self.pos_user)
         data = session.load_data([])["pos.session"]["data"][0]["_rrs_live_stock"]
         self.assertEqual(data["warehouse_id"], self.warehouse.id, "the shop's warehouse")
         self.assertIn(self.warehouse.lot_stock_id.id, data["location_ids"])
-        self.assertIn(
-            [self.product.id, self.warehouse.lot_stock_id.id, None, 10.0],
-            data["quants"],
-            "initial on-hand quantity of the shop's stock location",
+        self.assertNotIn("quants", data, "no quantities at session start")
+        other = self.env["product.product"].create({"name": "RRS Other", "is_storable": True})
+        self.env["stock.quant"]._update_available_quantity(
+            other, self.warehouse.lot_stock_id, 4
+        )
+        self.assertEqual(
+            session.rrs_live_quantities([self.product.id]),
+            [[self.product.id, self.warehouse.lot_stock_id.id, None, 10.0]],
+            "the quantities of the products asked for, and only those",
         )

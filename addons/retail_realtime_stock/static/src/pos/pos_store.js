@@ -1,12 +1,14 @@
 /** @odoo-module **/
 /**
  * POS live stock: the on-hand quantity of the shop's warehouse per product,
- * loaded with the session (`pos.session._rrs_live_stock`) and kept current
- * from the store's `rrs_stock_<warehouse>` bus channel, on which the ingest
- * (device reads) and Odoo itself (this and other tills' orders) publish the
- * new quantities of the quants they moved. The same channel carries the
- * store's stock alerts: a product of the shop that runs out is told to the
- * cashier in a discreet notification.
+ * asked for the products the cashier sees (`pos.session.rrs_live_quantities`,
+ * batched, once per product: a hypermarket's 50 000 products are not loaded at
+ * session start) and kept current from the store's `rrs_stock_<warehouse>` bus
+ * channel, on which the ingest (device reads) and Odoo itself (this and other
+ * tills' orders) publish the new quantities of the quants they moved. A bus
+ * message that arrives while a product's quantities are being fetched wins over
+ * the fetched ones. The same channel carries the store's stock alerts: a product
+ * of the shop that runs out is told to the cashier in a discreet notification.
  */
 import { markRaw } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
@@ -17,6 +19,7 @@ import {
     LIVE_STOCK_NOTIFICATION,
     applyQuantRows,
     liveStockChannel,
+    quantKey,
     totalsByProduct,
 } from "@retail_realtime_stock/live_stock/live_stock_model";
 
@@ -33,11 +36,12 @@ patch(PosStore.prototype, {
         this.rrsLiveStock = { warehouseId: data.warehouse_id || false, byProduct: {} };
         this.rrsQuants = markRaw({});
         this.rrsLocationIds = markRaw(new Set(data.location_ids || []));
+        this.rrsAsked = markRaw(new Set()); // products whose quantities were asked for
+        this.rrsWanted = markRaw(new Set()); // to ask for in the next batch
+        this.rrsBusKeys = markRaw(new Set()); // keys the bus set while a batch was asked
         if (!data.warehouse_id) {
             return;
         }
-        applyQuantRows(this.rrsQuants, this.rrsLocationIds, data.quants || []);
-        this.rrsComputeTotals();
         this.bus.subscribe(LIVE_STOCK_NOTIFICATION, (payload) => this.rrsOnQuants(payload));
         this.bus.subscribe(ALERT_NOTIFICATION, (payload) => this.rrsOnAlert(payload));
         this.bus.addChannel(liveStockChannel(data.warehouse_id));
@@ -47,9 +51,63 @@ patch(PosStore.prototype, {
         if (!payload || payload.warehouse_id !== this.rrsLiveStock.warehouseId) {
             return;
         }
-        const changed = applyQuantRows(this.rrsQuants, this.rrsLocationIds, payload.quants);
+        // Only the products the till has asked for: the others are asked when shown.
+        const rows = payload.quants.filter(([productId]) => this.rrsAsked.has(productId));
+        for (const [productId, locationId, lotId] of rows) {
+            this.rrsBusKeys.add(quantKey(productId, locationId, lotId));
+        }
+        const changed = applyQuantRows(this.rrsQuants, this.rrsLocationIds, rows);
         if (changed.length) {
             this.rrsComputeTotals();
+        }
+    },
+
+    /** Ask for the quantities of `productIds` with the next batch (a few ms later). */
+    rrsWant(productIds) {
+        for (const productId of productIds) {
+            if (!this.rrsAsked.has(productId)) {
+                this.rrsWanted.add(productId);
+            }
+        }
+        if (this.rrsWanted.size && !this.rrsBatch) {
+            this.rrsBatch = new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
+                this.rrsAskBatch()
+            );
+        }
+    },
+
+    async rrsAskBatch() {
+        const productIds = [...this.rrsWanted];
+        this.rrsWanted.clear();
+        for (const productId of productIds) {
+            this.rrsAsked.add(productId);
+        }
+        this.rrsBusKeys.clear();
+        try {
+            const rows = await this.data.call("pos.session", "rrs_live_quantities", [
+                [this.session.id],
+                productIds,
+            ]);
+            // A quant the bus updated meanwhile is newer than the answer.
+            const fresh = rows.filter(
+                ([productId, locationId, lotId]) =>
+                    !this.rrsBusKeys.has(quantKey(productId, locationId, lotId))
+            );
+            applyQuantRows(this.rrsQuants, this.rrsLocationIds, fresh);
+            for (const productId of productIds) {
+                this.rrsLiveStock.byProduct[productId] ??= 0; // asked: no quant is zero
+            }
+            this.rrsComputeTotals();
+        } catch (error) {
+            for (const productId of productIds) {
+                this.rrsAsked.delete(productId); // asked again when shown again
+            }
+            throw error;
+        } finally {
+            this.rrsBatch = null;
+            if (this.rrsWanted.size) {
+                this.rrsWant([]);
+            }
         }
     },
 
@@ -77,6 +135,9 @@ patch(PosStore.prototype, {
         const byProduct = totalsByProduct(this.rrsQuants);
         const totals = this.rrsLiveStock.byProduct;
         for (const id of new Set([...Object.keys(totals), ...Object.keys(byProduct)])) {
+            if (!this.rrsAsked.has(Number(id))) {
+                continue;
+            }
             const quantity = byProduct[id] || 0;
             if (totals[id] !== quantity) {
                 totals[id] = quantity; // only changed products re-render their cards
@@ -93,12 +154,16 @@ patch(PosStore.prototype, {
             return undefined;
         }
         const totals = this.rrsLiveStock.byProduct;
-        if (!product.attribute_line_ids?.length) {
-            return totals[product.id] || 0;
+        const variants = product.attribute_line_ids?.length
+            ? this.models["product.product"].filter(
+                  (variant) => variant.raw.product_tmpl_id === product.raw.product_tmpl_id
+              )
+            : [product];
+        const missing = variants.filter((variant) => totals[variant.id] === undefined);
+        if (missing.length) {
+            this.rrsWant(missing.map((variant) => variant.id));
+            return undefined; // no badge until the shop's quantity is known
         }
-        const templateId = product.raw.product_tmpl_id;
-        return this.models["product.product"]
-            .filter((variant) => variant.raw.product_tmpl_id === templateId)
-            .reduce((sum, variant) => sum + (totals[variant.id] || 0), 0);
+        return variants.reduce((sum, variant) => sum + totals[variant.id], 0);
     },
 });
