@@ -35,6 +35,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -63,7 +64,7 @@ def _st() -> str:
 
 
 def run_schemathesis(url: str, token: str, partner_token: str, *, max_examples: int,
-                     seed: int | None, workdir: Path) -> dict:
+                     seed: int | None, workdir: Path, max_time: int | None = None) -> dict:
     """One ``st run`` as the device of ``token``: exit code, cases generated, failures."""
     config = workdir / "schemathesis.toml"
     config.write_text(CONFIG)
@@ -72,6 +73,8 @@ def run_schemathesis(url: str, token: str, partner_token: str, *, max_examples: 
                "--no-color"]
     if seed is not None:
         command += ["--seed", str(seed)]
+    if max_time:  # fuzzing goes on until the budget is spent
+        command += ["--max-time", str(max_time)]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, cwd=workdir, check=False,
                           env=dict(os.environ, RTSTOCK_ST_PARTNER_TOKEN=partner_token))
@@ -120,7 +123,8 @@ def _quarantine_without_reason(dsn: str) -> tuple[int, int]:
     return total, bare
 
 
-def conformance(max_examples: int, seed: int | None, workdir: Path) -> dict:
+def conformance(max_examples: int, seed: int | None, workdir: Path,
+                max_time: int | None = None) -> dict:
     """The whole run on a PostgreSQL of its own (see the module docstring)."""
     from ingest_core.db.pgembed import EmbeddedPostgres
     from ingest_core.odoo import templates
@@ -132,10 +136,11 @@ def conformance(max_examples: int, seed: int | None, workdir: Path) -> dict:
         templates.build_real(server, "st_template", source)
         templates.with_addon(server, "st_template")
         dsn = templates.clone(server, "st_template", "st_run")
-        return conformance_on(dsn, max_examples, seed, workdir)
+        return conformance_on(dsn, max_examples, seed, workdir, max_time)
 
 
-def conformance_on(dsn: str, max_examples: int, seed: int | None, workdir: Path) -> dict:
+def conformance_on(dsn: str, max_examples: int, seed: int | None, workdir: Path,
+                   max_time: int | None = None) -> dict:
     """The run against an ingest on ``dsn`` (an Odoo database with the add-on's tables)."""
     import httpx
 
@@ -147,7 +152,8 @@ def conformance_on(dsn: str, max_examples: int, seed: int | None, workdir: Path)
         httpx.post(f"{ingest.url}/v1/count-sessions", json={}, timeout=30,
                    headers={"Authorization": f"Bearer {tokens['count']}"})
         runs = {name: run_schemathesis(ingest.url, token, partner,
-                                       max_examples=max_examples, seed=seed, workdir=workdir)
+                                       max_examples=max_examples, seed=seed, workdir=workdir,
+                                       max_time=max_time)
                 for name, token in tokens.items()}
         alive = httpx.get(f"{ingest.url}/healthz", timeout=30).status_code
         fallbacks = fallbacks_of(httpx.get(f"{ingest.url}/metrics", timeout=30).content)
@@ -180,11 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-examples", type=int, default=100,
                         help="schemathesis's examples per operation and phase")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--max-time", type=int, default=None,
+                        help="seconds per device: fuzzing repeats until they are spent")
     parser.add_argument("--json", type=Path, default=None, help="also write the result here")
     args = parser.parse_args(argv)
+    # SIGTERM runs the clean-up (the database server, the ingest, the work directory)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path(tempfile.mkdtemp(prefix="rtstock-st-"))
     try:
-        result = conformance(args.max_examples, args.seed, workdir)
+        result = conformance(args.max_examples, args.seed, workdir, args.max_time)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for name, output in result.pop("outputs").items():

@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
 import sys
 import threading
 import time
@@ -273,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=4000.0, help="reads/s in all")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
+    # SIGTERM runs the clean-up (the database server, the ingest, the work directory)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     faults = args.faults.split(",")
     if unknown := set(faults) - set(FAULTS):
         parser.error(f"unknown fault(s) {sorted(unknown)}; one of {FAULTS}")
