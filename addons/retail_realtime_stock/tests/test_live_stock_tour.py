@@ -19,13 +19,20 @@ class TestLiveStockTour(LiveStockTourMixin, HttpCase):
         cls.env["stock.quant"]._update_available_quantity(
             cls.product, cls.warehouse.lot_stock_id, 10
         )
+        shampoo = cls.env["product.product"].create(
+            {"name": "RRS Live Shampoo", "is_storable": True}
+        )
+        cls.env["stock.quant"]._update_available_quantity(
+            shampoo, cls.warehouse.lot_stock_id, 50
+        )
         cls.device = cls.env["rrs.device"].create(
             {"name": "RTS checkout scanner", "warehouse_id": cls.warehouse.id}
         )
         cls._start_live_stock_patchers(cls.device, cls.product, 3)
 
     def test_dashboard_quantity_follows_fast_path(self):
-        """The dashboard shows 10, 7 after a fast-path sale of 3, then a negative-stock alert."""
+        """The dashboard shows 10, 7 after a fast-path sale of 3, then a negative-stock
+        alert; the server sorts the page by on hand both ways, and the pager counts."""
         self.start_tour("/qplexity/rrs-live-stock", "rrs_live_stock_dashboard", login="admin")
         self.env.invalidate_all()
         quants = self.env["stock.quant"].search(

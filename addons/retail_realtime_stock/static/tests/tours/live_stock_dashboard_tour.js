@@ -63,5 +63,30 @@ registry.category("web_tour.tours").add("rrs_live_stock_dashboard", {
             content: "The product row is red",
             trigger: `.o_rrs_product_row.table-danger ${".o_rrs_qty[data-qty='-2']"}`,
         },
+        {
+            content: "The pager counts the store's products",
+            trigger: ".o_rrs_pager .o_pager_limit:contains('2')",
+        },
+        ...sortedFirst("on_hand_asc", "RRS Live Soap"),
+        ...sortedFirst("on_hand_desc", "RRS Live Shampoo"),
     ],
 });
+
+/** Choose a sort order; the page's first row is then `product`. */
+function sortedFirst(order, product) {
+    return [
+        {
+            content: `Sort: ${order}`,
+            trigger: ".o_rrs_order_select",
+            run() {
+                const select = document.querySelector(".o_rrs_order_select");
+                select.value = order;
+                select.dispatchEvent(new Event("change"));
+            },
+        },
+        {
+            content: `${product} comes first`,
+            trigger: `.o_rrs_stock_table tbody tr:first-child .o_rrs_product_name:contains("${product}")`,
+        },
+    ];
+}
