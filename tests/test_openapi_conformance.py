@@ -72,6 +72,13 @@ def test_count_session_options_are_checked_and_names_stored_whatever_they_hold(m
                             json={"name": "aisle\u00007", "location_id": 18.0})
         assert opened.status_code == 200, opened.text
         assert opened.json()["name"] == "aisle\ufffd7"
+        session = opened.json()["id"]
+        assert httpx.get(f"{ingest.url}/v1/count-sessions/{session}", headers=headers,
+                         timeout=30).status_code == 200
+        for odd in (f"{session}%0D", "%E0%B9%98", f"+{session}"):  # ๘ is a Thai 8
+            answer = httpx.get(f"{ingest.url}/v1/count-sessions/{odd}", headers=headers,
+                               timeout=30)
+            assert answer.status_code == 404, (odd, answer.text)
 
 
 def test_every_path_parameter_is_declared():
@@ -103,3 +110,14 @@ def test_bodies_no_generator_sends_are_answered_4xx_not_500(module_db):
                 assert 400 <= answer.status_code < 500, (path, body[:40], answer.text)
                 assert answer.json()["error"], (path, answer.text)
         assert httpx.get(f"{ingest.url}/healthz", timeout=30).status_code == 200
+
+
+def test_an_epcis_time_out_of_range_is_a_query_parameter_exception():
+    """Found by schemathesis: ``LT_eventTime=0001-01-01T00:00:00+03:04`` is before year 1
+    in UTC; converting it overflowed into a 500."""
+    from ingest_core.epcis import query
+
+    with pytest.raises(query.QueryError) as caught:
+        query.parse({"GE_eventTime": ["2026-12-01T00:00:00Z"],
+                     "LT_eventTime": ["0001-01-01T00:00:00+03:04"]}, 1)
+    assert caught.value.status == 400 and "out of range" in str(caught.value)

@@ -152,7 +152,10 @@ def _time(params: Mapping[str, Sequence[str]], name: str) -> datetime | None:
         raise _bad(f"{name}: not an ISO 8601 date-time: {text!r}") from None
     if value.tzinfo is None:
         raise _bad(f"{name}: give a time zone (Z or an offset): {text!r}")
-    return value.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # found by schemathesis: 0001-01-01T00:00:00+03:04 is year 0 in UTC
+        raise _bad(f"{name}: out of range: {text!r}") from None
 
 
 def epc_pattern(text: str) -> str:
