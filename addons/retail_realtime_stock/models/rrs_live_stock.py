@@ -83,9 +83,7 @@ class RrsLiveStock(models.AbstractModel):
         page = self.env["product.product"].union(*(product for (product,) in groups))
         [(total,)] = Quant._read_group(domain, [], ["product_id:count_distinct"])
         quants = Quant._rrs_live_stock_rows(domain + [("product_id", "in", page.ids)])
-        negatives = Quant._rrs_live_stock_rows(
-            self._store_domain(locations) + [("quantity", "<", 0)], limit=NEGATIVE_LIMIT
-        )
+        negatives = self._negatives(locations)
         return {
             "warehouse": {"id": warehouse.id, "name": warehouse.name},
             "location_ids": locations.ids,
@@ -99,31 +97,29 @@ class RrsLiveStock(models.AbstractModel):
             "offset": max(0, int(offset or 0)),
             "limit": limit,
             "quants": quants,
-            "negatives": negatives,
-            "negative_products": {
-                product.id: product.display_name
-                for product in self.env["product.product"]
-                .sudo()
-                .browse({row[0] for row in negatives})
-            },
+            "negatives": negatives["negatives"],
+            "negative_products": negatives["products"],
             "events": self.get_recent_events(warehouse_id),
         }
+
+    @api.model
+    def _negatives(self, locations):
+        rows = (
+            self.env["stock.quant"]
+            .sudo()
+            ._rrs_live_stock_rows(
+                self._store_domain(locations) + [("quantity", "<", 0)], limit=NEGATIVE_LIMIT
+            )
+        )
+        names = self.env["product.product"].sudo().browse({row[0] for row in rows})
+        return {"negatives": rows, "products": {p.id: p.display_name for p in names}}
 
     @api.model
     def get_negatives(self, warehouse_id):
         """The store's negative quants and their products' names (the bus says a quant
         went negative on a product the screen has no name for)."""
         warehouse = self._check_store(warehouse_id)
-        rows = (
-            self.env["stock.quant"]
-            .sudo()
-            ._rrs_live_stock_rows(
-                self._store_domain(self._store_locations(warehouse)) + [("quantity", "<", 0)],
-                limit=NEGATIVE_LIMIT,
-            )
-        )
-        names = self.env["product.product"].sudo().browse({row[0] for row in rows})
-        return {"negatives": rows, "products": {p.id: p.display_name for p in names}}
+        return self._negatives(self._store_locations(warehouse))
 
     @api.model
     def get_recent_events(self, warehouse_id):

@@ -12,6 +12,7 @@ import {
     formatQuantity,
     liveStockChannel,
     quantKey,
+    quantsByKey,
     releaseChannel,
     totalsByProduct,
 } from "./live_stock_model";
@@ -105,25 +106,9 @@ export class LiveStockAction extends Component {
         if (warehouseId !== this.state.warehouseId) {
             return; // the user switched stores meanwhile
         }
-        const negatives = {};
-        for (const [productId, locationId, lotId, quantity] of snapshot.negatives) {
-            negatives[quantKey(productId, locationId, lotId)] = {
-                productId,
-                locationId,
-                lotId,
-                quantity,
-            };
-        }
+        const negatives = quantsByKey(snapshot.negatives);
         this.locationIds = new Set(snapshot.location_ids);
-        const quants = {};
-        for (const [productId, locationId, lotId, quantity] of snapshot.quants) {
-            quants[quantKey(productId, locationId, lotId)] = {
-                productId,
-                locationId,
-                lotId,
-                quantity,
-            };
-        }
+        const quants = quantsByKey(snapshot.quants);
         Object.assign(this.state, {
             products: snapshot.products,
             productIds: snapshot.order,
@@ -147,15 +132,7 @@ export class LiveStockAction extends Component {
         if (warehouseId !== this.state.warehouseId) {
             return;
         }
-        const negatives = {};
-        for (const [productId, locationId, lotId, quantity] of answer.negatives) {
-            negatives[quantKey(productId, locationId, lotId)] = {
-                productId,
-                locationId,
-                lotId,
-                quantity,
-            };
-        }
+        const negatives = quantsByKey(answer.negatives);
         Object.assign(this.state, { negatives, negativeNames: answer.products });
     }
 

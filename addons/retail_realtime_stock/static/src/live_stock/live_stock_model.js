@@ -73,6 +73,20 @@ export function applyQuantRows(quants, locationIds, rows) {
     return [...changed];
 }
 
+/** Rows [[product_id, location_id, lot_id|null, quantity], ...] as key -> row. */
+export function quantsByKey(rows) {
+    const quants = {};
+    for (const [productId, locationId, lotId, quantity] of rows) {
+        quants[quantKey(productId, locationId, lotId)] = {
+            productId,
+            locationId,
+            lotId,
+            quantity,
+        };
+    }
+    return quants;
+}
+
 /** Sum of the quantities of `quants` per product id. */
 export function totalsByProduct(quants) {
     const totals = {};
