@@ -2,7 +2,7 @@
 
 What it is: one console script whose subcommands cover the whole product
 (``demo serve decode rfid bench simulate agent db journal history rollup forecast
-report epcis``).
+report epcis chain``).
 
 How it works: each subcommand lives in ``ingest_core.commands.<name>`` and
 exposes ``add_arguments(parser)`` and ``run(args) -> int``; this module only
@@ -37,6 +37,7 @@ SUBCOMMANDS: dict[str, str] = {
     "forecast": "demand forecasts per store x product: backtest, predict",
     "report": "sales, stock, count and shrink reports (PDF, XLSX, HTML) from the rollups",
     "epcis": "the stock's movements as GS1 EPCIS 2.0 events (capture document export)",
+    "chain": "generate a retail chain of any size (stores, products, stock) on an Odoo database",
 }
 
 EXIT_NOT_AVAILABLE = 3

@@ -9,10 +9,8 @@ dump's own rows and the moves come from ``generate_series``.
 
 How it works:
 
-- a store is a copy of warehouse S01 (the row of ``stock_warehouse``) with a
-  copy of its view location and its ``lot_stock`` location; the rest of a
-  warehouse (input/output locations, routes, picking types) is not needed by
-  any figure and still points to S01's;
+- a store is a copy of warehouse S01 with everything Odoo made for it
+  (``ingest_core.chain.stores``);
 - a product is a copy of the first storable product (template + variant), with
   its category, list price, cost (``standard_price`` per company, 55-70 % of
   the price) and an EAN-13 so that the fast path can scan it;
@@ -59,6 +57,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
+from ingest_core.chain.stores import clone_warehouse
 from ingest_core.decode.gs1 import gtin_check_digit
 from ingest_core.odoo import rollup, sql
 from ingest_core.odoo.history import copy_rows
@@ -100,43 +99,15 @@ def barcode(index: int) -> str:
     return body + str(gtin_check_digit(body))
 
 
-def _model_store(cur) -> tuple[int, int, int]:
-    """(warehouse, view location, stock location) of the first store of the dump."""
-    cur.execute("""SELECT id, view_location_id, lot_stock_id FROM stock_warehouse
-                    WHERE code = 'S01' UNION ALL
-                   (SELECT id, view_location_id, lot_stock_id FROM stock_warehouse
-                     ORDER BY id DESC LIMIT 1) LIMIT 1""")
-    return cur.fetchone()
-
-
 def make_stores(cur, count: int) -> list[tuple[int, int]]:
-    """``count`` stores C001.. as copies of S01; returns (warehouse, stock location)."""
-    warehouse, view, stock = _model_store(cur)
+    """``count`` stores C001.. as copies of S01 with all Odoo made for it (locations,
+    picking types, sequences, routes, rules); returns (warehouse, stock location)."""
+    cur.execute("""SELECT id FROM stock_warehouse WHERE code = 'S01' UNION ALL
+                   (SELECT id FROM stock_warehouse ORDER BY id DESC LIMIT 1) LIMIT 1""")
     codes = [f"C{n:03d}" for n in range(1, count + 1)]
-    source = "unnest(%(codes)s::varchar[]) WITH ORDINALITY AS n(code, ordinality)"
-    params = {"codes": codes}
-    views = copy_rows(cur, "stock_location", view, {
-        "name": "n.code", "complete_name": "n.code", "warehouse_id": "NULL",
-        "barcode": "NULL"}, source, params, "complete_name")
-    views = [views[code] for code in codes]
-    stocks = copy_rows(cur, "stock_location", stock, {
-        "location_id": "(%(views)s::int[])[n.ordinality]",
-        "complete_name": "n.code || '/Stock'", "warehouse_id": "NULL",
-        "barcode": "n.code || 'STOCK'"}, source, {**params, "views": views}, "complete_name")
-    stocks = [stocks[f"{code}/Stock"] for code in codes]
-    warehouses = copy_rows(cur, "stock_warehouse", warehouse, {
-        "name": "'Chain store ' || n.code", "code": "n.code",
-        "view_location_id": "(%(views)s::int[])[n.ordinality]",
-        "lot_stock_id": "(%(stocks)s::int[])[n.ordinality]"},
-        source, {**params, "views": views, "stocks": stocks}, "code")
-    warehouses = [warehouses[code] for code in codes]
-    cur.execute("""
-        UPDATE stock_location l SET warehouse_id = k.warehouse,
-               parent_path = CASE WHEN l.id = k.view THEN '1/' || k.view || '/'
-                                  ELSE '1/' || k.view || '/' || k.stock || '/' END
-          FROM unnest(%s::int[], %s::int[], %s::int[]) AS k(warehouse, view, stock)
-         WHERE l.id IN (k.view, k.stock)""", (warehouses, views, stocks))
-    return list(zip(warehouses, stocks, strict=True))
+    stores = clone_warehouse(cur, cur.fetchone()[0], codes,
+                             [f"Chain store {code}" for code in codes])
+    return [(store.warehouse_id, store.stock_location_id) for store in stores]
 
 
 def make_categories(cur) -> list[int]:
@@ -314,9 +285,12 @@ class _Clock:
 
 
 def generate(connection, size: ChainSize, end: date,
-             progress: Callable[[str], None] | None = None) -> dict:
+             progress: Callable[[str], None] | None = None,
+             stores: list[tuple[int, int]] | None = None,
+             products: list[int] | None = None) -> dict:
     """Add the chain and its history ending on ``end`` (the last day of sales); returns
-    what it made and how long each stage took (seconds)."""
+    what it made and how long each stage took (seconds). ``stores`` ((warehouse, stock
+    location)) and ``products`` (by popularity) are made here unless given."""
     say = progress or (lambda _message: None)
     clock = _Clock()
     first = end - timedelta(days=size.days - 1)
@@ -326,8 +300,10 @@ def generate(connection, size: ChainSize, end: date,
         cur.execute("SET work_mem = '256MB'")
         cur.execute("SET maintenance_work_mem = '1GB'")
         cur.execute("SELECT setseed(0.14)")
-        stores = make_stores(cur, size.stores)
-        products = make_products(cur, size.skus, make_categories(cur))
+        if stores is None:
+            stores = make_stores(cur, size.stores)
+        if products is None:
+            products = make_products(cur, size.skus, make_categories(cur))
         cur.execute("SELECT id FROM res_company ORDER BY id LIMIT 1")
         company = cur.fetchone()[0]
         cur.execute("SELECT id FROM stock_location WHERE usage = 'customer' ORDER BY id LIMIT 1")
