@@ -9,13 +9,18 @@ fast path must sell from it and number its pickings with its own sequence.
 
 from __future__ import annotations
 
+import os
+import random
 import subprocess
 import sys
 import time
+from collections import Counter
+from pathlib import Path
 
 import psycopg2
 import pytest
 
+from ingest_core.chain import demand
 from ingest_core.chain import stores as chain_stores
 from ingest_core.chain.generate import ChainExists, ChainSpec, generate
 from tests.support.ingest import IngestProcess, create_device, post, query
@@ -208,3 +213,21 @@ def test_a_history_leaves_quants_equal_to_the_done_moves(real_addon_db):
                                AND q.location_id = m.location_id)""",
                        {"l": made["store_locations"]})
     assert mismatches == []
+
+
+REAL_YEAR = Path(os.environ.get("RTSTOCK_ONLINE_RETAIL", Path(__file__).resolve().parents[2]
+                                / "shared" / "datasets" / "online_retail"
+                                / "transactions.csv.gz"))
+
+
+def test_the_zipf_exponent_is_fitted_to_the_real_year():
+    # The estimator finds a known exponent back from draws of it...
+    rng = random.Random(3)
+    ranks = rng.choices(range(3000), weights=demand.weights(3000, 1.2), k=200_000)
+    assert abs(demand.fit_zipf(list(Counter(ranks).values())) - 1.2) < 0.03
+    # ... and the constant the chain benchmark uses is its value on the real year.
+    if not REAL_YEAR.exists():
+        pytest.skip(f"the real year is not at {REAL_YEAR} (set RTSTOCK_ONLINE_RETAIL)")
+    units = demand.units_by_code(REAL_YEAR)
+    assert len(units) > 3900
+    assert abs(demand.fit_zipf(units) - demand.REAL_YEAR_ZIPF) < 0.001

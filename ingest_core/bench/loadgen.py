@@ -47,6 +47,7 @@ import aiohttp
 import msgspec
 
 from hardware.simulators.catalog import sgtin96
+from ingest_core.decode.epc_encode import encode_sgtin96
 from ingest_core.odoo.catalog import ean13
 
 encode = msgspec.json.Encoder().encode
@@ -263,16 +264,32 @@ async def _drive(session: aiohttp.ClientSession, url: str, token: str, device: _
         result.closes.append(time.monotonic() - sent)
 
 
-async def _run(url, tokens, kinds, batch, products, seconds, rate, phase) -> LoadResult:
+def _catalog(products: int, chain: bool, zipf: float = 1.0) -> _Catalog:
+    """The dump's products (``ean13``), or a generated chain's (``chain_history.barcode``,
+    GS1 prefix 4099999); store sales follow a long tail: the product of popularity rank
+    r sells ~ r^-zipf (Zipf; the chain benchmark's exponent is fitted to the real year,
+    ``chain.demand``)."""
+    if chain:
+        from ingest_core.odoo.chain_history import BARCODE_PREFIX, barcode
+
+        codes = [barcode(index + 1) for index in range(products)]
+        stems = [int(encode_sgtin96(BARCODE_PREFIX, f"0{index + 1:05d}", 0, 1), 16)
+                 for index in range(products)]
+    else:
+        codes = [ean13(index) for index in range(products)]
+        stems = [int(sgtin96(index, 0), 16) for index in range(products)]
+    return _Catalog(codes,
+                    list(itertools.accumulate((rank + 1) ** -zipf for rank in range(products))),
+                    list(range(products)), stems)
+
+
+async def _run(url, tokens, kinds, batch, products, seconds, rate, phase,
+               chain=False, zipf=1.0) -> LoadResult:
     result = LoadResult()
     interval = None if rate is None else len(tokens) * batch / rate
     # One connection per device, kept alive, as a store's agents hold theirs.
     connector = aiohttp.TCPConnector(limit=len(tokens))
-    # Store sales follow a long tail: product of popularity rank r sells ~ 1/r (Zipf, s=1).
-    catalog = _Catalog([ean13(index) for index in range(products)],
-                       list(itertools.accumulate(1.0 / (rank + 1) for rank in range(products))),
-                       list(range(products)),
-                       [int(sgtin96(index, 0), 16) for index in range(products)])
+    catalog = _catalog(products, chain, zipf)
     async with aiohttp.ClientSession(connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=60)) as session:
         started = time.monotonic()
@@ -290,14 +307,18 @@ async def _run(url, tokens, kinds, batch, products, seconds, rate, phase) -> Loa
 
 def run_load(url: str, tokens: list[str], *, batch: int = 100, products: int = 2000,
              seconds: float = 10.0, rate: float | None = None,
-             kinds: list[str] | None = None, phase: int = 0) -> LoadResult:
+             kinds: list[str] | None = None, phase: int = 0, chain: bool = False,
+             zipf: float = 1.0) -> LoadResult:
     """Closed loop when ``rate`` is None, else open loop at ``rate`` reads/s in total.
 
     ``kinds``: each token's device kind (``KINDS``); scanners when omitted. ``phase``
     (0..255) keeps one run's RFID tags apart from another's on the same database.
+    ``chain``: sell a generated chain's products (``rtstock chain generate``); ``zipf``:
+    the popularity law's exponent.
     """
     kinds = kinds or ["scanner"] * len(tokens)
-    return asyncio.run(_run(url, tokens, kinds, batch, products, seconds, rate, phase))
+    return asyncio.run(_run(url, tokens, kinds, batch, products, seconds, rate, phase, chain,
+                            zipf))
 
 
 def load_as_dict(url: str, tokens: list[str], **options) -> dict:

@@ -7,16 +7,20 @@ categories (``chain_history.make_products``), their opening stock
 lines, with the rollups kept as the journal keeps them
 (``chain_history.generate``). It
 records what it made in the system parameter ``MARKER``, and refuses a
-database that has a chain already.
+database that has a chain already. Without a history it is one transaction:
+a run that fails leaves nothing behind.
 
 Why: every figure of the fast path was measured on three stores and 2 000
 products; a chain judges the product on 500 stores and 36 000 SKUs
 (issue 17). Generated, never typed in: the rows are copies of Odoo's own.
 
 How demand is spread: the product of popularity rank ``k`` sells
-``rate / k`` a day in an average store (Zipf), ``rate`` set so that a store
-sells ``events_per_day`` units a day over all SKUs. The same law sizes the
-opening stock (``stock.DAYS_OF_COVER`` days of it).
+``rate / k^s`` a day in an average store (Zipf, ``s`` fitted to the real
+year: ``demand.py``), ``rate`` set so that a store sells ``events_per_day``
+units a day over all SKUs. The same law sizes the opening stock
+(``stock.DAYS_OF_COVER`` days of it). A history's sales follow
+``chain_history``'s own law (s = 1, as the analysis benchmark's figures were
+measured).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from ingest_core.chain import stock
+from ingest_core.chain import demand, stock
+from ingest_core.chain.demand import REAL_YEAR_ZIPF
 from ingest_core.odoo import chain_history, sql
 
 #: The system parameter that records the generated chain (a JSON object).
@@ -45,6 +50,8 @@ class ChainSpec:
     history_days: int = 0
     #: units sold per store and day over all SKUs (the Zipf law's total).
     events_per_day: int = 3000
+    #: the Zipf law's exponent (``demand.REAL_YEAR_ZIPF``: fitted to the real year).
+    zipf: float = REAL_YEAR_ZIPF
 
     def __post_init__(self) -> None:
         if not 1 <= self.stores <= 999:
@@ -57,7 +64,7 @@ class ChainSpec:
     @property
     def daily_rate(self) -> float:
         """Units a day of the best seller in an average store."""
-        return self.events_per_day / sum(1.0 / rank for rank in range(1, self.skus + 1))
+        return self.events_per_day / sum(demand.weights(self.skus, self.zipf))
 
 
 def _database_bytes(cur) -> int:
@@ -93,11 +100,13 @@ def generate(connection, spec: ChainSpec, end: date | None = None,
         stores = chain_history.make_stores(cur, spec.stores)
         say(f"{len(stores)} stores made")
         products = chain_history.make_products(cur, spec.skus, chain_history.make_categories(cur))
-        connection.commit()
         say(f"{len(products)} products made; stock next")
         timings = {"stores_and_products_s": round(time.perf_counter() - started, 1)}
         locations = [location for _, location in stores]
         if spec.history_days:
+            # The history commits as it goes (its stages are too big for one transaction):
+            # a run that fails there leaves a partial chain, so use a new database.
+            connection.commit()
             size = chain_history.ChainSize(
                 stores=spec.stores, skus=spec.skus, days=spec.history_days,
                 events=spec.events_per_day * spec.stores * spec.history_days)
@@ -112,7 +121,7 @@ def generate(connection, spec: ChainSpec, end: date | None = None,
             history = None
             lap = time.perf_counter()
             quants = stock.opening_quants(cur, locations, products, spec.daily_rate,
-                                          _inventory_location(cur))
+                                          _inventory_location(cur), spec.zipf)
         connection.commit()
         timings["quants_s"] = round(time.perf_counter() - lap, 1)
         say(f"{quants} quants written; analysing")

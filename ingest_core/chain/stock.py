@@ -37,11 +37,25 @@ _COLUMNS = """SELECT attname FROM pg_attribute WHERE attrelid = 'stock_quant'::r
                AND attnum > 0 AND NOT attisdropped AND attname <> 'id' ORDER BY attnum"""
 
 
+#: What a quant Odoo made has where the database has none to copy (a new Odoo).
+_FIRST_QUANT = {"company_id": "(SELECT company_id FROM stock_location WHERE id = %(first)s)",
+                "reserved_quantity": "0", "inventory_quantity_set": "false",
+                "create_uid": "1", "write_uid": "1"}
+
+
 def _insert(cur, overrides: dict[str, str], source: str, params: dict) -> int:
+    """Quants of ``source`` (an SQL set), each a copy of a quant Odoo wrote but
+    ``overrides``; with no quant to copy, Odoo's defaults (``_FIRST_QUANT``)."""
     cur.execute(_QUANT_MODEL)
     model = cur.fetchone()
     if model is None:
-        raise ValueError("no quant of an internal location to model the opening stock on")
+        columns = [*overrides, *(c for c in _FIRST_QUANT if c not in overrides)]
+        values = {**_FIRST_QUANT, **overrides}
+        cur.execute(f"""
+            INSERT INTO stock_quant ({', '.join(columns)})
+            SELECT {', '.join(values[c] for c in columns)} FROM {source}""",
+                    {**params, "first": params["locations"][0]})
+        return cur.rowcount
     cur.execute(_COLUMNS)
     columns = [row[0] for row in cur.fetchall()]
     cur.execute(f"""
@@ -81,13 +95,13 @@ def _as_a_restore(cur, write) -> int:
 
 
 def opening_quants(cur, store_locations: Sequence[int], products: Sequence[int],
-                   daily_rate: float, inventory_location: int) -> int:
-    """On-hand of ``products`` (by popularity rank: rank ``k`` sells ``daily_rate / k`` a
-    day in an average store) in every store location; returns the quants written."""
+                   daily_rate: float, inventory_location: int, zipf: float = 1.0) -> int:
+    """On-hand of ``products`` (by popularity rank: rank ``k`` sells ``daily_rate / k^zipf``
+    a day in an average store) in every store location; returns the quants written."""
     params = {"locations": list(store_locations), "products": list(products),
               "rate": daily_rate, "days": DAYS_OF_COVER, "minimum": MINIMUM,
-              "inventory": inventory_location}
-    per_store = ("greatest(%(minimum)s, ceil(%(days)s * %(rate)s / p.rank))")
+              "inventory": inventory_location, "zipf": zipf}
+    per_store = ("greatest(%(minimum)s, ceil(%(days)s * %(rate)s / p.rank ^ %(zipf)s))")
     stores = ("unnest(%(products)s::int[]) WITH ORDINALITY AS p(id, rank) "
               "CROSS JOIN unnest(%(locations)s::int[]) AS l(id)")
     counterpart = ("unnest(%(products)s::int[]) WITH ORDINALITY AS p(id, rank)")

@@ -131,7 +131,11 @@ def make_products(cur, count: int, categories: list[int]) -> list[int]:
                      JOIN product_template t ON t.id = p.product_tmpl_id
                     WHERE coalesce(t.is_storable, t.type = 'product') AND t.tracking = 'none'
                       AND coalesce(p.active, true) ORDER BY p.id LIMIT 1""")
-    model_product, model_template = cur.fetchone()
+    model = cur.fetchone()
+    if model is None:
+        raise ValueError("no storable, untracked product to model the chain's products on: "
+                         "create one in Odoo first")
+    model_product, model_template = model
     codes = [f"CH{n:05d}" for n in range(1, count + 1)]
     source = ("unnest(%(codes)s::varchar[]) WITH ORDINALITY AS n(code, ordinality)")
     params = {"codes": codes, "categories": categories}

@@ -418,12 +418,21 @@ def quant_totals(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, float]:
     return {(p, loc, lot): float(total) for p, loc, lot, total in cur.fetchall()}
 
 
+#: The add-on's index for ``find_quant_ids`` (``models/stock_quant.py``, same text).
+QUANT_KEY_INDEX = (
+    "CREATE INDEX IF NOT EXISTS rrs_stock_quant_key_idx ON stock_quant "
+    "(product_id, location_id) WHERE package_id IS NULL AND owner_id IS NULL"
+)
+
+
 def find_quant_ids(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, int]:
     """The quant each key writes to, for the keys that have one (no lock taken).
 
     The key's quant is its oldest (``in_date``, then id) without package or
-    owner, as Odoo's ``_gather`` prefers. One index probe per key (through
-    ``product_id``): the cost follows the keys, not the size of ``stock_quant``.
+    owner, as Odoo's ``_gather`` prefers. One probe per key of the add-on's
+    ``QUANT_KEY_INDEX``: the cost follows the keys, not the size of
+    ``stock_quant`` nor the number of stores (through Odoo's ``product_id``
+    index alone, every store's quant of the product was read).
     """
     if not keys:
         return {}

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ingest_core.odoo import alerts, rollup
+from ingest_core.odoo.sql import QUANT_KEY_INDEX
 
 TYPE_NAMES: dict[str, str] = {
     "int": "integer",
@@ -242,7 +243,9 @@ ADDON_TABLES: tuple[Table, ...] = (
            "allow_receipt:bool allow_transfer_out:bool allow_transfer_in:bool "
            "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar "
            "unknown_tags:int rfid_role:varchar " + MAGIC,
-           ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
+           # The add-on's index on Odoo's stock_quant comes with its first table here.
+           ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",
+                QUANT_KEY_INDEX)),
     # Reads per device and UTC day by fate (device health), added every few seconds by the
     # writer outside its hot transaction.
     _table("rrs_device_daily", "addon",
