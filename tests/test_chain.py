@@ -20,6 +20,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from ingest_core.bench import scan
 from ingest_core.chain import demand
 from ingest_core.chain import stores as chain_stores
 from ingest_core.chain.generate import ChainExists, ChainSpec, generate
@@ -231,3 +232,23 @@ def test_the_zipf_exponent_is_fitted_to_the_real_year():
     units = demand.units_by_code(REAL_YEAR)
     assert len(units) > 3900
     assert abs(demand.fit_zipf(units) - demand.REAL_YEAR_ZIPF) < 0.001
+
+
+def test_the_scan_benchmark_runs_on_a_generated_chain_with_every_store_active(
+        real_addon_db, monkeypatch):
+    monkeypatch.setattr(scan.baseline, "live_odoo_baselines", lambda *_a, **_k: {})
+    result = scan._run(real_addon_db, "genuine", scan.ScanBenchOptions(
+        seconds=1.0, devices=4, batch=20, chain=(6, 40), baseline_seconds=0.3),
+        progress=lambda _message: None)
+    assert result["chain"]["stores"] == 6 and result["chain"]["devices"] == 6
+    assert result["chain"]["zipf"] == demand.REAL_YEAR_ZIPF
+    assert result["checks"] == {"db_check_exit": 0, "quants_equal_opening_plus_done_moves": True,
+                                "group_fallbacks": 0, "ingest_errors": []}
+    assert result["fast_path"]["events_per_s"] > 0 and result["mixed"]["events_per_s"] > 0
+    first, last = result["chain"]["warehouse_ids"]
+    sold_from = query(real_addon_db, """
+        SELECT DISTINCT l.warehouse_id FROM stock_move m
+          JOIN stock_location l ON l.id = m.location_id
+         WHERE m.state = 'done' AND l.warehouse_id BETWEEN %s AND %s""", (first, last))
+    assert len(sold_from) == 6
+    assert "chain of 6 stores x 40 SKUs" in scan.table(result)

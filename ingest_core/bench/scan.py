@@ -40,10 +40,12 @@ from ingest_core.bench import baseline
 from ingest_core.bench.database import bench_database
 from ingest_core.bench.loadgen import MIXED, PROVISION, load_in_process, mixed_kinds
 from ingest_core.bench.process import IngestProcess, rss_mb
+from ingest_core.chain.demand import REAL_YEAR_ZIPF
+from ingest_core.chain.generate import ChainSpec, generate
 from ingest_core.commit.journal import drain, wait_drained
 from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo.check import check
-from ingest_core.odoo.preload import preload_events, quant_totals_by_key, verify_moves_match
+from ingest_core.odoo.preload import preload_events, quants_match_snapshot, snapshot_quants
 from ingest_core.resolve.devices import provision
 
 #: The scan issue's throughput target; "p99 at half that load" is measured at half of it.
@@ -64,21 +66,43 @@ class ScanBenchOptions:
     xmlrpc_scans: int = 200
     orm_events: int = 1000
     mixed: bool = True
+    #: (stores, SKUs): run on a generated chain of that size (``rtstock chain generate``),
+    #: the load spread over every store and over the SKUs by the real year's Zipf law.
+    chain: tuple[int, int] | None = None
 
 
-def _mixed_devices(dsn: str, devices: int) -> tuple[list[str], list[str]]:
+#: Where the fleet sits without ``--chain``: the dump's stores S01 and S02
+#: (warehouse, stock location).
+DUMP_STORES = ((2, 18), (3, 24))
+
+
+def _mixed_devices(dsn: str, devices: int, stores=DUMP_STORES) -> tuple[list[str], list[str]]:
     """(tokens, kinds) of a store fleet in ``loadgen.MIXED``'s proportions; the devices of
-    each kind alternate between the two stores."""
+    each kind go round the stores."""
     kinds = mixed_kinds(devices)
     tokens, seen = [], {}
     for n, kind in enumerate(kinds):
-        store = seen.setdefault(kind, 0) % 2
+        warehouse, location = stores[seen.setdefault(kind, 0) % len(stores)]
         seen[kind] += 1
         device_kind, role, allowed = PROVISION[kind]
         tokens.append(provision(dsn, name=f"mixed-{kind}-{n}", kind=device_kind,
-                                rfid_role=role, allowed=allowed, warehouse_id=2 + store,
-                                location_id=(18, 24)[store])[1])
+                                rfid_role=role, allowed=allowed, warehouse_id=warehouse,
+                                location_id=location)[1])
     return tokens, kinds
+
+
+def _chain(dsn: str, stores: int, skus: int, progress) -> tuple[dict, list[tuple[int, int]]]:
+    """Generate the chain; returns what was made and its (warehouse, stock location)s."""
+    progress(f"generating a chain of {stores} stores x {skus} SKUs...")
+    connection = psycopg2.connect(dsn)
+    try:
+        made = generate(connection, ChainSpec(stores=stores, skus=skus))
+        with connection.cursor() as cur:
+            cur.execute("SELECT warehouse_id, id FROM stock_location WHERE id = ANY(%s) "
+                        "ORDER BY id", (made.pop("store_locations"),))
+            return made, cur.fetchall()
+    finally:
+        connection.close()
 
 
 def _sampler(dsn: str, pid: int, stop: threading.Event, lags: list, rss: list) -> None:
@@ -113,12 +137,21 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
     if server is not None:
         progress(f"recycled WAL segments for {WAL_AHEAD_MB} MB, as a running server has...")
         result["wal_segments_ahead"] = server.preallocate_wal(WAL_AHEAD_MB)
-    opening = quant_totals_by_key(dsn)
-    devices = [provision(dsn, name=f"bench-{n}", warehouse_id=2 if n % 2 else 3,
-                         location_id=18 if n % 2 else 24,
-                         allowed=("sale", "receipt")) for n in range(options.devices)]
+    stores, fleet = DUMP_STORES, options.devices
+    catalog = {"products": 2000}
+    if options.chain:
+        result["chain"], stores = _chain(dsn, *options.chain, progress)
+        # Every store active: at least a device a store.
+        fleet = max(options.devices, len(stores))
+        catalog = {"products": options.chain[1], "chain": True, "zipf": REAL_YEAR_ZIPF}
+        result["chain"]["devices"], result["chain"]["zipf"] = fleet, REAL_YEAR_ZIPF
+    progress("keeping the opening on-hand for the end-of-run check...")
+    snapshot_quants(dsn)
+    devices = [provision(dsn, name=f"bench-{n}", warehouse_id=stores[(n + 1) % len(stores)][0],
+                         location_id=stores[(n + 1) % len(stores)][1],
+                         allowed=("sale", "receipt")) for n in range(fleet)]
     tokens = [token for _id, token in devices]
-    mixed_tokens, mixed = _mixed_devices(dsn, options.devices) if options.mixed else ([], [])
+    mixed_tokens, mixed = _mixed_devices(dsn, fleet, stores) if options.mixed else ([], [])
     ingest = IngestProcess(dsn, fail_on_fallback=False).start()
     rss: list[float] = []
     phases = {}
@@ -128,14 +161,15 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
         traffic = "mixed traffic" if kinds else "scans"
         progress(f"fast path, {traffic}, open loop at {rate:,.0f} reads/s ({name}), "
                  f"{options.seconds:.0f} s..." if rate else
-                 f"fast path, {traffic}, closed loop, {options.devices} devices x "
+                 f"fast path, {traffic}, closed loop, {fleet} devices x "
                  f"{options.batch} reads, {options.seconds:.0f} s...")
         stop, phase_lags = threading.Event(), []
         sampler = threading.Thread(target=_sampler, args=(dsn, ingest.pid, stop, phase_lags, rss))
         sampler.start()
         phases[name] = (load_in_process(ingest.url, mixed_tokens if kinds else tokens,
                                         batch=options.batch, seconds=options.seconds,
-                                        rate=rate, kinds=kinds, phase=len(phases) + 1),
+                                        rate=rate, kinds=kinds, phase=len(phases) + 1,
+                                        **catalog),
                         phase_lags)
         stop.set()
         sampler.join()
@@ -144,7 +178,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
     settled = []
     try:
         progress("warming up...")
-        load_in_process(ingest.url, tokens, batch=options.batch, seconds=2.0)
+        load_in_process(ingest.url, tokens, batch=options.batch, seconds=2.0, **catalog)
         settled.append(settle(dsn))
         # Half the target load first, then the target itself, then as fast as acks come
         # (closed loop), then half of that; each from a settled database (settle()).
@@ -191,8 +225,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
     if options.mixed:
         result["mixed"] = _mixed_figures(phases)
     result["checks"] = {"db_check_exit": report.exit_code,
-                        "quants_equal_opening_plus_done_moves":
-                            verify_moves_match(dsn, opening),
+                        "quants_equal_opening_plus_done_moves": quants_match_snapshot(dsn),
                         "group_fallbacks": ingest.fallbacks,
                         "ingest_errors": errors[:5]}
     progress(f"baseline: same rows, one transaction per read, {options.baseline_seconds} s...")
@@ -277,7 +310,11 @@ def _cores() -> int:
 def table(result: dict) -> str:
     """A readable table of the JSON result."""
     fast = result["fast_path"]
-    lines = [f"database: {result['database']}",
+    chain = result.get("chain")
+    where = (f"chain of {chain['stores']} stores x {chain['products']} SKUs, "
+             f"{chain['quants']:,} quants, {chain['devices']} devices, Zipf s = {chain['zipf']}"
+             if chain else result["database"])
+    lines = [f"database: {where}",
              f"{'path':<32}{'events/s':>12}{'p50 ms':>9}{'p99 ms':>9}",
              f"{'fast path (HTTP, batched)':<32}{fast['events_per_s']:>12,.0f}"
              f"{fast['p50_ms']:>9.1f}{fast['p99_ms']:>9.1f}",

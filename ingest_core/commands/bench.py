@@ -24,12 +24,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     parser.add_argument("--no-mixed", dest="mixed", action="store_false",
                         help="scan: leave out the mixed-traffic phases (scanners + RFID + counts)")
+    parser.add_argument("--chain", type=_chain_size, metavar="STORES:SKUS",
+                        help="scan: on a generated chain of that size (e.g. 500:36000), every "
+                        "store active, SKUs by the real year's Zipf law")
     analysis_cli.add_arguments(parser)
     group = parser.add_argument_group("forecast")
     group.add_argument("--transactions", type=Path, default=DEFAULT_TRANSACTIONS,
                        help=f"forecast: invoice lines (default {DEFAULT_TRANSACTIONS})")
     group.add_argument("--series", type=int, default=None,
                        help="forecast: a seeded sample of this many series (default all)")
+
+
+def _chain_size(text: str) -> tuple[int, int]:
+    try:
+        stores, skus = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not STORES:SKUS") from None
+    return stores, skus
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
         result = scan.run(scan.ScanBenchOptions(
             dsn=args.dsn, seconds=args.seconds, devices=args.devices, batch=args.batch,
-            preload_events=args.preload_events, mixed=args.mixed), progress)
+            preload_events=args.preload_events, mixed=args.mixed, chain=args.chain), progress)
         print(json.dumps(result, indent=2))
         if not args.json:
             print(scan.table(result))
