@@ -516,3 +516,33 @@ def test_units_leaving_through_an_exit_without_a_sale_count_on_one_shrink_alert(
     assert (state, location, float(units), updates) == ("open", S01_STOCK, 5.0, 1)
     assert read_key.startswith("epc:") and read_key.endswith(":shrink")
     assert read_key.split(":")[1] in second, "named by the last read"
+
+
+def test_a_store_and_a_rule_sum_every_location_under_them(module_db):
+    """On-hand of a store (out_of_stock) and of a rule on its view location (below_min) is
+    the sum over every internal location under it, the ones no change touched included:
+    the alerts read those quants by (product, location), not every quant of the product."""
+    dsn = module_db
+    product = _product(dsn, 61)  # a product no other test here moves
+    (view,), = query(dsn, "SELECT view_location_id FROM stock_warehouse WHERE id = %s",
+                     (S01_WAREHOUSE,))
+    (shelf,), = query(dsn, """
+        INSERT INTO stock_location (name, complete_name, location_id, parent_path, usage,
+                                    company_id, warehouse_id, active, create_date, write_date)
+        SELECT 'Shelf', l.complete_name || '/Shelf', l.id, l.parent_path, 'internal', 1,
+               l.warehouse_id, true, now(), now()
+          FROM stock_location l WHERE l.id = %s RETURNING id""", (S01_STOCK,))
+    query(dsn, "UPDATE stock_location SET parent_path = parent_path || id || '/' "
+               "WHERE id = %s", (shelf,))
+    _set_stock(dsn, product, 3)
+    _set_stock(dsn, product, 2, location=shelf)
+    _set_stock(dsn, product, 4, location=S02_STOCK)  # another store: not counted
+    _orderpoint(dsn, product, 4, 0, location=view)
+    _set_stock(dsn, product, 1)  # store: 1 + 2 = 3 < min 4
+    assert {(k, q) for k, _s, _l, q, *_ in _alerts(dsn, product, "open")} == {
+        ("below_min", 3)}
+    _set_stock(dsn, product, 0)  # 0 + 2: in stock, still under min
+    assert {k for k, *_ in _alerts(dsn, product, "open")} == {"below_min"}
+    _set_stock(dsn, product, 0, location=shelf)  # 0 + 0: out of stock in S01 alone
+    assert {(k, loc) for k, _s, loc, *_ in _alerts(dsn, product, "open")} == {
+        ("below_min", view), ("out_of_stock", S01_STOCK)}

@@ -22,8 +22,8 @@ import pytest
 
 from ingest_core.bench import scan
 from ingest_core.chain import demand
-from ingest_core.chain import stores as chain_stores
 from ingest_core.chain.generate import ChainExists, ChainSpec, generate
+from ingest_core.odoo import chain_stores
 from tests.support.ingest import IngestProcess, create_device, post, query
 
 MODEL = 2  # warehouse S01

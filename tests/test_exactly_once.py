@@ -11,9 +11,15 @@ import pytest
 
 from ingest_core.commit.journal import wait_drained
 from ingest_core.odoo.catalog import ean13
-from tests.support.ingest import IngestProcess, create_device, post, quants_by_key, query
-
-S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS = 18, 24, 5, 4
+from tests.support.ingest import (
+    S01_STOCK,
+    S02_STOCK,
+    IngestProcess,
+    assert_applied_once,
+    create_device,
+    post,
+    quants_by_key,
+)
 
 
 @pytest.mark.timeout(600)
@@ -85,34 +91,5 @@ def test_sigkill_under_load_loses_nothing_and_applies_nothing_twice(fast_db):
         wait_drained(fast_db, 60)
     finally:
         ingest.stop()
-    stored = query(fast_db, "SELECT device_id, read_key, count(*) FROM rrs_event "
-                            "WHERE device_id = ANY(%s) GROUP BY 1, 2",
-                   ([device_id for device_id, _t in devices],))
-    stored_keys = {(device, key) for device, key, _n in stored}
-    assert all(count == 1 for _d, _k, count in stored)
-    all_keys = {(device, key) for device, reads in sent.items() for key in reads}
-    assert stored_keys == all_keys, "every acked read is in the event log, and nothing else"
-    assert set(fates) == all_keys
-    expected: dict[tuple[int, int], float] = {}
-    for device_id, reads in sent.items():
-        location = location_of[device_id]
-        for read in reads.values():
-            product_id = int(read["code"][8:12]) + 2
-            source, destination = (location, CUSTOMERS) if read["op"] == "sale" \
-                else (VENDORS, location)
-            expected[(product_id, source)] = expected.get((product_id, source), 0) - read["qty"]
-            expected[(product_id, destination)] = expected.get((product_id, destination),
-                                                               0) + read["qty"]
-    final = quants_by_key(fast_db)
-    for key, delta in expected.items():
-        assert final.get(key, 0) == opening.get(key, 0) + delta, key
-    moved = query(fast_db, """
-        SELECT l.product_id, l.location_id, l.location_dest_id, sum(l.quantity)
-          FROM stock_move_line l WHERE l.move_id IN (SELECT move_id FROM rrs_event_move)
-         GROUP BY 1, 2, 3""")
-    from_moves: dict[tuple[int, int], float] = {}
-    for product_id, source, destination, quantity in moved:
-        from_moves[(product_id, source)] = from_moves.get((product_id, source), 0) - float(quantity)
-        from_moves[(product_id, destination)] = from_moves.get((product_id, destination),
-                                                               0) + float(quantity)
-    assert from_moves == pytest.approx(expected), "done move lines equal the applied reads"
+    assert_applied_once(fast_db, sent, location_of, opening)
+    assert set(fates) == {(device, key) for device, reads in sent.items() for key in reads}

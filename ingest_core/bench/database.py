@@ -20,13 +20,13 @@ T = TypeVar("T")
 
 
 @contextmanager
-def bench_database(dsn: str | None, name: str
+def bench_database(dsn: str | None, name: str, shared_buffers: str = "256MB"
                    ) -> Iterator[tuple[str, str, EmbeddedPostgres | None]]:
     """(dsn, what it holds, the private server or None for ``dsn``)."""
     if dsn:
         yield dsn, "dsn", None
         return
-    server = EmbeddedPostgres(durable=True).start()
+    server = EmbeddedPostgres(durable=True, shared_buffers=shared_buffers).start()
     try:
         source = templates.build_best(server, name)
         yield server.dsn(name), source, server

@@ -1,9 +1,9 @@
 """``rtstock chain generate``: a retail chain of any size on an Odoo 18 database.
 
 What it is: ``generate`` adds stores (copies of a warehouse Odoo made, with
-all Odoo made for it: ``stores.py``), products with GS1 barcodes in ten
+all Odoo made for it: ``odoo/chain_stores.py``), products with GS1 barcodes in ten
 categories (``chain_history.make_products``), their opening stock
-(``stock.py``) and, optionally, a history of done sale moves and their move
+(``odoo/chain_stock.py``) and, optionally, a history of done sale moves and their move
 lines, with the rollups kept as the journal keeps them
 (``chain_history.generate``). It
 records what it made in the system parameter ``MARKER``, and refuses a
@@ -18,7 +18,7 @@ How demand is spread: the product of popularity rank ``k`` sells
 ``rate / k^s`` a day in an average store (Zipf, ``s`` fitted to the real
 year: ``demand.py``), ``rate`` set so that a store sells ``events_per_day``
 units a day over all SKUs. The same law sizes the opening stock
-(``stock.DAYS_OF_COVER`` days of it). A history's sales follow
+(``chain_stock.DAYS_OF_COVER`` days of it). A history's sales follow
 ``chain_history``'s own law (s = 1, as the analysis benchmark's figures were
 measured).
 """
@@ -31,9 +31,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from ingest_core.chain import demand, stock
+from ingest_core.chain import demand
 from ingest_core.chain.demand import REAL_YEAR_ZIPF
-from ingest_core.odoo import chain_history, sql
+from ingest_core.odoo import chain_history, chain_stock, sql
 
 #: The system parameter that records the generated chain (a JSON object).
 MARKER = "rtstock.chain"
@@ -67,21 +67,10 @@ class ChainSpec:
         return self.events_per_day / sum(demand.weights(self.skus, self.zipf))
 
 
-def _database_bytes(cur) -> int:
-    cur.execute("SELECT pg_database_size(current_database())")
-    return cur.fetchone()[0]
-
-
-def _inventory_location(cur) -> int:
-    cur.execute("SELECT id FROM stock_location WHERE usage = 'inventory' "
-                "AND NOT coalesce(scrap_location, false) ORDER BY id LIMIT 1")
-    return cur.fetchone()[0]
-
-
 def recorded(cur) -> dict | None:
-    cur.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (MARKER,))
-    row = cur.fetchone()
-    return json.loads(row[0]) if row else None
+    """What ``generate`` made in this database, or None."""
+    value = sql.get_parameter(cur, MARKER)
+    return json.loads(value) if value else None
 
 
 def generate(connection, spec: ChainSpec, end: date | None = None,
@@ -94,7 +83,7 @@ def generate(connection, spec: ChainSpec, end: date | None = None,
         if recorded(cur) is not None:
             raise ChainExists("this database has a generated chain already "
                               f"(system parameter {MARKER})")
-        bytes_before = _database_bytes(cur)
+        bytes_before = chain_stock.database_bytes(cur)
         cur.execute("SET work_mem = '256MB'")
         cur.execute("SET maintenance_work_mem = '1GB'")
         stores = chain_history.make_stores(cur, spec.stores)
@@ -116,19 +105,18 @@ def generate(connection, spec: ChainSpec, end: date | None = None,
             lap = time.perf_counter()
             # Odoo's done moves have their done lines (the history writes the moves only).
             history["move_lines"] = chain_history.add_move_lines(cur)
-            quants = stock.quants_from_moves(cur, locations)
+            quants = chain_stock.quants_from_moves(cur, locations)
         else:
             history = None
             lap = time.perf_counter()
-            quants = stock.opening_quants(cur, locations, products, spec.daily_rate,
-                                          _inventory_location(cur), spec.zipf)
+            quants = chain_stock.opening_quants(cur, locations, products, spec.daily_rate,
+                                          chain_stock.inventory_location(cur), spec.zipf)
         connection.commit()
         timings["quants_s"] = round(time.perf_counter() - lap, 1)
         say(f"{quants} quants written; analysing")
     connection.autocommit = True
     with connection.cursor() as cur:
-        cur.execute("VACUUM ANALYZE stock_quant")
-        cur.execute("ANALYZE")
+        chain_stock.analyse(cur)
     connection.autocommit = False
     with connection.cursor() as cur:
         made = {
@@ -139,7 +127,7 @@ def generate(connection, spec: ChainSpec, end: date | None = None,
             "zipf_rate_per_store_day": round(spec.daily_rate, 4),
             "history": history, "seconds": round(time.perf_counter() - started, 1),
             "timings_s": timings,
-            "disk_bytes": _database_bytes(cur) - bytes_before,
+            "disk_bytes": chain_stock.database_bytes(cur) - bytes_before,
         }
         sql.set_parameter(cur, MARKER, json.dumps(made))
     connection.commit()

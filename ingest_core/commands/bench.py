@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chain", type=_chain_size, metavar="STORES:SKUS",
                         help="scan: on a generated chain of that size (e.g. 500:36000), every "
                         "store active, SKUs by the real year's Zipf law")
+    parser.add_argument("--shared-buffers", default="256MB", metavar="SIZE",
+                        help="scan: the private PostgreSQL server's shared_buffers (default "
+                        "256MB; a chain's database server holds its hot quants: 4GB)")
     analysis_cli.add_arguments(parser)
     group = parser.add_argument_group("forecast")
     group.add_argument("--transactions", type=Path, default=DEFAULT_TRANSACTIONS,
@@ -92,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
         result = scan.run(scan.ScanBenchOptions(
             dsn=args.dsn, seconds=args.seconds, devices=args.devices, batch=args.batch,
-            preload_events=args.preload_events, mixed=args.mixed, chain=args.chain), progress)
+            preload_events=args.preload_events, mixed=args.mixed, chain=args.chain,
+            shared_buffers=args.shared_buffers), progress)
         print(json.dumps(result, indent=2))
         if not args.json:
             print(scan.table(result))

@@ -52,7 +52,7 @@ class EmbeddedPostgres:
     """Start/stop a private PostgreSQL cluster; use as a context manager."""
 
     def __init__(self, base_dir: str | os.PathLike | None = None, durable: bool = True,
-                 port: int = 5432) -> None:
+                 port: int = 5432, shared_buffers: str = "256MB") -> None:
         self.bindir = find_bindir()
         self._own_dir = base_dir is None
         self.base = Path(base_dir or tempfile.mkdtemp(prefix="rtstock-pg-"))
@@ -60,6 +60,7 @@ class EmbeddedPostgres:
         self.socket_dir = self.base
         self.port = port
         self.durable = durable
+        self.shared_buffers = shared_buffers
         self._as_postgres = os.geteuid() == 0
 
     @property
@@ -92,7 +93,7 @@ class EmbeddedPostgres:
             f"-c unix_socket_directories={self.socket_dir}",
             f"-p {self.port}",
             "-c max_connections=200",
-            "-c shared_buffers=256MB",
+            f"-c shared_buffers={self.shared_buffers}",
             "-c max_locks_per_transaction=256",
         ]
         if self.durable:

@@ -10,7 +10,7 @@ dump's own rows and the moves come from ``generate_series``.
 How it works:
 
 - a store is a copy of warehouse S01 with everything Odoo made for it
-  (``ingest_core.chain.stores``);
+  (``chain_stores``);
 - a product is a copy of the first storable product (template + variant), with
   its category, list price, cost (``standard_price`` per company, 55-70 % of
   the price) and an EAN-13 so that the fast path can scan it;
@@ -57,9 +57,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from ingest_core.chain.stores import clone_warehouse
 from ingest_core.decode.gs1 import gtin_check_digit
 from ingest_core.odoo import rollup, sql
+from ingest_core.odoo.chain_stores import clone_warehouse
 from ingest_core.odoo.history import copy_rows
 
 #: Product categories, under the dump's root category "Retail".
@@ -411,9 +411,8 @@ def recorded(cur) -> dict | None:
     """What ``generate`` made in this database, if it ran to the end."""
     import json
 
-    cur.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (MARKER_PARAMETER,))
-    row = cur.fetchone()
-    return json.loads(row[0]) if row else None
+    value = sql.get_parameter(cur, MARKER_PARAMETER)
+    return json.loads(value) if value else None
 
 
 def sizes(cur) -> dict[str, int]:

@@ -98,6 +98,13 @@ def insert_device(cur, *, name: str, kind: str, warehouse_id: int, location_id: 
 
 
 
+def get_parameter(cur, key: str) -> str | None:
+    """An Odoo system parameter's value, None where it is not set."""
+    cur.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (key,))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
 def set_parameter(cur, key: str, value: str) -> None:
     """An Odoo system parameter (``ir.config_parameter``), created or changed."""
     cur.execute(f"""
@@ -418,10 +425,11 @@ def quant_totals(cur, keys: Sequence[QuantKey]) -> dict[QuantKey, float]:
     return {(p, loc, lot): float(total) for p, loc, lot, total in cur.fetchall()}
 
 
-#: The add-on's index for ``find_quant_ids`` (``models/stock_quant.py``, same text).
+#: The add-on's index for ``find_quant_ids`` and the alerts' on-hand sums
+#: (``models/stock_quant.py``, same text).
 QUANT_KEY_INDEX = (
     "CREATE INDEX IF NOT EXISTS rrs_stock_quant_key_idx ON stock_quant "
-    "(product_id, location_id) WHERE package_id IS NULL AND owner_id IS NULL"
+    "(product_id, location_id)"
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import httpx
 import psycopg2
+import pytest
 
 from ingest_core.bench.process import IngestProcess, free_port  # noqa: F401 - re-exported
 from ingest_core.resolve.devices import ALL_OPERATIONS, provision  # noqa: F401 - re-exported
@@ -71,3 +72,50 @@ def post(url: str, token: str, reads: list[dict], timeout: float = 30.0) -> http
         headers={"Authorization": f"Bearer {token}"},
         timeout=timeout,
     )
+
+
+S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS = 18, 24, 5, 4
+
+
+def _expected_deltas(sent: dict[int, dict[str, dict]], location_of: dict[int, int]
+                     ) -> dict[tuple[int, int], float]:
+    """Per (product, location): what the reads ``sent`` (device -> key -> read: sales and
+    receipts of the dump's products, ``ean13`` codes) change, each applied once."""
+    expected: dict[tuple[int, int], float] = {}
+    for device_id, reads in sent.items():
+        location = location_of[device_id]
+        for read in reads.values():
+            product_id = int(read["code"][8:12]) + 2
+            source, destination = ((location, CUSTOMERS) if read["op"] == "sale"
+                                   else (VENDORS, location))
+            expected[(product_id, source)] = expected.get((product_id, source), 0) - read["qty"]
+            expected[(product_id, destination)] = (expected.get((product_id, destination), 0)
+                                                   + read["qty"])
+    return expected
+
+
+def assert_applied_once(dsn: str, sent: dict[int, dict[str, dict]],
+                        location_of: dict[int, int],
+                        opening: dict[tuple[int, int], float]) -> None:
+    """Every read ``sent`` (and acked) is in the event log once, nothing else is, and the
+    quants and the done move lines both equal the reads applied once."""
+    stored = query(dsn, "SELECT device_id, read_key, count(*) FROM rrs_event "
+                        "WHERE device_id = ANY(%s) GROUP BY 1, 2", (list(sent),))
+    assert all(count == 1 for _d, _k, count in stored)
+    assert {(device, key) for device, key, _n in stored} == {
+        (device, key) for device, reads in sent.items() for key in reads}, \
+        "every acked read is in the event log, and nothing else"
+    expected = _expected_deltas(sent, location_of)
+    final = quants_by_key(dsn)
+    for key, delta in expected.items():
+        assert final.get(key, 0) == opening.get(key, 0) + delta, key
+    moved = query(dsn, """
+        SELECT l.product_id, l.location_id, l.location_dest_id, sum(l.quantity)
+          FROM stock_move_line l WHERE l.move_id IN (SELECT move_id FROM rrs_event_move)
+         GROUP BY 1, 2, 3""")
+    from_moves: dict[tuple[int, int], float] = {}
+    for product_id, source, destination, quantity in moved:
+        from_moves[(product_id, source)] = from_moves.get((product_id, source), 0) - float(quantity)
+        from_moves[(product_id, destination)] = (from_moves.get((product_id, destination), 0)
+                                                 + float(quantity))
+    assert from_moves == pytest.approx(expected), "done move lines equal the applied reads"

@@ -58,14 +58,6 @@ BEGIN
           JOIN stock_location ql ON ql.id = t.l AND ql.usage = 'internal'
          GROUP BY t.p, t.l
         HAVING sum(t.d) <> 0),
-    -- every quant of the changed products: one index probe a product (not one a
-    -- scope), everything after is hashed
-    product_quants AS (
-        SELECT q.product_id, q.location_id, q.quantity
-          FROM (SELECT DISTINCT product_id FROM changed) p
-          CROSS JOIN LATERAL (SELECT q.product_id, q.location_id, q.quantity
-                                FROM stock_quant q
-                               WHERE q.product_id = p.product_id OFFSET 0) q),
     -- each changed product's active rules: one probe a product (Odoo's unique index
     -- leads with it); OFFSET 0 keeps the planner from joining by location instead
     -- (~600 rules a store: measured 20 ms a statement)
@@ -107,6 +99,18 @@ BEGIN
           JOIN stock_location c ON c.usage = 'internal' AND CASE x.level
                    WHEN 'location' THEN c.id = sl.id
                    ELSE c.parent_path LIKE sl.parent_path || '%' END),
+    -- the quants of each changed product in the locations its scopes cover: one probe
+    -- of rrs_stock_quant_key_idx a (product, location). Not every quant of the product:
+    -- on a chain that is one per store (500 stores: a journal run read ~10 M quants)
+    product_quants AS (
+        SELECT p.product_id, p.location_id, q.quantity
+          FROM (SELECT DISTINCT s.product_id, sl.location_id
+                  FROM scope s
+                  JOIN scope_locations sl ON sl.scope_id = s.scope_id
+                                         AND sl.level = s.level) p
+          CROSS JOIN LATERAL (SELECT q.quantity FROM stock_quant q
+                               WHERE q.product_id = p.product_id
+                                 AND q.location_id = p.location_id OFFSET 0) q),
     -- each changed store's rules that evaluating needs, looked up once a store:
     -- forecast_stockout's lead days (its threshold, 3) and out_of_stock's look-back
     -- (30 days). MATERIALIZED: inlined, the planner called rrs_alert_rule_for once

@@ -25,13 +25,14 @@ LIVE_STOCK_CHANNEL_PREFIX = "rrs_stock_"
 LIVE_STOCK_NOTIFICATION = "rrs_stock/quants"
 
 # The ingest finds a (product, location) key's quant by these columns (``find_quant_ids``
-# in ingest_core/odoo/sql.py, the same statement). Odoo indexes product_id and location_id
-# apart: on a chain of 500 stores a product's index entries are 500 quants, read and
-# filtered for every key (258 ms for 1 000 keys, against 17 ms with this index;
+# in ingest_core/odoo/sql.py, the same statement), and the stock alerts sum a product's
+# quants in the locations of a store (``rrs_alert_quants``). Odoo indexes product_id and
+# location_id apart: on a chain of 500 stores a product's index entries are 500 quants,
+# read and filtered for every key (258 ms for 1 000 keys, against 17 ms with this index;
 # docs/scaling.md). Quantities change, these columns do not: updates stay HOT.
 QUANT_KEY_INDEX = (
     "CREATE INDEX IF NOT EXISTS rrs_stock_quant_key_idx ON stock_quant "
-    "(product_id, location_id) WHERE package_id IS NULL AND owner_id IS NULL"
+    "(product_id, location_id)"
 )
 QUANT_KEY_INDEX_DROP = "DROP INDEX IF EXISTS rrs_stock_quant_key_idx"
 

@@ -144,3 +144,28 @@ def quants_from_moves(cur, store_locations: Sequence[int]) -> int:
                              "write_date": now}, source, params)
 
     return _as_a_restore(cur, write)
+
+
+def database_bytes(cur) -> int:
+    cur.execute("SELECT pg_database_size(current_database())")
+    return cur.fetchone()[0]
+
+
+def inventory_location(cur) -> int:
+    """Odoo's inventory-adjustment location (the first of usage ``inventory``)."""
+    cur.execute("SELECT id FROM stock_location WHERE usage = 'inventory' "
+                "AND NOT coalesce(scrap_location, false) ORDER BY id LIMIT 1")
+    return cur.fetchone()[0]
+
+
+def analyse(cur) -> None:
+    """Fresh planner statistics after a bulk load (the connection in autocommit)."""
+    cur.execute("VACUUM ANALYZE stock_quant")
+    cur.execute("ANALYZE")
+
+
+def store_locations(cur, locations: Sequence[int]) -> list[tuple[int, int]]:
+    """(warehouse, location) of each stock location, in id order."""
+    cur.execute("SELECT warehouse_id, id FROM stock_location WHERE id = ANY(%s) ORDER BY id",
+                (list(locations),))
+    return cur.fetchall()
