@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 READS = Counter("rtstock_reads_total", "Reads by fate", ["status"])
 REJECTS = Counter("rtstock_rejects_total", "Rejected reads by reason", ["reason"])
@@ -37,3 +38,49 @@ def total(counter: Counter) -> float:
     """A counter's value summed over its labels (what the tests compare before and after)."""
     return sum(sample.value for metric in counter.collect()
                for sample in metric.samples if sample.name.endswith("_total"))
+
+
+class QuantIdsCollector:
+    """The writer's quant-id memory (``commit.quants.QuantIds``): its size, capacity,
+    hits, misses and resets, read when ``/metrics`` is scraped (the hot path counts in
+    plain integers, not through a metric's lock)."""
+
+    def __init__(self, quant_ids) -> None:
+        self.quant_ids = quant_ids
+
+    def collect(self):
+        ids = self.quant_ids
+        yield GaugeMetricFamily("rtstock_quant_ids_entries",
+                                "Keys in the writer's quant-id memory", value=len(ids))
+        yield GaugeMetricFamily("rtstock_quant_ids_capacity",
+                                "Keys the writer's quant-id memory holds before it is emptied",
+                                value=ids.capacity)
+        lookups = CounterMetricFamily("rtstock_quant_ids_lookups",
+                                      "Lookups in the writer's quant-id memory",
+                                      labels=["outcome"])
+        lookups.add_metric(["hit"], ids.hits)
+        lookups.add_metric(["miss"], ids.misses)
+        yield lookups
+        yield CounterMetricFamily("rtstock_quant_ids_resets",
+                                  "Times the writer's quant-id memory was emptied when full",
+                                  value=ids.resets)
+
+
+_watched: list[QuantIdsCollector] = []
+
+
+def watch_quant_ids(quant_ids) -> QuantIdsCollector:
+    """Expose a writer's quant-id memory in ``/metrics``. A service has one writer; where a
+    process starts another (tests), the newest is the one shown."""
+    unwatch(*_watched)
+    collector = QuantIdsCollector(quant_ids)
+    REGISTRY.register(collector)
+    _watched.append(collector)
+    return collector
+
+
+def unwatch(*collectors: QuantIdsCollector) -> None:
+    for collector in collectors:
+        if collector in _watched:
+            REGISTRY.unregister(collector)
+            _watched.remove(collector)

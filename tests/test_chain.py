@@ -23,6 +23,7 @@ import pytest
 from ingest_core.bench import scan
 from ingest_core.chain import demand
 from ingest_core.chain.generate import ChainExists, ChainSpec, generate
+from ingest_core.commit.quants import QuantIds
 from ingest_core.odoo import chain_stores
 from tests.support.ingest import IngestProcess, create_device, post, query
 
@@ -252,3 +253,15 @@ def test_the_scan_benchmark_runs_on_a_generated_chain_with_every_store_active(
          WHERE m.state = 'done' AND l.warehouse_id BETWEEN %s AND %s""", (first, last))
     assert len(sold_from) == 6
     assert "chain of 6 stores x 40 SKUs" in scan.table(result)
+    ids = result["quant_ids"]  # the writer's quant-id memory, scraped from /metrics
+    assert 0 < ids["entries"] <= ids["capacity"] == 500_000 and ids["resets"] == 0
+    assert ids["hits"] > ids["misses"] > 0 and 0.5 < ids["hit_rate"] < 1
+
+
+def test_the_quant_id_memory_is_bounded_and_counts_its_hits():
+    ids = QuantIds(capacity=3)
+    ids.remember({(1, 10, None): 100, (2, 10, None): 200})
+    assert ids.get((1, 10, None)) == 100 and ids.get((3, 10, None)) is None
+    ids.remember({(3, 10, None): 300, (4, 10, None): 400})  # 4 > 3: emptied, then refilled
+    assert len(ids) == 2 and ids.get((1, 10, None)) is None
+    assert (ids.hits, ids.misses, ids.resets) == (1, 2, 1)

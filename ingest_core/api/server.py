@@ -86,6 +86,7 @@ class Ingest:
     epcis: EpcisService | None = None
     _health: Connection | None = None
     jobs: JobScheduler | None = None
+    quant_ids_metrics: metrics.QuantIdsCollector | None = None
 
     @classmethod
     def start(cls, settings: Settings, journal: bool = True) -> Ingest:
@@ -117,7 +118,8 @@ class Ingest:
                                  settings.jobs_poll_s).start()
         return cls(settings, reference, preparer, writer, runner, rfid, counts, replayer, relay,
                    EpcisService(settings.dsn, settings.gs1_company_prefix or None),
-                   Connection(settings.dsn, autocommit=True, name="rtstock health"), scheduler)
+                   Connection(settings.dsn, autocommit=True, name="rtstock health"), scheduler,
+                   metrics.watch_quant_ids(writer.quant_ids))
 
     def journal_pending(self) -> tuple[int, float | None]:
         """(events without a move, age of the oldest): the journal's lag, wherever it runs."""
@@ -130,6 +132,9 @@ class Ingest:
 
     def stop(self) -> None:
         self._health.reset()
+        if self.quant_ids_metrics is not None:
+            metrics.unwatch(self.quant_ids_metrics)
+            self.quant_ids_metrics = None
         if self.jobs is not None:
             self.jobs.stop()
         if self.epcis is not None:

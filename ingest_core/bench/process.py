@@ -53,6 +53,24 @@ def rss_mb(pid: int) -> float:
 _FALLBACKS = re.compile(rb"^rtstock_group_fallbacks_total\{[^}]*\} ([0-9.e+]+)$", re.M)
 
 
+_SAMPLE = re.compile(rb"^(rtstock_[a-z_]+)(?:\{([^}]*)\})? ([0-9.e+-]+)$", re.M)
+
+
+def quant_id_figures(url: str) -> dict:
+    """The writer's quant-id memory from ``/metrics``: entries, capacity, hits, misses,
+    resets and the hit rate (``metrics.QuantIdsCollector``)."""
+    samples = {(name.decode(), labels.decode() if labels else ""): float(value)
+               for name, labels, value in _SAMPLE.findall(
+                   httpx.get(f"{url}/metrics", timeout=10).content)}
+    hits = samples.get(("rtstock_quant_ids_lookups_total", 'outcome="hit"'), 0.0)
+    misses = samples.get(("rtstock_quant_ids_lookups_total", 'outcome="miss"'), 0.0)
+    return {"entries": int(samples.get(("rtstock_quant_ids_entries", ""), 0)),
+            "capacity": int(samples.get(("rtstock_quant_ids_capacity", ""), 0)),
+            "hits": int(hits), "misses": int(misses),
+            "resets": int(samples.get(("rtstock_quant_ids_resets_total", ""), 0)),
+            "hit_rate": round(hits / (hits + misses), 4) if hits + misses else None}
+
+
 class IngestFault(AssertionError):
     """The ingest fell back to one-request commits: a group could not commit whole."""
 

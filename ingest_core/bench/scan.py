@@ -39,7 +39,7 @@ import psycopg2
 from ingest_core.bench import baseline
 from ingest_core.bench.database import bench_database
 from ingest_core.bench.loadgen import MIXED, PROVISION, load_in_process, mixed_kinds
-from ingest_core.bench.process import IngestProcess, rss_mb
+from ingest_core.bench.process import IngestProcess, quant_id_figures, rss_mb
 from ingest_core.chain.demand import REAL_YEAR_ZIPF
 from ingest_core.chain.generate import ChainSpec, generate
 from ingest_core.commit.journal import drain, wait_drained
@@ -202,6 +202,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
             phase("mixed_half_target", TARGET_EVENTS_PER_S / 2, mixed)
             settled.append(settle(dsn))
             phase("mixed_closed", None, mixed)
+        result["quant_ids"] = quant_id_figures(ingest.url)
     finally:
         errors = ingest.errors()
         ingest.stop()
@@ -355,5 +356,9 @@ def table(result: dict) -> str:
             for kind, part in mixed["kinds_closed"].items())
             + f"; count session close max {mixed.get('count_close_max_ms', 0)} ms")
     lines.append("ratios: " + ", ".join(f"{k} x{v}" for k, v in result["ratio"].items()))
+    if "quant_ids" in result:
+        ids = result["quant_ids"]
+        lines.append(f"writer's quant-id memory: {ids['entries']:,} of {ids['capacity']:,} keys, "
+                     f"hit rate {ids['hit_rate']}, emptied {ids['resets']} times")
     lines.append(f"checks: {result['checks']}")
     return "\n".join(lines)

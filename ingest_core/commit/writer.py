@@ -163,6 +163,11 @@ class GroupCommitWriter:
             self.pacer.start()
         return self
 
+    @property
+    def quant_ids(self) -> quants.QuantIds:
+        """The writer's memory of which quant each key writes to (``/metrics`` reads it)."""
+        return self._quant_ids
+
     def stop(self, timeout: float = 30.0) -> None:
         """Finish what is queued, then stop."""
         with self._cond:
