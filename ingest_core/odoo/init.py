@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ingest_core.odoo import rollup
 from ingest_core.odoo.ddl import schema_statements
+from ingest_core.odoo.sql import QUANT_KEY_INDEX
 from ingest_core.odoo.tables import ADDON_TABLES, ALL_TABLES
 
 _EXISTING_TABLES = """
@@ -48,6 +49,7 @@ def init_addon_tables(connection) -> list[str]:
         others = _existing(cursor, [t.name for t in ALL_TABLES if t.owner == "odoo"])
         for statement in schema_statements(ADDON_TABLES, existing=others):
             cursor.execute(statement)
+        cursor.execute(QUANT_KEY_INDEX)  # the add-on's index on Odoo's stock_quant
         rollup.rebuild(cursor)  # the moves written before the rollups' triggers existed
     connection.commit()
     return names

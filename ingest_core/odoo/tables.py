@@ -189,7 +189,9 @@ ODOO_TABLES: tuple[Table, ...] = (
            inserts=True,
            ddl=("CREATE INDEX stock_quant__location_id_index ON stock_quant (location_id)",
                 "CREATE INDEX stock_quant__product_id_index ON stock_quant (product_id)",
-                "CREATE INDEX stock_quant__lot_id_index ON stock_quant (lot_id)")),
+                "CREATE INDEX stock_quant__lot_id_index ON stock_quant (lot_id)",
+                # the add-on's (init_addon_tables makes it where Odoo's tables exist)
+                QUANT_KEY_INDEX)),
     _table("stock_move", "odoo",
            "id:int! sequence:int company_id:int!>res_company product_id:int!>product_product "
            "product_uom:int!>uom_uom location_id:int!>stock_location "
@@ -243,9 +245,7 @@ ADDON_TABLES: tuple[Table, ...] = (
            "allow_receipt:bool allow_transfer_out:bool allow_transfer_in:bool "
            "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar "
            "unknown_tags:int rfid_role:varchar " + MAGIC,
-           # The add-on's index on Odoo's stock_quant comes with its first table here.
-           ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",
-                QUANT_KEY_INDEX)),
+           ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
     # Reads per device and UTC day by fate (device health), added every few seconds by the
     # writer outside its hot transaction.
     _table("rrs_device_daily", "addon",
