@@ -44,6 +44,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,10 +157,11 @@ def _inject(fault: str, server, ingest, dbname: str, load: _Load) -> dict:
     return result
 
 
-def _expected_quants(load: _Load) -> dict[tuple[int, int], float]:
+def expected_deltas(reads: Iterable[tuple[dict, int]]) -> dict[tuple[int, int], float]:
+    """Per (product, location): what (read, its device's location) pairs change, each
+    applied once: sales and receipts of the dump's products (``ean13`` codes)."""
     expected: dict[tuple[int, int], float] = {}
-    for key in load.acked:
-        read, location = load.sent[key], load.location[key]
+    for read, location in reads:
         product_id = int(read["code"][8:12]) + 2
         source, destination = ((location, CUSTOMERS) if read["op"] == "sale"
                                else (VENDORS, location))
@@ -167,6 +169,10 @@ def _expected_quants(load: _Load) -> dict[tuple[int, int], float]:
         expected[(product_id, destination)] = (expected.get((product_id, destination), 0)
                                                + read["qty"])
     return expected
+
+
+def _expected_quants(load: _Load) -> dict[tuple[int, int], float]:
+    return expected_deltas((load.sent[key], load.location[key]) for key in load.acked)
 
 
 def _rows(dsn: str, statement: str) -> list[tuple]:

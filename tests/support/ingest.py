@@ -12,6 +12,7 @@ import pytest
 
 from ingest_core.bench.process import IngestProcess, free_port  # noqa: F401 - re-exported
 from ingest_core.resolve.devices import ALL_OPERATIONS, provision  # noqa: F401 - re-exported
+from ingest_core.tools.faults import S01_STOCK, S02_STOCK, expected_deltas  # noqa: F401
 
 
 def create_device(dsn: str, **options) -> tuple[int, str]:
@@ -74,25 +75,6 @@ def post(url: str, token: str, reads: list[dict], timeout: float = 30.0) -> http
     )
 
 
-S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS = 18, 24, 5, 4
-
-
-def _expected_deltas(sent: dict[int, dict[str, dict]], location_of: dict[int, int]
-                     ) -> dict[tuple[int, int], float]:
-    """Per (product, location): what the reads ``sent`` (device -> key -> read: sales and
-    receipts of the dump's products, ``ean13`` codes) change, each applied once."""
-    expected: dict[tuple[int, int], float] = {}
-    for device_id, reads in sent.items():
-        location = location_of[device_id]
-        for read in reads.values():
-            product_id = int(read["code"][8:12]) + 2
-            source, destination = ((location, CUSTOMERS) if read["op"] == "sale"
-                                   else (VENDORS, location))
-            expected[(product_id, source)] = expected.get((product_id, source), 0) - read["qty"]
-            expected[(product_id, destination)] = (expected.get((product_id, destination), 0)
-                                                   + read["qty"])
-    return expected
-
 
 def assert_applied_once(dsn: str, sent: dict[int, dict[str, dict]],
                         location_of: dict[int, int],
@@ -105,7 +87,8 @@ def assert_applied_once(dsn: str, sent: dict[int, dict[str, dict]],
     assert {(device, key) for device, key, _n in stored} == {
         (device, key) for device, reads in sent.items() for key in reads}, \
         "every acked read is in the event log, and nothing else"
-    expected = _expected_deltas(sent, location_of)
+    expected = expected_deltas((read, location_of[device]) for device, reads in sent.items()
+                               for read in reads.values())
     final = quants_by_key(dsn)
     for key, delta in expected.items():
         assert final.get(key, 0) == opening.get(key, 0) + delta, key
