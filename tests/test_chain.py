@@ -253,6 +253,10 @@ def test_the_scan_benchmark_runs_on_a_generated_chain_with_every_store_active(
          WHERE m.state = 'done' AND l.warehouse_id BETWEEN %s AND %s""", (first, last))
     assert len(sold_from) == 6
     assert "chain of 6 stores x 40 SKUs" in scan.table(result)
+    per_event = result["bytes_per_event"]  # every table the path writes grew, the WAL too
+    assert per_event["events"] > 1000 and per_event["wal"] > 0 and per_event["tables"] > 0
+    assert per_event["rrs_event"] > 0 and per_event["stock_move"] > 0
+    assert "bytes per event" in scan.table(result)
     ids = result["quant_ids"]  # the writer's quant-id memory, scraped from /metrics
     assert 0 < ids["entries"] <= ids["capacity"] == 500_000 and ids["resets"] == 0
     assert ids["hits"] > ids["misses"] > 0 and 0.5 < ids["hit_rate"] < 1

@@ -46,7 +46,13 @@ from ingest_core.commit.journal import drain, wait_drained
 from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import chain_stock
 from ingest_core.odoo.check import check
-from ingest_core.odoo.preload import preload_events, quants_match_snapshot, snapshot_quants
+from ingest_core.odoo.preload import (
+    WRITTEN_TABLES,
+    disk_use,
+    preload_events,
+    quants_match_snapshot,
+    snapshot_quants,
+)
 from ingest_core.resolve.devices import provision
 
 #: The scan issue's throughput target; "p99 at half that load" is measured at half of it.
@@ -152,6 +158,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
         result["chain"]["devices"], result["chain"]["zipf"] = fleet, REAL_YEAR_ZIPF
     progress("keeping the opening on-hand for the end-of-run check...")
     snapshot_quants(dsn)
+    disk_before = disk_use(dsn)
     devices = [provision(dsn, name=f"bench-{n}", warehouse_id=stores[(n + 1) % len(stores)][0],
                          location_id=stores[(n + 1) % len(stores)][1],
                          allowed=("sale", "receipt")) for n in range(fleet)]
@@ -208,6 +215,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
         ingest.stop()
     result["settle_s"] = settled
     drained = drain(dsn)
+    result["bytes_per_event"] = _bytes_per_event(disk_before, disk_use(dsn))
     report = _check(dsn)
     (half, half_lags), (half_peak, half_peak_lags) = phases["half_target"], phases["half_peak"]
     target, target_lags = phases["target"]
@@ -244,6 +252,20 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
     result["ratio"] = {name: round(fast / value["events_per_s"], 1)
                        for name, value in baselines.items() if value.get("events_per_s")}
     return result
+
+
+def _bytes_per_event(before: dict[str, int], after: dict[str, int]) -> dict:
+    """Disk and WAL written per event of the run (the tables' growth over the events
+    added to the log; the WAL includes the run's checkpoints' full-page images)."""
+    events = after["events"] - before["events"]
+    if events <= 0:
+        return {}
+    per_event = {name: round((after[name] - before[name]) / events, 1)
+                 for name in after if name != "events"}
+    per_event["tables"] = round(sum(value for name, value in per_event.items()
+                                    if name != "wal"), 1)
+    per_event["events"] = events
+    return per_event
 
 
 def _mixed_figures(phases: dict) -> dict:
@@ -356,6 +378,11 @@ def table(result: dict) -> str:
             for kind, part in mixed["kinds_closed"].items())
             + f"; count session close max {mixed.get('count_close_max_ms', 0)} ms")
     lines.append("ratios: " + ", ".join(f"{k} x{v}" for k, v in result["ratio"].items()))
+    if result.get("bytes_per_event"):
+        per = result["bytes_per_event"]
+        lines.append(f"bytes per event ({per['events']:,} events): tables {per['tables']:,.0f} ("
+                     + ", ".join(f"{name} {per[name]:,.0f}" for name in WRITTEN_TABLES)
+                     + f"), WAL {per['wal']:,.0f}")
     if "quant_ids" in result:
         ids = result["quant_ids"]
         lines.append(f"writer's quant-id memory: {ids['entries']:,} of {ids['capacity']:,} keys, "

@@ -1,7 +1,7 @@
 """A generated chain's stores: copies of a warehouse Odoo made, with everything it made for it.
 
-What it is: ``clone_warehouse`` adds ``count`` warehouses to an Odoo 18
-database, each a copy of a model warehouse (the dump's S01, which Odoo's own
+What it is: ``clone_warehouse`` adds warehouses to an Odoo 18 database, one
+a store code, each a copy of a model warehouse (the dump's S01, which Odoo's own
 ``stock.warehouse.create`` built): its locations (view, Stock, Input, Quality
 Control, Output, Packing Zone), its picking types (Receipts, Delivery Orders,
 PoS Orders, ...), their ``ir.sequence`` rows and PostgreSQL sequences, its

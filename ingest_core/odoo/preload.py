@@ -89,3 +89,25 @@ def quants_match_snapshot(dsn: str) -> bool:
             return wrong == 0
     finally:
         connection.close()
+
+
+#: The tables a read's fast path and journal write, whose growth per event
+#: ``disk_use`` measures (heap, indexes, TOAST).
+WRITTEN_TABLES = ("rrs_event", "rrs_event_batch", "stock_move", "stock_move_line",
+                  "stock_picking", "rrs_stock_daily", "rrs_epc")
+
+
+def disk_use(dsn: str) -> dict[str, int]:
+    """Bytes on disk of ``WRITTEN_TABLES``, the events in the log and the WAL position."""
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cur:
+            cur.execute("SELECT " + ", ".join(
+                f"pg_total_relation_size('{table}')" for table in WRITTEN_TABLES)
+                + ", (SELECT count(*) FROM rrs_event), "
+                  "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
+            *sizes, events, wal = cur.fetchone()
+            return {**dict(zip(WRITTEN_TABLES, sizes, strict=True)), "events": events,
+                    "wal": wal}
+    finally:
+        connection.close()
