@@ -47,6 +47,7 @@ import aiohttp
 import msgspec
 
 from hardware.simulators.catalog import sgtin96
+from ingest_core.chain.demand import weights
 from ingest_core.decode.epc_encode import encode_sgtin96
 from ingest_core.odoo.catalog import ean13
 
@@ -279,7 +280,7 @@ def _catalog(products: int, chain: bool, zipf: float = 1.0) -> _Catalog:
         codes = [ean13(index) for index in range(products)]
         stems = [int(sgtin96(index, 0), 16) for index in range(products)]
     return _Catalog(codes,
-                    list(itertools.accumulate((rank + 1) ** -zipf for rank in range(products))),
+                    list(itertools.accumulate(weights(products, zipf))),
                     list(range(products)), stems)
 
 

@@ -50,18 +50,19 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-_FALLBACKS = re.compile(rb"^rtstock_group_fallbacks_total\{[^}]*\} ([0-9.e+]+)$", re.M)
-
-
 _SAMPLE = re.compile(rb"^(rtstock_[a-z_]+)(?:\{([^}]*)\})? ([0-9.e+-]+)$", re.M)
+
+
+def samples_of(metrics_text: bytes) -> dict[tuple[str, str], float]:
+    """The service's own samples in a ``/metrics`` answer: (name, labels) -> value."""
+    return {(name.decode(), labels.decode() if labels else ""): float(value)
+            for name, labels, value in _SAMPLE.findall(metrics_text)}
 
 
 def quant_id_figures(url: str) -> dict:
     """The writer's quant-id memory from ``/metrics``: entries, capacity, hits, misses,
     resets and the hit rate (``metrics.QuantIdsCollector``)."""
-    samples = {(name.decode(), labels.decode() if labels else ""): float(value)
-               for name, labels, value in _SAMPLE.findall(
-                   httpx.get(f"{url}/metrics", timeout=10).content)}
+    samples = samples_of(httpx.get(f"{url}/metrics", timeout=10).content)
     hits = samples.get(("rtstock_quant_ids_lookups_total", 'outcome="hit"'), 0.0)
     misses = samples.get(("rtstock_quant_ids_lookups_total", 'outcome="miss"'), 0.0)
     return {"entries": int(samples.get(("rtstock_quant_ids_entries", ""), 0)),
@@ -77,7 +78,8 @@ class IngestFault(AssertionError):
 
 def fallbacks_of(metrics_text: bytes) -> int:
     """Group-commit fallbacks counted in a ``/metrics`` answer (all causes)."""
-    return int(sum(float(value) for value in _FALLBACKS.findall(metrics_text)))
+    return int(sum(value for (name, _labels), value in samples_of(metrics_text).items()
+                   if name == "rtstock_group_fallbacks_total"))
 
 
 class IngestProcess:

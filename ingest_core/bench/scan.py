@@ -44,7 +44,6 @@ from ingest_core.chain.demand import REAL_YEAR_ZIPF
 from ingest_core.chain.generate import ChainSpec, generate
 from ingest_core.commit.journal import drain, wait_drained
 from ingest_core.db.pgembed import EmbeddedPostgres
-from ingest_core.odoo import chain_stock
 from ingest_core.odoo.check import check
 from ingest_core.odoo.preload import (
     WRITTEN_TABLES,
@@ -107,10 +106,10 @@ def _chain(dsn: str, stores: int, skus: int, progress) -> tuple[dict, list[tuple
     connection = psycopg2.connect(dsn)
     try:
         made = generate(connection, ChainSpec(stores=stores, skus=skus))
-        with connection.cursor() as cur:
-            return made, chain_stock.store_locations(cur, made.pop("store_locations"))
     finally:
         connection.close()
+    return made, list(zip(made.pop("store_warehouses"), made.pop("store_locations"),
+                          strict=True))
 
 
 def _sampler(dsn: str, pid: int, stop: threading.Event, lags: list, rss: list) -> None:

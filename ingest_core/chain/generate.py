@@ -110,7 +110,7 @@ def generate(connection, spec: ChainSpec, end: date | None = None,
             history = None
             lap = time.perf_counter()
             quants = chain_stock.opening_quants(cur, locations, products, spec.daily_rate,
-                                          chain_stock.inventory_location(cur), spec.zipf)
+                                          chain_history.inventory_location(cur), spec.zipf)
         connection.commit()
         timings["quants_s"] = round(time.perf_counter() - lap, 1)
         say(f"{quants} quants written; analysing")
@@ -122,6 +122,7 @@ def generate(connection, spec: ChainSpec, end: date | None = None,
         made = {
             "spec": asdict(spec), "stores": len(stores),
             "warehouse_ids": [stores[0][0], stores[-1][0]],
+            "store_warehouses": [warehouse for warehouse, _ in stores],
             "store_locations": locations, "products": len(products),
             "product_ids": [products[0], products[-1]], "quants": quants,
             "zipf_rate_per_store_day": round(spec.daily_rate, 4),

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         connection.close()
     if args.json:
-        print(json.dumps({k: v for k, v in made.items() if k != "store_locations"}, indent=2))
+        print(json.dumps({k: v for k, v in made.items()
+                          if k not in ("store_warehouses", "store_locations")}, indent=2))
     else:
         history = made["history"]
         print(f"{made['stores']} stores, {made['products']} products, {made['quants']} quants"

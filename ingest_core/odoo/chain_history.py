@@ -164,7 +164,14 @@ _SECONDARY_INDEXES = """SELECT indexname, indexdef FROM pg_indexes
                          WHERE tablename = %s AND indexname <> %s || '_pkey'"""
 
 
-def _drop_secondary_indexes(cur, table: str) -> list[str]:
+def inventory_location(cur) -> int:
+    """Odoo's inventory-adjustment location (the first of usage ``inventory``)."""
+    cur.execute("SELECT id FROM stock_location WHERE usage = 'inventory' "
+                "AND NOT coalesce(scrap_location, false) ORDER BY id LIMIT 1")
+    return cur.fetchone()[0]
+
+
+def drop_secondary_indexes(cur, table: str) -> list[str]:
     """Drop the indexes of ``table`` but its primary key; returns their definitions."""
     cur.execute(_SECONDARY_INDEXES, (table, table))
     indexes = cur.fetchall()
@@ -312,12 +319,10 @@ def generate(connection, size: ChainSize, end: date,
         company = cur.fetchone()[0]
         cur.execute("SELECT id FROM stock_location WHERE usage = 'customer' ORDER BY id LIMIT 1")
         customers = cur.fetchone()[0]
-        cur.execute("SELECT id FROM stock_location WHERE usage = 'inventory' "
-                    "AND NOT coalesce(scrap_location, false) ORDER BY id LIMIT 1")
-        inventory = cur.fetchone()[0]
+        inventory = inventory_location(cur)
         _staging(cur, size, stores, products)
-        move_indexes = _drop_secondary_indexes(cur, "stock_move")
-        rollup_indexes = _drop_secondary_indexes(cur, "rrs_stock_daily")
+        move_indexes = drop_secondary_indexes(cur, "stock_move")
+        rollup_indexes = drop_secondary_indexes(cur, "rrs_stock_daily")
         for trigger in _ROLLUP_TRIGGERS:
             cur.execute(f"ALTER TABLE stock_move DISABLE TRIGGER {trigger}")
         cur.execute("SET session_replication_role = replica")

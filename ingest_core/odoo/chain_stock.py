@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ingest_core.odoo.chain_history import drop_secondary_indexes
+
 #: Opening on-hand: days of the product's expected sales in an average store.
 DAYS_OF_COVER = 21
 MINIMUM = 6
@@ -74,11 +76,7 @@ def _as_a_restore(cur, write) -> int:
     """Run ``write`` as a restore loads a table: secondary indexes built after, the
     add-on's stock alert triggers off (they would evaluate every opening quant: 7 s for
     42 000), foreign keys not checked row by row."""
-    cur.execute("""SELECT indexname, indexdef FROM pg_indexes
-                    WHERE tablename = 'stock_quant' AND indexname <> 'stock_quant_pkey'""")
-    indexes = cur.fetchall()
-    for name, _definition in indexes:
-        cur.execute(f'DROP INDEX "{name}"')
+    indexes = drop_secondary_indexes(cur, "stock_quant")
     cur.execute("""SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'stock_quant'::regclass
                      AND NOT tgisinternal AND tgenabled <> 'D'""")
     triggers = cur.fetchall()
@@ -89,7 +87,7 @@ def _as_a_restore(cur, write) -> int:
     cur.execute("SET LOCAL session_replication_role = DEFAULT")
     for name, enabled in triggers:
         cur.execute(f'ALTER TABLE stock_quant {_ENABLE[enabled]} TRIGGER "{name}"')
-    for _name, definition in indexes:
+    for definition in indexes:
         cur.execute(definition)
     return written
 
@@ -151,21 +149,7 @@ def database_bytes(cur) -> int:
     return cur.fetchone()[0]
 
 
-def inventory_location(cur) -> int:
-    """Odoo's inventory-adjustment location (the first of usage ``inventory``)."""
-    cur.execute("SELECT id FROM stock_location WHERE usage = 'inventory' "
-                "AND NOT coalesce(scrap_location, false) ORDER BY id LIMIT 1")
-    return cur.fetchone()[0]
-
-
 def analyse(cur) -> None:
     """Fresh planner statistics after a bulk load (the connection in autocommit)."""
     cur.execute("VACUUM ANALYZE stock_quant")
     cur.execute("ANALYZE")
-
-
-def store_locations(cur, locations: Sequence[int]) -> list[tuple[int, int]]:
-    """(warehouse, location) of each stock location, in id order."""
-    cur.execute("SELECT warehouse_id, id FROM stock_location WHERE id = ANY(%s) ORDER BY id",
-                (list(locations),))
-    return cur.fetchall()
