@@ -72,8 +72,11 @@ def test_nightly_run_happens_once_for_all_ingests_and_requests_are_served(fast_d
             thread.start()
         for thread in threads:
             thread.join(600)
-        assert sorted(ran, key=str) == sorted([None, 1], key=str), ran
+        # One node ran it; the other found it scheduled (its losing insert may still have
+        # drawn an id from the sequence, so the winner's id is not always 1).
+        assert ran.count(None) == 1, ran
         ((run_id, state, nightly, detail),) = _runs(fast_db)
+        assert [r for r in ran if r is not None] == [run_id], (ran, run_id)
         assert (state, nightly) == ("done", True), detail
         assert "forecast run: series" in detail and "forecast replenish: suggestions" in detail
         made = query(fast_db, "SELECT count(*), max(made_at) FROM rrs_forecast")[0]
@@ -92,7 +95,6 @@ def test_nightly_run_happens_once_for_all_ingests_and_requests_are_served(fast_d
         nodes[0].tick()
         assert _runs(fast_db)[-1][1:] == ("failed", False,
                                           "interrupted: the ingest running it stopped")
-        assert run_id == 1
     finally:
         for node in nodes:
             node.stop()
