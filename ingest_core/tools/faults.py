@@ -1,9 +1,11 @@
-"""Faults under load: the database restarted or its connections killed, the ingest
-SIGKILLed, while devices post and resend; afterwards, every acked read applied exactly
-once and the stock equal to the applied reads.
+"""Faults under load: the database restarted, its connections killed or its disk full,
+the ingest SIGKILLed, the store agent's link cut, while devices post and resend;
+afterwards, every acked read applied exactly once and the stock equal to the applied
+reads.
 
 What it is: ``python -m ingest_core.tools.faults [--faults ingest_kill,pg_terminate,
-pg_fast,pg_immediate] [--rounds 2] [--devices 8] [--rate 4000] [--json FILE]``. It starts
+pg_fast,pg_immediate,disk_full,link_cut] [--rounds 2] [--devices 8] [--rate 4000]
+[--json FILE]``. It starts
 a durable PostgreSQL (``synchronous_commit`` on: an ack is a flushed commit) with the
 genuine Odoo 18 database and the add-on's tables, ``rtstock serve``, and scanner devices
 posting batches of 50 reads at ``rate`` reads/s in all, each resending a batch until it
@@ -14,11 +16,18 @@ times, a few seconds apart:
 * ``pg_terminate``: ``pg_terminate_backend`` every connection of the ingest;
 * ``pg_fast`` / ``pg_immediate``: stop PostgreSQL (``-m fast``: sessions ended,
   a checkpoint; ``-m immediate``: the processes killed, crash recovery at the next
-  start) and start it again after a second.
+  start) and start it again after a second;
+* ``disk_full``: fill the filesystem under the database (a tmpfs the tool mounts:
+  ``disk_full``) for ``hold_s`` seconds, then free it, and start PostgreSQL again if it
+  stopped (a failed WAL write is a PANIC, and recovery needs room);
+* ``link_cut``: the real store agent (two pty scanners, ``agent_load``) posts through a
+  link that goes silent for ``hold_s`` seconds (``link_cutter``: requests in flight
+  lose their answers), then comes back resetting the connections it held.
 
 It reports, per fault, the outage (a killed ingest until its restart answers
-``/healthz``; a stopped database until it is started again; none for terminated
-connections) and how long after it the devices got their first ack. At the end: the
+``/healthz``; a stopped database until it is started again; a full disk or a cut link
+until it is freed or restored; none for terminated connections) and how long after it
+the devices (for ``link_cut``, the agent) got their first ack. At the end: the
 reads acked, acked reads missing from the event log (lost), reads stored twice,
 whether every stock quant equals its opening plus the acked reads and the journal's
 done move lines equal them too, and the group commits that fell back to one-request
@@ -29,15 +38,16 @@ How it works: the checks are the exactly-once test's (``tests/test_exactly_once.
 over everything a run acked. ``tests/test_faults.py`` runs every fault once in CI;
 ``docs/reliability.md`` keeps a longer run's figures.
 
-Caveats: loopback only; the disk-full fault (a small tmpfs under the data directory) and
-the agent's link cut are not here: the agent's outage and SIGKILL are
-``tests/test_agent_e2e.py``'s. The load is the scanners' (``/v1/reads``); RFID readers'
-resends are made idempotent by EPC states (``tests/test_rfid_ingest.py``).
+Caveats: loopback only. ``disk_full`` needs root (it mounts a tmpfs). The load is the
+scanners' (``/v1/reads``) and the agent's; RFID readers' resends are made idempotent by
+EPC states (``tests/test_rfid_ingest.py``); the agent's own SIGKILL is
+``tests/test_agent_e2e.py``'s.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import signal
@@ -48,7 +58,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FAULTS = ("ingest_kill", "pg_terminate", "pg_fast", "pg_immediate")
+from ingest_core.tools import disk_full
+from ingest_core.tools.agent_load import AgentLoad
+
+FAULTS = ("ingest_kill", "pg_terminate", "pg_fast", "pg_immediate", "disk_full", "link_cut")
+#: How long a full disk or a cut link lasts.
+HOLD_S = 3.0
+#: The tmpfs under the database for ``disk_full``: the genuine database, its WAL and a
+#: few minutes of load fit.
+TMPFS_MB = 1536
 S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS = 18, 24, 5, 4
 BATCH = 50
 
@@ -132,29 +150,87 @@ def _terminate_ingest_connections(server, dbname: str) -> int:
     return killed
 
 
-def _inject(fault: str, server, ingest, dbname: str, load: _Load) -> dict:
+def _inject(fault: str, server, ingest, dbname: str, load: _Load,
+            agent: AgentLoad | None = None) -> dict:
     """One fault; returns its timings (seconds)."""
     started = time.monotonic()
+    result: dict = {"fault": fault}
     if fault == "ingest_kill":
         ingest.kill()
         ingest.start()  # returns once /healthz answers
-        back = time.monotonic()
     elif fault == "pg_terminate":
-        killed = _terminate_ingest_connections(server, dbname)
-        back = started
+        result["connections_killed"] = _terminate_ingest_connections(server, dbname)
+    elif fault == "disk_full":
+        log = server.base / "server.log"
+        logged = log.stat().st_size
+        result["filled_mb"] = round(disk_full.fill(server.base) / 2**20, 1)
+        # The WAL needs a new segment now, as it does every 16 MB: its file cannot be
+        # made either (a PANIC, not only the tables' "could not extend").
+        result["wal_switch_error"] = _switch_wal(server)
+        time.sleep(HOLD_S)
+        disk_full.free(server.base)
+        result["database_started_again"] = _start_if_stopped(server)
+        with log.open("rb") as text:  # what PostgreSQL said of it, once it could write
+            text.seek(logged)
+            said = text.read().decode(errors="replace")
+        # (The PANIC itself is not in the log: it had no room to write it either.)
+        result["database_crash_recovery"] = "database system was interrupted" in said
+    elif fault == "link_cut":
+        agent.link.cut()
+        time.sleep(HOLD_S)
+        agent.link.restore()
     else:
         mode = "fast" if fault == "pg_fast" else "immediate"
         server._run(str(server.bindir / "pg_ctl"), "-D", str(server.datadir), "-m", mode,
                     "-w", "stop", check=False)
         time.sleep(1.0)
         server.start()
-        back = time.monotonic()
-    answered = load.first_ack_after(back)
-    result = {"fault": fault, "outage_s": round(back - started, 2),
-              "answers_again_after_s": round(answered - back, 2) if answered else None}
-    if fault == "pg_terminate":
-        result["connections_killed"] = killed
+    back = started if fault == "pg_terminate" else time.monotonic()
+    answered = agent.first_ack_after() if fault == "link_cut" else load.first_ack_after(back)
+    result.update(outage_s=round(back - started, 2),
+                  answers_again_after_s=round(answered - back, 2) if answered else None)
     return result
+
+
+def _switch_wal(server) -> str | None:
+    """``pg_switch_wal()``; what PostgreSQL answered if it failed."""
+    import psycopg2
+
+    try:
+        connection = psycopg2.connect(server.dsn("postgres"), connect_timeout=5)
+    except psycopg2.OperationalError as exc:
+        return str(exc).strip()
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_switch_wal()")
+        return None
+    except psycopg2.Error as exc:
+        return str(exc).strip().splitlines()[0]
+    finally:
+        connection.close()
+
+
+def _start_if_stopped(server, timeout: float = 30.0) -> bool:
+    """Wait until PostgreSQL accepts connections again, starting it if it stopped (after
+    a PANIC it restarts itself, unless crash recovery found no room); True if it had to
+    be started."""
+    import psycopg2
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            psycopg2.connect(server.dsn("postgres"), connect_timeout=2).close()
+            return False
+        except psycopg2.OperationalError:
+            pass
+        status = server._run(str(server.bindir / "pg_ctl"), "-D", str(server.datadir),
+                             "status", check=False)
+        if status.returncode != 0:  # no server running: it gave up
+            server.start()
+            return True
+        time.sleep(0.25)
+    raise TimeoutError("PostgreSQL neither answers nor stopped after the disk was freed")
 
 
 def expected_deltas(reads: Iterable[tuple[dict, int]]) -> dict[tuple[int, int], float]:
@@ -214,24 +290,37 @@ def faults_on(server, dbname: str, *, faults: list[str], rounds: int, devices: i
                for n, (name, _warehouse, location, token) in enumerate(tokens)]
     for thread in threads:
         thread.start()
-    injected = []
+    agent = None
+    if "link_cut" in faults:
+        agent = AgentLoad(ingest.port, provision(dsn, name="link-agent")[1], S01_STOCK,
+                          workdir / "agent").start()
+    injected, agent_reads, agent_left, agent_figures = [], 0, 0, {}
     started = time.monotonic()
     try:
         time.sleep(gap_s)
         for _round in range(rounds):
             for fault in faults:
-                injected.append(_inject(fault, server, ingest, dbname, load))
+                injected.append(_inject(fault, server, ingest, dbname, load, agent))
                 time.sleep(gap_s)
         stop.set()
         for thread in threads:
             thread.join(120)
+        if agent is not None:  # every read the agent took is answered, then counted
+            reads, locations, agent_left = agent.drain()
+            agent_reads = len(reads)
+            agent_figures = agent.figures()
+            load.sent.update(reads)
+            load.location.update(locations)
+            load.acked.update(reads)
         seconds = time.monotonic() - started
         wait_drained(dsn, 120)
     finally:
         stop.set()
+        if agent is not None:
+            agent.stop()
         ingest.stop()
     stored = _rows(dsn, "SELECT read_key, count(*) FROM rrs_event WHERE read_key "
-                        "LIKE 'fault-%' GROUP BY 1")
+                        "LIKE 'fault-%' OR read_key LIKE 'link-%' GROUP BY 1")
     stored_keys = {key for key, _n in stored}
     expected = _expected_quants(load)
     final = _quants(dsn)
@@ -257,11 +346,15 @@ def faults_on(server, dbname: str, *, faults: list[str], rounds: int, devices: i
         "quants_equal_opening_plus_acked": quants_ok,
         "done_moves_equal_acked": moves_ok,
         "group_fallbacks": ingest.fallbacks,
+        "agent_reads": agent_reads,
+        "agent": agent_figures,
+        "agent_reads_left_queued": agent_left,
     }
 
 
 def passed(result: dict) -> bool:
     return (result["lost"] == 0 and result["stored_twice"] == 0
+            and result["agent_reads_left_queued"] == 0
             and result["quants_equal_opening_plus_acked"] and result["done_moves_equal_acked"]
             and all(f["answers_again_after_s"] is not None for f in result["faults"]))
 
@@ -291,11 +384,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="rtstock-faults-"))
     try:
-        with EmbeddedPostgres(durable=True) as server:
+        with contextlib.ExitStack() as stack:
+            # disk_full: the whole cluster on a tmpfs of its own, which the fault fills.
+            base = (stack.enter_context(disk_full.tmpfs(TMPFS_MB))
+                    if "disk_full" in faults else None)
+            server = stack.enter_context(EmbeddedPostgres(base, durable=True))
             templates.build_real(server, "faults", source)
             templates.with_addon(server, "faults")
             result = faults_on(server, "faults", faults=faults, rounds=args.rounds,
                                devices=args.devices, rate=args.rate, workdir=workdir)
+    except disk_full.DiskFullUnavailable as exc:
+        print(f"{exc}; or leave disk_full out of --faults", file=sys.stderr)
+        return 2
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"{'fault':<14} {'outage s':>9} {'answers again after s':>22}")
