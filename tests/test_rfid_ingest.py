@@ -414,6 +414,24 @@ def test_reader_without_movement_role_only_records_sightings(ingest, module_db):
                  (epcs,)) == [(epcs[0], device_id)], "only known EPCs are touched"
 
 
+def test_antenna_zones_dedupe_each_door_of_one_reader_apart(module_db):
+    """One reader watching two doors (antennas 1-2 and 3, 4): a tag seen at both doors
+    within the dedupe window is a sighting at each; seen twice at one door, one. An
+    antenna in no group (5) is the reader's own zone; a reader without zones is one."""
+    _z, zoned = rfid_device(module_db, "S01-DOORS-2", "none", rfid_antenna_zones="1-2;3,4")
+    _w, whole = rfid_device(module_db, "S01-DOORS-1", "none")
+    rng = random.Random(3)
+    events = []
+    for n, antenna in enumerate((1, 2, 3, 4, 5, 1)):
+        event = impinj_r700_event(rng, epc_of(160, 71_000), n * 0.01, "r700")
+        event["tagInventoryEvent"]["antennaPort"] = antenna
+        events.append(event)
+    body = json.dumps(events).encode()
+    with IngestProcess(module_db) as process:  # the default dedupe window (30 s)
+        assert post_rfid(process.url, whole, "impinj", body)["accepted"] == 1
+        assert post_rfid(process.url, zoned, "impinj", body)["accepted"] == 3
+
+
 def test_zebra_concatenated_body_in_http_chunks_sells_each_tag(ingest, module_db):
     """The IoT Connector's POST body as it sends it: JSON objects back to back with no
     separator, arriving in HTTP chunks that cut objects in half; every tag is sold once."""

@@ -56,7 +56,7 @@ def pg_array(values: Iterable, kind: str = "num") -> str:
 
 DEVICE_COLUMNS = ("id, name, kind, warehouse_id, location_id, company_id, active, "
                   "allow_sale, allow_return, allow_receipt, allow_transfer_out, "
-                  "allow_transfer_in, allow_scrap, allow_count, rfid_role")
+                  "allow_transfer_in, allow_scrap, allow_count, rfid_role, rfid_antenna_zones")
 
 
 def device_by_token_hash(cur, token_hash: str):
@@ -79,15 +79,17 @@ def devices_version(cur) -> tuple:
 
 def insert_device(cur, *, name: str, kind: str, warehouse_id: int, location_id: int,
                   company_id: int, token_hash: str, token_hint: str, allowed: Iterable[str],
-                  active: bool = True, rfid_role: str | None = None) -> int:
+                  active: bool = True, rfid_role: str | None = None,
+                  rfid_antenna_zones: str | None = None) -> int:
     """Create a device (demo, tests, benchmarks); in production the add-on does this."""
     allowed = set(allowed)
     flags = {f"allow_{op}": op in allowed for op in
              ("sale", "return", "receipt", "transfer_out", "transfer_in", "scrap", "count")}
     columns = ["name", "kind", "warehouse_id", "location_id", "company_id", "active",
-               "token_hash", "token_hint", "rfid_role", "unknown_tags", *flags]
+               "token_hash", "token_hint", "rfid_role", "rfid_antenna_zones", "unknown_tags",
+               *flags]
     values = [name, kind, warehouse_id, location_id, company_id, active, token_hash,
-              token_hint, rfid_role, 0, *flags.values()]
+              token_hint, rfid_role, rfid_antenna_zones, 0, *flags.values()]
     cur.execute(f"INSERT INTO rrs_device ({', '.join(columns)}, create_date, write_date) "
                 f"VALUES ({', '.join(['%s'] * len(values))}, {UTC_NOW}, {UTC_NOW}) RETURNING id",
                 values)

@@ -244,7 +244,7 @@ ADDON_TABLES: tuple[Table, ...] = (
            "token_hash:varchar token_hint:varchar allow_sale:bool allow_return:bool "
            "allow_receipt:bool allow_transfer_out:bool allow_transfer_in:bool "
            "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar "
-           "unknown_tags:int rfid_role:varchar " + MAGIC,
+           "unknown_tags:int rfid_role:varchar rfid_antenna_zones:varchar " + MAGIC,
            ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
     # Reads per device and UTC day by fate (device health), added every few seconds by the
     # writer outside its hot transaction.

@@ -20,7 +20,8 @@ ALL_OPERATIONS = ("sale", "return", "receipt", "transfer_out", "transfer_in", "s
 def provision(dsn: str, *, name: str | None = None, warehouse_id: int = 2,
               location_id: int = 18, allowed: Iterable[str] = ALL_OPERATIONS,
               kind: str = "scanner", active: bool = True, company_id: int = 1,
-              rfid_role: str | None = None) -> tuple[int, str]:
+              rfid_role: str | None = None,
+              rfid_antenna_zones: str | None = None) -> tuple[int, str]:
     """Create a device of store ``warehouse_id``; returns (device id, token)."""
     token = secrets.token_urlsafe(24)
     connection = psycopg2.connect(dsn)
@@ -30,7 +31,7 @@ def provision(dsn: str, *, name: str | None = None, warehouse_id: int = 2,
                 cur, name=name or f"dev-{token[:6]}", kind=kind, warehouse_id=warehouse_id,
                 location_id=location_id, company_id=company_id, token_hash=hash_token(token),
                 token_hint=token[:6], allowed=allowed, active=active,
-                rfid_role=rfid_role)
+                rfid_role=rfid_role, rfid_antenna_zones=rfid_antenna_zones)
         connection.commit()
     finally:
         connection.close()

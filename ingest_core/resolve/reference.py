@@ -48,6 +48,15 @@ class Device:
     active: bool
     allowed: frozenset[str]
     rfid_role: str | None = None  # exit, pos_gate, dock, count, none (RFID readers)
+    #: Antenna -> its dedupe zone (``rfid_antenna_zones``); antennas not in it: the reader's.
+    antenna_zones: tuple[tuple[int, str], ...] = ()
+
+    def antenna_zone(self, antenna: int | None) -> str:
+        """The dedupe zone of a read by ``antenna`` of this reader (``RfidStage.zone``)."""
+        for number, zone in self.antenna_zones:
+            if number == antenna:
+                return zone
+        return "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +80,8 @@ class Location:
 
 #: Location usages whose quants the writer changes as it acknowledges reads.
 STOCK_USAGES = frozenset({"internal", "transit"})
+#: Antenna ports a reader can have (as the add-on's ``rrs.device``).
+MAX_ANTENNA = 256
 
 
 def hash_token(token: str) -> str:
@@ -200,10 +211,11 @@ class ReferenceData:
     def _device_from_row(row) -> Device | None:
         if row is None:
             return None
-        (device_id, name, kind, warehouse, location, company, active, *flags, rfid_role) = row
+        (device_id, name, kind, warehouse, location, company, active, *flags, rfid_role,
+         antenna_zones) = row
         allowed = frozenset(op for op, flag in zip(OPERATIONS, flags, strict=True) if flag)
         return Device(device_id, name, kind, warehouse, location, company, bool(active), allowed,
-                      rfid_role)
+                      rfid_role, parse_antenna_zones(antenna_zones))
 
     # ------------------------------------------------------------------ lookups
     def device_for_token(self, token: str) -> Device | None:
@@ -267,3 +279,28 @@ class ReferenceData:
             self._thread.join(timeout=5)
         if self._connection is not None:
             self._connection.close()
+
+
+def parse_antenna_zones(text: str | None) -> tuple[tuple[int, str], ...]:
+    """(antenna, zone) pairs of a device's ``rfid_antenna_zones`` ('1,2;3-4': zones '1,2'
+    and '3-4'). Odoo refuses a malformed value when it is typed (``rrs.device``); a group
+    that is not one here (a value written around Odoo) is left out, and its antennas stay
+    in the reader's own zone."""
+    pairs: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    for group in (text or "").split(";"):
+        antennas: set[int] = set()
+        for part in group.split(","):
+            bounds = [bound.strip() for bound in part.split("-")]
+            if len(bounds) > 2 or not all(bound.isdigit() for bound in bounds):
+                antennas = set()
+                break
+            first, last = int(bounds[0]), int(bounds[-1])
+            if not 1 <= first <= last <= MAX_ANTENNA:
+                antennas = set()
+                break
+            antennas.update(range(first, last + 1))
+        if antennas and not antennas & seen:
+            seen |= antennas
+            pairs += [(antenna, group.strip()) for antenna in sorted(antennas)]
+    return tuple(pairs)

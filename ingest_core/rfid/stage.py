@@ -137,10 +137,13 @@ class RfidStage:
                   dedupe: bool = True) -> RfidReads:
         """Dedupe (unless replaying), one sighting per EPC, decode, resolve (fills
         ``result``)."""
-        zone = self.zone(result.device)
-        accepted = filter_reads(self.deduplicator, zone, reads) if dedupe else reads
-        if zone in self._unsure:  # repeats of reads that were never committed are not repeats
-            accepted = reads
+        device = result.device
+        if not dedupe or self.zone(device) in self._unsure:
+            accepted = reads  # repeats of reads that were never committed are not repeats
+        elif device.antenna_zones:
+            accepted = self._by_antenna_zone(device, reads)
+        else:
+            accepted = filter_reads(self.deduplicator, self.zone(device), reads)
         result.accepted += len(accepted)
         first: dict[str, float] = {}
         for read in accepted:
@@ -190,8 +193,18 @@ class RfidStage:
 
     @staticmethod
     def zone(device: Device, antenna_group: str = "all") -> str:
-        """Dedupe zone: the device and a group of its antennas (all of them, for now)."""
+        """Dedupe zone: the device and a group of its antennas (``Device.antenna_zone``)."""
         return f"{device.id}:{antenna_group}"
+
+    def _by_antenna_zone(self, device: Device, reads: list[TagRead]) -> list[TagRead]:
+        """The reads each antenna zone of ``device`` accepts, in their order."""
+        zones: dict[str, list[TagRead]] = {}
+        for read in reads:
+            zones.setdefault(self.zone(device, device.antenna_zone(read.antenna)),
+                             []).append(read)
+        kept = {id(read) for zone, group in zones.items()
+                for read in filter_reads(self.deduplicator, zone, group)}
+        return [read for read in reads if id(read) in kept]
 
     def movements(self, result: RfidReads) -> PreparedBatch:
         """The stock movements of a moving reader's tags, for the writer."""

@@ -1,7 +1,10 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+
+#: Antenna ports a reader can have (LLRP readers with antenna hubs: 32).
+MAX_ANTENNA = 256
 
 
 class RrsDevice(models.Model):
@@ -81,6 +84,14 @@ class RrsDevice(models.Model):
         help="What the ingest does with this reader's tags. Empty: from the kind "
         "(POS gate: sells; handheld reader: counts; others: nothing).",
     )
+    rfid_antenna_zones = fields.Char(
+        string="Antenna zones",
+        help="Groups of antennas that see the same place, separated by ';' (for example "
+        "'1,2;3-4': antennas 1 and 2 watch one door, 3 and 4 another). A tag seen again "
+        "by an antenna of the same group within the dedupe window is the same sighting; "
+        "by another group, a new one. Empty: the whole reader is one zone; an antenna in "
+        "no group belongs to the whole reader.",
+    )
 
     _sql_constraints = [
         (
@@ -89,6 +100,24 @@ class RrsDevice(models.Model):
             "Two devices cannot share a token.",
         ),
     ]
+
+    @api.constrains("rfid_antenna_zones")
+    def _check_rfid_antenna_zones(self):
+        for device in self.filtered("rfid_antenna_zones"):
+            seen = set()
+            for group in device.rfid_antenna_zones.split(";"):
+                antennas = _antennas(group)
+                if not antennas or antennas & seen:
+                    raise ValidationError(
+                        _(
+                            "Antenna zones of %(device)s: groups of antenna numbers or ranges "
+                            "separated by ';', each antenna in one group (for example "
+                            "'1,2;3-4'), not %(zones)r.",
+                            device=device.display_name,
+                            zones=device.rfid_antenna_zones,
+                        )
+                    )
+                seen |= antennas
 
     @api.depends("warehouse_id")
     def _compute_location_id(self):
@@ -149,3 +178,17 @@ class RrsDevice(models.Model):
         action["domain"] = [("device_id", "=", self.id)]
         action["context"] = {"default_device_id": self.id}
         return action
+
+
+def _antennas(group):
+    """The antenna numbers of one group ('1,2', '3-4'); an empty set when it is not one."""
+    antennas = set()
+    for part in group.split(","):
+        bounds = [bound.strip() for bound in part.split("-")]
+        if len(bounds) > 2 or not all(bound.isdigit() for bound in bounds):
+            return set()
+        first, last = int(bounds[0]), int(bounds[-1])
+        if first < 1 or last < first or last > MAX_ANTENNA:
+            return set()
+        antennas |= set(range(first, last + 1))
+    return antennas

@@ -4,7 +4,7 @@ import hashlib
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import mute_logger
 
 from .common import RrsCommon
@@ -88,3 +88,14 @@ class TestRrsDevice(RrsCommon):
         unused = self._create_device("S01 spare scanner", self.store_s01)
         unused.unlink()
         self.assertFalse(unused.exists(), "a device without events can be deleted")
+
+    def test_antenna_zones_are_groups_of_antennas_each_in_one(self):
+        """Groups of antenna numbers or ranges separated by ';'; an antenna in two groups,
+        a group that is no list of antennas, port 0 or a reversed range are refused."""
+        self.device_s01.rfid_antenna_zones = "1,2;3-4"
+        self.device_s01.rfid_antenna_zones = " 1 - 2 ; 7 "
+        self.device_s01.rfid_antenna_zones = False
+        for bad in ("1,2;2-3", "1;;2", "door A", "0", "4-3", "1-2-3", "1-100000"):
+            with self.assertRaises(ValidationError, msg=bad):
+                self.device_s01.rfid_antenna_zones = bad
+

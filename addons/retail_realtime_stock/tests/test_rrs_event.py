@@ -36,6 +36,7 @@ EXPECTED_COLUMNS = {
         "last_error": "character varying",
         "unknown_tags": "integer",
         "rfid_role": "character varying",
+        "rfid_antenna_zones": "character varying",
     },
     "rrs_event": {
         "device_id": "integer",
