@@ -44,7 +44,7 @@ from ingest_core.bench.process import IngestFault, IngestProcess, fallbacks_of
 from ingest_core.db.pgembed import EmbeddedPostgres
 from ingest_core.odoo import templates
 from ingest_core.resolve.devices import provision
-from load_tests import report
+from load_tests import report, soak
 
 HERE = Path(__file__).resolve().parent
 #: Token pool of the locustfile -> (device kind in the add-on, allowed operations, RFID role).
@@ -125,10 +125,13 @@ def drive(args: argparse.Namespace, dsn: str, tokens: dict) -> dict:
     record (``report.judge``)."""
     ingest = IngestProcess(dsn, log_dir=args.out).start()
     view: dict = {"fault": None, "group_fallbacks": 0}
+    sampler = soak.Sampler(ingest.pid, dsn).start() if args.soak else None
     try:
         view["reads_before"] = report.reads_by_status(
             httpx.get(f"{ingest.url}/metrics", timeout=30).content)
         locust = run_locust(args, ingest.url, tokens)
+        if sampler is not None:
+            view["soak_samples"] = sampler.stop()
         metrics_text = httpx.get(f"{ingest.url}/metrics", timeout=30).content
         view["reads_after"] = report.reads_by_status(metrics_text)
         view["group_fallbacks"] = fallbacks_of(metrics_text)
@@ -166,6 +169,14 @@ def conclude(args: argparse.Namespace, run: dict) -> int:
           f"{ingest['error_count']}, log {ingest['log']}")
     if ingest["fault"]:
         print(f"ingest stop: IngestFault: {ingest['fault']}")
+    if args.soak:
+        history = args.out / f"{args.name}_stats_history.csv"
+        run["soak"] = soak.flatness(ingest.get("soak_samples", []),
+                                    soak.history(history) if history.exists() else [],
+                                    args.soak_window_s,
+                                    skip_s=args.users / args.spawn_rate + 5)
+        print("\n" + soak.table(run["soak"]))
+        found += run["soak"]["reasons"]
     for reason in found:
         print(f"FAIL: {reason}")
     status = 1 if found else 0
@@ -187,6 +198,12 @@ def _json_safe(row: dict) -> dict:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--soak", action="store_true",
+                        help="also sample the ingest (RSS, descriptors, threads, database "
+                             "connections) and fail unless the first and last windows agree "
+                             "(load_tests/soak.py)")
+    parser.add_argument("--soak-window-s", type=float, default=600.0,
+                        help="the soak's first and last windows (default 10 minutes)")
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--name", default="run")

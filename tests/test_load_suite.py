@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from load_tests import report
+from load_tests import report, soak
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -137,3 +137,32 @@ def test_p99_overrides_are_checked():
     for bad in ("count_clsoe=500", "dock=fast", "dock"):
         with pytest.raises(ValueError, match="--p99-ms-kind"):
             report.thresholds(100, [bad])
+
+
+def _soak_inputs(*, rss_end: float = 70.0, fds_end: int = 40, rps_end: float = 100.0):
+    """Two hours sampled every 10 s: RSS, descriptors and throughput go linearly from
+    their starting values to the given ones (made-up figures)."""
+    samples, rows = [], []
+    for n in range(721):
+        share = n / 720
+        samples.append({"t": 1000.0 + 10 * n, "rss_mb": 70.0 + (rss_end - 70.0) * share,
+                        "fds": 40 + round((fds_end - 40) * share), "threads": 12,
+                        "db_connections": 7})
+        rows.append({"t": 1000.0 + 10 * n, "requests_per_s": 100.0 + (rps_end - 100.0) * share,
+                     "p99_ms": 30.0})
+    return samples, rows
+
+
+def test_soak_verdict_is_flat_for_a_steady_run_and_names_what_moved():
+    """soak.flatness: first vs last 10 minutes; RSS or throughput 10 % off, or one more
+    descriptor at the end than at the start, is a reason each."""
+    flat = soak.flatness(*_soak_inputs())
+    assert flat["reasons"] == [] and flat["window_s"] == 600.0, flat
+    assert flat["first"]["rss_mb"] == 70.0 and flat["changes"]["requests_per_s"] == 0.0
+    leaking = soak.flatness(*_soak_inputs(rss_end=100.0, fds_end=60, rps_end=85.0))
+    assert [reason.split()[1] for reason in leaking["reasons"]] == [
+        "requests_per_s", "rss_mb", "fds"], leaking["reasons"]
+    assert leaking["reasons"][-1] == "soak: fds grew from 42 to 60"  # the windows' largest
+    short = soak.flatness(*(items[:31] for items in _soak_inputs()))  # 5 minutes
+    assert short["window_s"] == 100.0, "a short run: windows of a third of it"
+    assert soak.table(flat).splitlines()[4].split() == ["rss_mb", "70.0", "70.0", "+0.0%"]
