@@ -8,6 +8,7 @@ import random
 import socket
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,11 +17,24 @@ from hardware.simulators import catalog
 from hardware.simulators.vendor import alien_notification, impinj_r700_event, zebra_iot_event
 from ingest_core.commit.journal import wait_drained
 from ingest_core.decode import epc as epc_codec
+from ingest_core.odoo import count_comparison
+from tests.support.addon_source import constant
 from tests.support.ingest import IngestProcess, create_device, free_port, on_hand, query
 from tests.test_mqtt_bridge import broker  # noqa: F401 - the real mosquitto fixture
 
 S01_STOCK, S02_STOCK, CUSTOMERS, VENDORS, INVENTORY = 18, 24, 5, 4, 14
 NOT_GS1 = [f"000000000000000000000{n:03d}" for n in range(1, 4)]
+
+
+def test_addon_and_ingest_compare_a_count_by_the_same_function():
+    """The add-on's rrs_count_comparison.sql is count_comparison.FUNCTION_DDL after its
+    header (up to the first blank line): Stop in Odoo and the ingest's close compare alike."""
+    sql_file = (Path(__file__).resolve().parents[1] / "addons" / "retail_realtime_stock"
+                / "models" / "rrs_count_comparison.sql")
+    _header, _blank, body = sql_file.read_text(encoding="utf-8").partition("\n\n")
+    assert body.strip() == count_comparison.FUNCTION_DDL.strip()
+    assert constant(sql_file.with_name("rrs_count_line.py"), "COMPARISON_DROP_SQL") == \
+        count_comparison.DROP_DDL, "the add-on's uninstall must drop what the ingest drops"
 
 
 def epc_of(product_id: int, serial: int) -> str:

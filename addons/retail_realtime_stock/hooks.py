@@ -13,6 +13,7 @@ they would break every stock change once their tables are gone. The add-on's ind
 import logging
 
 from .models.own_table import OWN_TABLES
+from .models.rrs_count_line import COMPARISON_DROP_SQL
 from .models.rrs_replenish_request import DROP_SQL as ALERT_DROP_SQL
 from .models.stock_quant import QUANT_KEY_INDEX_DROP
 from .report.rollup_tables import DROP_SQL
@@ -22,7 +23,7 @@ _logger = logging.getLogger(__name__)
 
 def uninstall_hook(env):
     """Drop the triggers, then the add-on's own tables (with the foreign keys to them)."""
-    for statement in [*ALERT_DROP_SQL, *DROP_SQL, QUANT_KEY_INDEX_DROP]:
+    for statement in [*ALERT_DROP_SQL, *DROP_SQL, QUANT_KEY_INDEX_DROP, COMPARISON_DROP_SQL]:
         env.cr.execute(statement)
     for table in OWN_TABLES:
         env.cr.execute(f"DROP TABLE IF EXISTS {table} CASCADE")

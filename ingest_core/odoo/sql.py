@@ -1135,30 +1135,10 @@ def set_session_state(cur, session_id: int, state: str, user_id: int) -> None:
 
 def count_comparison(cur, session_id: int, location_id: int
                      ) -> list[tuple[int, int | None, float, float]]:
-    """(product, lot, expected on hand, counted EPCs) for the session's tagged products.
-
-    In scope: every product counted in the session, and every product with an EPC
-    known to be in stock at the location (so a product whose tags all went missing
-    is counted as zero). Expected comes from Odoo's quants at the location.
-    """
-    cur.execute("""
-        WITH counted AS (
-            SELECT product_id, lot_id, count(*) AS n FROM rrs_count_epc
-             WHERE session_id = %(s)s AND product_id IS NOT NULL GROUP BY 1, 2),
-        scope AS (
-            SELECT product_id FROM counted
-             UNION SELECT product_id FROM rrs_epc
-             WHERE location_id = %(l)s AND state IN ('in_stock', 'received')
-               AND product_id IS NOT NULL),
-        expected AS (
-            SELECT q.product_id, q.lot_id, sum(q.quantity) AS n FROM stock_quant q
-              JOIN scope USING (product_id)
-             WHERE q.location_id = %(l)s GROUP BY 1, 2)
-        SELECT coalesce(c.product_id, e.product_id), coalesce(c.lot_id, e.lot_id),
-               coalesce(e.n, 0), coalesce(c.n, 0)
-          FROM counted c FULL JOIN expected e
-            ON e.product_id = c.product_id AND e.lot_id IS NOT DISTINCT FROM c.lot_id
-         ORDER BY 1, 2 NULLS FIRST""", {"s": session_id, "l": location_id})
+    """(product, lot, expected on hand, counted EPCs) of a count session: the function
+    Odoo's *Stop* calls too (``odoo.count_comparison``)."""
+    cur.execute("SELECT product_id, lot_id, expected, counted "
+                "FROM rrs_count_comparison(%s, %s)", (session_id, location_id))
     return [(p, lot, float(e), float(c)) for p, lot, e, c in cur.fetchall()]
 
 

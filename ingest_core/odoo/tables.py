@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ingest_core.odoo import alerts, rollup
+from ingest_core.odoo import alerts, count_comparison, rollup
 from ingest_core.odoo.sql import QUANT_KEY_INDEX
 
 TYPE_NAMES: dict[str, str] = {
@@ -332,7 +332,8 @@ ADDON_TABLES: tuple[Table, ...] = (
            "lot_id:int~stock_lot location_id:int!~stock_location expected:num counted:num "
            + MAGIC_LOOSE,
            inserts=True,
-           ddl=("CREATE INDEX rrs_count_line_session_idx ON rrs_count_line (session_id)",)),
+           ddl=("CREATE INDEX rrs_count_line_session_idx ON rrs_count_line (session_id)",
+                count_comparison.FUNCTION_DDL)),
     # Rollups of the done moves for the analysis (docs/decisions/rollups.md), kept by
     # triggers on stock_move (``rollup.FUNCTIONS_DDL``, created with the hourly table).
     _table("rrs_stock_daily", "addon",

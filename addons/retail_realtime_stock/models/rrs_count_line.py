@@ -1,8 +1,15 @@
 # Copyright 2026 Retail Realtime Stock developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from pathlib import Path
+
 from odoo import api, fields, models
 
 from .own_table import MAGIC_COLUMNS, ensure_table
+
+#: ``rrs_count_comparison(session, location)``: the comparison both closes use.
+COMPARISON_SQL = Path(__file__).with_name("rrs_count_comparison.sql")
+#: count_comparison.DROP_DDL: the uninstall hook removes it.
+COMPARISON_DROP_SQL = "DROP FUNCTION IF EXISTS rrs_count_comparison(integer, integer)"
 
 TABLE_DDL = (
     f"""
@@ -44,6 +51,8 @@ class RrsCountLine(models.Model):
 
     def init(self):
         ensure_table(self.env.cr, self._table, TABLE_DDL)
+        # After rrs_epc and rrs_count_epc (models/__init__.py order): the function reads them.
+        self.env.cr.execute(COMPARISON_SQL.read_text(encoding="utf-8"))
 
     def _quant(self, quants):
         """The quant the line's count is written on: the key's first quant without package

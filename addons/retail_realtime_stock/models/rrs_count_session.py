@@ -12,22 +12,19 @@ the quant (``inventory_quantity``), which **Apply** applies with stock's
 
 How it works: the table is the add-on's own DDL (``_auto = False``), exactly
 as ``ingest_core/odoo/tables.py`` declares it: only ``device_id`` is an
-enforced foreign key. The ingest's own close (``POST
-/v1/count-sessions/{id}/close``) computes the same lines the same way.
+enforced foreign key. Stop and the ingest's own close (``POST
+/v1/count-sessions/{id}/close``) compute the lines by one SQL function,
+``rrs_count_comparison`` (``rrs_count_comparison.sql``).
 
 Caveats: products without tags are not zeroed: the scope is the products
 counted plus the products with EPCs known in stock at the location.
 """
-
-from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from .own_table import MAGIC_COLUMNS, ensure_table
-
-IN_STOCK_EPC_STATES = ("in_stock", "received")
 
 TABLE_DDL = (
     f"""
@@ -191,53 +188,16 @@ class RrsCountSession(models.Model):
         }
 
     # ------------------------------------------------------------------ helpers
-    def _counted_keys(self):
-        """(product id, lot id|False) -> distinct EPCs counted."""
-        groups = (
-            self.env["rrs.count.epc"]
-            .sudo()
-            ._read_group(
-                [("session_id", "=", self.id), ("product_id", "!=", False)],
-                ["product_id", "lot_id"],
-                ["__count"],
-            )
-        )
-        return {(product.id, lot.id): count for product, lot, count in groups}
-
-    def _scope_product_ids(self, counted):
-        known = (
-            self.env["rrs.epc"]
-            .sudo()
-            ._read_group(
-                [
-                    ("location_id", "=", self.location_id.id),
-                    ("state", "in", IN_STOCK_EPC_STATES),
-                    ("product_id", "!=", False),
-                ],
-                ["product_id"],
-            )
-        )
-        return {product.id for (product,) in known} | {key[0] for key in counted}
-
     def _prepare_lines(self):
+        """Expected vs counted per product and lot, by the comparison the ingest's close
+        runs too (``rrs_count_comparison``: models/rrs_count_comparison.sql)."""
         self.ensure_one()
-        counted = self._counted_keys()
-        product_ids = self._scope_product_ids(counted)
-        expected = defaultdict(float)
-        groups = (
-            self.env["stock.quant"]
-            .sudo()
-            ._read_group(
-                [
-                    ("location_id", "=", self.location_id.id),
-                    ("product_id", "in", list(product_ids)),
-                ],
-                ["product_id", "lot_id"],
-                ["quantity:sum"],
-            )
+        self.env.flush_all()  # the function reads the tables, not the ORM's cache
+        self.env.cr.execute(
+            "SELECT product_id, lot_id, expected, counted FROM rrs_count_comparison(%s, %s)",
+            [self.id, self.location_id.id],
         )
-        for product, lot, quantity in groups:
-            expected[product.id, lot.id] += quantity
+        rows = self.env.cr.fetchall()
         Line = self.env["rrs.count.line"].sudo()
         Line.search([("session_id", "=", self.id)]).unlink()
         Line.create(
@@ -247,10 +207,10 @@ class RrsCountSession(models.Model):
                     "product_id": product_id,
                     "lot_id": lot_id,
                     "location_id": self.location_id.id,
-                    "expected": expected.get((product_id, lot_id), 0.0),
-                    "counted": counted.get((product_id, lot_id), 0),
+                    "expected": expected,
+                    "counted": counted,
                 }
-                for product_id, lot_id in sorted(set(expected) | set(counted))
+                for product_id, lot_id, expected, counted in rows
             ]
         )
 
