@@ -176,12 +176,16 @@ def test_demo_sells_the_history_products_live(built):
     """The demo on the cached history: the scanners sell the history's products."""
     options, _first = built
     console = Console(file=io.StringIO(), width=200)
-    code = run_demo(DemoOptions(port=_free_port(), duration=3, rate=300, history=options),
-                    console)
+    code = run_demo(DemoOptions(port=_free_port(), duration=3, rate=300, history=options,
+                                restock_every_s=1.0), console)
     output = console.file.getvalue()
     assert code == 0, output
     assert demo_history.CREDIT in output and "from the cache" in output
     assert "[22633] HAND WARMER UNION JACK" in output, "live stock of a history product"
+    assert re.search(r"│ S0[12]/Stock +│ S0[12] ", output), "stores and locations by name"
+    assert re.search(r"Deliveries from the distribution centre: S0[12] [\d,]+ units", output), \
+        "the stores restocked from the distribution centre"
+    assert "lot_required" not in output, "the simulated scans name the lots they need"
     assert re.search(r"Stock alerts: (none yet|\w+ \d+ raised)", output), \
         "the stock alerts the stores' channels announced"
     assert "Forecast and reorder rules (done): forecast run: series" in output, output

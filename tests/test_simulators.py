@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -218,3 +219,16 @@ def _settled(dsn: str, device_id: int) -> int:
     return query(dsn, "SELECT (SELECT count(*) FROM rrs_event WHERE device_id = %(d)s) "
                       "+ (SELECT count(*) FROM rrs_quarantine WHERE device_id = %(d)s)",
                  {"d": device_id})[0][0]
+
+
+@pytest.mark.parametrize("profile", ["normal_day", "black_friday"])
+def test_profiles_scan_lot_tracked_products_with_their_lot(profile):
+    """A scan of a lot-tracked catalogue product carries its lot (GS1 AI 10): without it
+    the ingest rejects it (``lot_required``), as the demo did to 1 % of its reads."""
+    reads = list(itertools.islice(profiles.generate(profile, 7, 20_000), 20_000))
+    plain = [read.code for read in reads if not read.code.startswith("01")]
+    with_lot = [read.code for read in reads if read.code.startswith("01")]
+    assert not [code for code in plain if catalog.lot_tracked(int(code[8:12]))], \
+        "a lot-tracked product scanned without its lot"
+    assert any(catalog.lot_tracked(int(code[11:15])) for code in with_lot), \
+        "the profile never sold a lot-tracked product: nothing was checked"

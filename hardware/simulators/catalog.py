@@ -18,11 +18,18 @@ from __future__ import annotations
 
 from ingest_core.decode.epc_encode import encode_sgtin96
 from ingest_core.decode.gs1 import gtin_check_digit
+from ingest_core.odoo.catalog import LOT_TRACKED_TAIL
 
 COMPANY_PREFIX = "4012345"
 FOREIGN_PREFIX = "0614141"
 PRODUCT_COUNT = 2000
 GS = "\x1d"
+
+
+def lot_tracked(index: int) -> bool:
+    """Whether catalogue product ``index`` is tracked by lot (the catalogue's last ones):
+    a scan of it names its lot, or the ingest rejects it (``lot_required``)."""
+    return index >= PRODUCT_COUNT - LOT_TRACKED_TAIL
 
 
 

@@ -50,6 +50,14 @@ def _popular_index(rng: random.Random, hot: int, hot_share: float) -> int:
     return rng.randrange(catalog.PRODUCT_COUNT)
 
 
+def _code(rng: random.Random, index: int, with_lot: bool = False) -> str:
+    """The barcode a store scans for product ``index``: the GS1 string with its lot when the
+    product is tracked by lot (or ``with_lot``), else its EAN-13."""
+    if with_lot or catalog.lot_tracked(index):
+        return catalog.gs1_with_lot(index, f"L{rng.randrange(1000):03d}")
+    return catalog.ean13(index)
+
+
 def normal_day(rng: random.Random, count: int, rate_per_s: float = 0.5) -> Iterator[SimRead]:
     """A weekday: ~0.5 scans/s per device; sales, some returns, receipts, scrap, lots."""
     ops = ["sale", "return", "receipt", "scrap"]
@@ -59,10 +67,7 @@ def normal_day(rng: random.Random, count: int, rate_per_s: float = 0.5) -> Itera
         at += rng.expovariate(rate_per_s)
         op = rng.choices(ops, weights)[0]
         index = _popular_index(rng, hot=200, hot_share=0.5)
-        if rng.random() < 0.05:
-            code = catalog.gs1_with_lot(index, f"L{rng.randrange(1000):03d}")
-        else:
-            code = catalog.ean13(index)
+        code = _code(rng, index, with_lot=rng.random() < 0.05)
         qty = rng.choice([6, 12, 24]) if op == "receipt" else 1
         yield SimRead(at, code, op, "barcode", qty)
 
@@ -79,7 +84,7 @@ def black_friday(rng: random.Random, count: int, rate_per_s: float = 20.0) -> It
         at += rng.expovariate(rate)
         op = rng.choices(["sale", "return", "receipt"], [95, 3, 2])[0]
         index = _popular_index(rng, hot=50, hot_share=0.6)
-        yield SimRead(at, catalog.ean13(index), op)
+        yield SimRead(at, _code(rng, index), op)
 
 
 def cycle_count(

@@ -67,6 +67,11 @@ class DemoOptions:
     seed: int = 1
     keep: bool = False
     history: HistoryOptions = field(default_factory=HistoryOptions)
+    #: Every this many seconds a delivery from the distribution centre is scanned in at
+    #: each store: the products below ``restock_below`` brought up to ``restock_to``.
+    restock_every_s: float = 10.0
+    restock_below: float = 10.0
+    restock_to: float = 60.0
 
 
 def _provision(dsn: str, scanners: int) -> list[tuple[str, str]]:
@@ -81,6 +86,18 @@ def _provision(dsn: str, scanners: int) -> list[tuple[str, str]]:
     return devices
 
 
+def _provision_docks(dsn: str) -> list[tuple[int, str, str]]:
+    """(stock location, store code, token) of a receiving dock scanner per store: where
+    the distribution centre's deliveries are scanned in."""
+    docks = []
+    for warehouse, location, code in dict.fromkeys(STORES):
+        _id, token = provision(dsn, name=f"{code}-DC-DOCK-{secrets.token_hex(2)}",
+                               warehouse_id=warehouse, location_id=location,
+                               allowed=("receipt",))
+        docks.append((location, code, token))
+    return docks
+
+
 class _Stats:
     def __init__(self) -> None:
         self.fates: Counter[str] = Counter()
@@ -89,6 +106,7 @@ class _Stats:
         self.latencies: deque[float] = deque(maxlen=2000)
         self.changes: deque[tuple[str, int, int, float]] = deque(maxlen=12)
         self.alerts: Counter[tuple[str, str]] = Counter()  # (kind, open/closed) messages
+        self.deliveries: Counter[str] = Counter()  # store code -> units delivered
         self.started = time.monotonic()
 
     def record(self, results: list[dict], latency: float) -> None:
@@ -140,6 +158,52 @@ async def _scanner(url: str, token: str, options: DemoOptions, number: int, stat
                 await asyncio.sleep(float(response.headers.get("retry-after", "1")))
 
 
+async def _restock(url: str, dsn: str, docks: list[tuple[int, str, str]],
+                   options: DemoOptions, stats: _Stats, stop: asyncio.Event) -> None:
+    """The distribution centre: every ``restock_every_s`` a delivery per store, scanned in
+    at its dock (receipts through the ingest like any other reads), of the products the
+    store runs low on. A chain's stores are replenished so; without it a store's best
+    sellers run far below zero within minutes of the demo's peak-day selling."""
+    deliveries = itertools.count()
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), options.restock_every_s)
+        if stop.is_set():
+            return
+        for location, code, token in docks:
+            low = await asyncio.to_thread(_low_stock, dsn, location, options.restock_below)
+            if not low:
+                continue
+            number = next(deliveries)
+            reads = [{"key": f"dc-{number}-{n}", "code": barcode, "op": "receipt",
+                      "qty": round(options.restock_to - quantity)}
+                     for n, (barcode, quantity) in enumerate(low)]
+            async with httpx.AsyncClient(timeout=30) as client:
+                for attempt in range(10):  # a delivery is scanned until it is taken
+                    try:
+                        response = await client.post(
+                            f"{url}/v1/reads", json={"reads": reads},
+                            headers={"Authorization": f"Bearer {token}"})
+                    except httpx.HTTPError:
+                        response = None
+                    if response is not None and response.status_code == 200:
+                        applied = {r["key"] for r in response.json()["results"]
+                                   if r["status"] == "applied"}
+                        stats.deliveries[code] += sum(read["qty"] for read in reads
+                                                      if read["key"] in applied)
+                        break
+                    await asyncio.sleep(0.5 * (attempt + 1))
+
+
+def _low_stock(dsn: str, location: int, below: float) -> list[tuple[str, float]]:
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection.cursor() as cur:
+            return sql.low_stock(cur, location, below, 200)
+    finally:
+        connection.close()
+
+
 def _bus_reader(dsn: str, stats: _Stats, names: dict[int, str], stop: threading.Event) -> None:
     connection = psycopg2.connect(dsn)
     connection.autocommit = True
@@ -161,7 +225,8 @@ def _bus_reader(dsn: str, stats: _Stats, names: dict[int, str], stop: threading.
         connection.close()
 
 
-def _render(stats: _Stats, url: str, devices: int, history: str) -> Group:
+def _render(stats: _Stats, url: str, devices: int, history: str,
+            places: tuple[dict[int, str], dict[int, str]]) -> Group:
     summary = Table(title=f"rtstock demo - ingest at {url} (API docs: {url}/docs)",
                     show_header=True)
     for column in ("reads/s (5 s)", "applied", "duplicate", "rejected", "ack p99 ms",
@@ -175,12 +240,20 @@ def _render(stats: _Stats, url: str, devices: int, history: str) -> Group:
     changes = Table(title="Live stock (from bus.bus, as Odoo's web client receives it)")
     for column in ("product", "location", "store", "on hand"):
         changes.add_column(column)
+    locations, stores = places
     for name, location, warehouse, quantity in stats.changes:
-        changes.add_row(name, str(location), str(warehouse), f"{quantity:g}")
+        changes.add_row(name, locations.get(location, str(location)),
+                        stores.get(warehouse, str(warehouse)), f"{quantity:g}")
     reasons = ", ".join(f"{r}: {n}" for r, n in stats.reasons.most_common(4)) or "none"
     return Group(history, summary, changes,
                  f"Rejected reads by reason (kept in quarantine): {reasons}",
-                 f"Stock alerts (from bus.bus): {_alert_line(stats.alerts)}")
+                 f"Stock alerts (from bus.bus): {_alert_line(stats.alerts)}",
+                 f"Deliveries from the distribution centre: {_delivery_line(stats)}")
+
+
+def _delivery_line(stats: _Stats) -> str:
+    return ", ".join(f"{code} {units:,.0f} units" for code, units
+                     in sorted(stats.deliveries.items())) or "none yet"
 
 
 def _alert_line(alerts: Counter[tuple[str, str]]) -> str:
@@ -221,9 +294,11 @@ def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console
     from ingest_core.api.server import create_app
 
     devices = _provision(dsn, options.scanners)
+    docks = _provision_docks(dsn) if options.restock_every_s > 0 else []
     connection = psycopg2.connect(dsn)
     with connection.cursor() as cur:
         names = {row[0]: row[5] for row in sql.load_products(cur)}
+        places = sql.place_names(cur)
     connection.close()
     # The ingest's scheduler looks for the demo's forecast request every second.
     settings = Settings(dsn=dsn, port=options.port, jobs_poll_s=1.0)
@@ -246,7 +321,8 @@ def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console
     bus.start()
     forecast = None
     try:
-        asyncio.run(_simulate(url, devices, options, stats, history, console))
+        asyncio.run(_simulate(url, dsn, devices, docks, options, stats, history, places,
+                              console))
         if forecast_run is not None:
             with console.status("The ingest forecasts the year's demand and sets the "
                                 "reorder rules..."):
@@ -262,7 +338,8 @@ def _run(dsn: str, history: HistoryState, options: DemoOptions, console: Console
     console.print()
     console.print(f"Done: {applied:,} reads applied, {stats.fates['duplicate']:,} duplicates, "
                   f"{stats.fates['rejected']:,} rejected. Stock alerts: "
-                  f"{_alert_line(stats.alerts)}.")
+                  f"{_alert_line(stats.alerts)}. Deliveries from the distribution centre: "
+                  f"{_delivery_line(stats)}.")
     if forecast is None and forecast_run is not None:
         forecast = ("stopped", "Ctrl-C came before its end; the next start runs it again")
     _decisions(dsn, forecast, started_at, url, console)
@@ -284,19 +361,22 @@ def _decisions(dsn: str, forecast: tuple[str, str | None] | None, started_at: da
                   "(docs/decisions/epcis.md).")
 
 
-async def _simulate(url: str, devices: list[tuple[str, str]], options: DemoOptions,
-                    stats: _Stats, history: HistoryState, console: Console) -> None:
+async def _simulate(url: str, dsn: str, devices: list[tuple[str, str]],
+                    docks: list[tuple[int, str, str]], options: DemoOptions, stats: _Stats,
+                    history: HistoryState, places, console: Console) -> None:
     stop = asyncio.Event()
     relabel = history.relabel()
     tasks = [asyncio.create_task(_scanner(url, token, options, n, stats, stop, relabel))
              for n, (_name, token) in enumerate(devices)]
+    if docks:
+        tasks.append(asyncio.create_task(_restock(url, dsn, docks, options, stats, stop)))
     deadline = time.monotonic() + options.duration if options.duration else None
     try:
-        with Live(_render(stats, url, len(devices), banner(history)), console=console,
-                  refresh_per_second=4) as live:
+        with Live(_render(stats, url, len(devices), banner(history), places),
+                  console=console, refresh_per_second=4) as live:
             while deadline is None or time.monotonic() < deadline:
                 await asyncio.sleep(0.25)
-                live.update(_render(stats, url, len(devices), banner(history)))
+                live.update(_render(stats, url, len(devices), banner(history), places))
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)

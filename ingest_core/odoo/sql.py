@@ -200,6 +200,28 @@ def load_warehouses(cur) -> list[tuple]:
     return cur.fetchall()
 
 
+def place_names(cur) -> tuple[dict[int, str], dict[int, str]]:
+    """({location id: full name, e.g. 'S01/Stock'}, {warehouse id: 'code name'}): what a
+    person reads where a screen would show ids."""
+    cur.execute("SELECT id, coalesce(complete_name, name) FROM stock_location")
+    locations = dict(cur.fetchall())
+    cur.execute("SELECT id, code || ' ' || name FROM stock_warehouse")
+    return locations, dict(cur.fetchall())
+
+
+def low_stock(cur, location_id: int, below: float, limit: int) -> list[tuple[str, float]]:
+    """(barcode, on hand) of the products with a barcode whose on-hand at ``location_id``
+    is below ``below``, lowest first: what a distribution centre's next truck brings."""
+    cur.execute("""
+        SELECT p.barcode, sum(q.quantity) FROM stock_quant q
+          JOIN product_product p ON p.id = q.product_id
+          JOIN product_template t ON t.id = p.product_tmpl_id
+         WHERE q.location_id = %s AND p.barcode IS NOT NULL AND t.tracking = 'none'
+         GROUP BY p.barcode HAVING sum(q.quantity) < %s
+         ORDER BY 2, 1 LIMIT %s""", (location_id, below, limit))
+    return [(barcode, float(quantity)) for barcode, quantity in cur.fetchall()]
+
+
 def load_special_locations(cur) -> list[tuple]:
     """(company id, usage, scrap flag, location id) of the virtual locations operations use."""
     cur.execute("""
