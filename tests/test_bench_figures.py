@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest_core.bench.scan import p99
+from ingest_core.bench.stats import p99
 
 
 def test_p99_of_lag_samples_stays_within_them():

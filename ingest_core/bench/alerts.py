@@ -42,7 +42,7 @@ import httpx
 import psycopg2
 import psycopg2.extensions
 
-from ingest_core.bench import alerts_live, scan
+from ingest_core.bench import alerts_live, scan, stats
 from ingest_core.bench.database import bench_database, in_transaction
 from ingest_core.bench.loadgen import load_as_dict, load_in_process
 from ingest_core.bench.process import IngestProcess, post_reads
@@ -171,7 +171,7 @@ def _latency(dsn: str, ingest: IngestProcess, tokens: list[str], probe_token: st
 
 def _percentiles(name: str, values: list[float]) -> dict:
     return {f"{name}_p50_ms": round(statistics.median(values), 1) if values else None,
-            f"{name}_p99_ms": round(scan.p99(values), 1) if values else None}
+            f"{name}_p99_ms": round(stats.p99(values), 1) if values else None}
 
 
 class _Watcher:

@@ -30,7 +30,7 @@ import psycopg2
 from ingest_core.bench.database import in_transaction
 from ingest_core.bench.odoo_live import LiveOdoo, LiveOdooUnavailable
 from ingest_core.bench.process import IngestProcess, free_port, post_reads
-from ingest_core.bench.scan import p99
+from ingest_core.bench.stats import p99
 from ingest_core.odoo import alerts
 from ingest_core.odoo.catalog import ean13
 from ingest_core.odoo.check import check

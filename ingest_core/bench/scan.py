@@ -29,7 +29,6 @@ Caveats: everything shares this machine's cores; see docs/benchmarks.md.
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from dataclasses import dataclass
@@ -40,6 +39,8 @@ from ingest_core.bench import baseline
 from ingest_core.bench.database import bench_database
 from ingest_core.bench.loadgen import MIXED, PROVISION, load_in_process, mixed_kinds
 from ingest_core.bench.process import IngestProcess, quant_id_figures, rss_mb
+from ingest_core.bench.stats import p99
+from ingest_core.bench.visibility import VisibilityProbe, create_probe_product
 from ingest_core.chain.demand import REAL_YEAR_ZIPF
 from ingest_core.chain.generate import ChainSpec, generate
 from ingest_core.commit.journal import drain, wait_drained
@@ -79,6 +80,9 @@ class ScanBenchOptions:
     #: quants (500 x 36 000: 2.7 GB of quants, 0.5 GB of their key index)
     shared_buffers: str = "256MB"
 
+
+#: The phases whose scan -> visible latency is measured (``bench.visibility``).
+VISIBILITY_PHASES = ("half_target", "mixed_half_target")
 
 #: Where the fleet sits without ``--chain``: the dump's stores S01 and S02
 #: (warehouse, stock location).
@@ -163,6 +167,9 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
                          allowed=("sale", "receipt")) for n in range(fleet)]
     tokens = [token for _id, token in devices]
     mixed_tokens, mixed = _mixed_devices(dsn, fleet, stores) if options.mixed else ([], [])
+    probe_product = create_probe_product(dsn)
+    probe_token = provision(dsn, name="bench-visibility-probe", warehouse_id=stores[0][0],
+                            location_id=stores[0][1], allowed=("sale", "receipt"))[1]
     ingest = IngestProcess(dsn, fail_on_fallback=False).start()
     rss: list[float] = []
     phases = {}
@@ -177,11 +184,16 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
         stop, phase_lags = threading.Event(), []
         sampler = threading.Thread(target=_sampler, args=(dsn, ingest.pid, stop, phase_lags, rss))
         sampler.start()
+        # Scan -> visible at half load: a probe's reads, POST to the bus row Odoo reads.
+        probe = (VisibilityProbe(ingest.url, probe_token, dsn, probe_product).start()
+                 if name in VISIBILITY_PHASES else None)
         phases[name] = (load_in_process(ingest.url, mixed_tokens if kinds else tokens,
                                         batch=options.batch, seconds=options.seconds,
                                         rate=rate, kinds=kinds, phase=len(phases) + 1,
                                         **catalog),
                         phase_lags)
+        if probe is not None:
+            phases[name][0]["scan_to_visible"] = probe.stop()
         stop.set()
         sampler.join()
         return phases[name][0]
@@ -223,6 +235,7 @@ def _run(dsn: str, source: str, options: ScanBenchOptions, progress,
         **peak,
         "p99_ms_at_half_load": half["p99_ms"], "half_load_events_per_s": half["events_per_s"],
         "journal_lag_p99_ms_at_half_load": round(p99(half_lags), 1),
+        "scan_to_visible_at_half_load": half["scan_to_visible"],
         "p99_ms_at_target": target["p99_ms"], "target_events_per_s": target["events_per_s"],
         "journal_lag_p99_ms_at_target": round(p99(target_lags), 1),
         "p99_ms_at_half_peak": half_peak["p99_ms"],
@@ -275,6 +288,7 @@ def _mixed_figures(phases: dict) -> dict:
         "p99_ms_at_half_load": half["p99_ms"], "half_load_events_per_s": half["events_per_s"],
         "half_load_reads_per_s": half["reads_per_s"],
         "journal_lag_p99_ms_at_half_load": round(p99(half_lags), 1),
+        "scan_to_visible_at_half_load": half["scan_to_visible"],
         "journal_lag_p99_ms": round(p99(closed_lags), 1),
         "journal_lag_max_ms": round(max(closed_lags), 1) if closed_lags else 0.0,
         "failures": closed["failures"] + half["failures"],
@@ -318,16 +332,6 @@ def _check(dsn: str):
         connection.close()
 
 
-def p99(values: list[float]) -> float:
-    """The 99th percentile, interpolated between samples, never past the largest (the
-    default "exclusive" method extrapolates beyond it for 40 samples)."""
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[98]
-
-
 def _cores() -> int:
     import os
 
@@ -357,6 +361,12 @@ def table(result: dict) -> str:
                          f"{value.get('p99_ms') or 0:>9.1f}")
         else:
             lines.append(f"{name:<32}  skipped: {value['skipped']}")
+    visible = [(label, figures["scan_to_visible_at_half_load"]) for label, figures in
+               (("scans", fast), ("mixed", result.get("mixed", {})))
+               if "scan_to_visible_at_half_load" in figures]
+    lines.append("scan -> visible (POST to the bus row Odoo reads) at half load: " + "; ".join(
+        f"{label} p50 {v['p50_ms']} ms, p99 {v['p99_ms']} ms ({v['seen']} of {v['probes']} "
+        "probes seen)" for label, v in visible))
     lines.append(f"ingest RSS max: {fast['rss_mb']} MB; journal lag p99: "
                  f"{fast['journal_lag_p99_ms']} ms (closed loop; max "
                  f"{fast['journal_lag_max_ms']}), "
