@@ -53,6 +53,9 @@ from ingest_core.odoo.check import check
 from ingest_core.resolve.devices import provision
 
 STORES = ((2, 18, "S01"), (2, 18, "S01"), (3, 24, "S02"))
+#: Most products a delivery from the distribution centre brings (the lowest first): the
+#: first one restocks what the year left short (a few thousand lines), then the day's.
+DELIVERY_LINES = 5000
 
 
 @dataclass
@@ -69,9 +72,10 @@ class DemoOptions:
     history: HistoryOptions = field(default_factory=HistoryOptions)
     #: Every this many seconds a delivery from the distribution centre is scanned in at
     #: each store: the products below ``restock_below`` brought up to ``restock_to``.
+    #: (The peak-day profile sells a hot product ~180 units in 10 s: below must exceed it.)
     restock_every_s: float = 10.0
-    restock_below: float = 10.0
-    restock_to: float = 60.0
+    restock_below: float = 200.0
+    restock_to: float = 400.0
 
 
 def _provision(dsn: str, scanners: int) -> list[tuple[str, str]]:
@@ -84,6 +88,16 @@ def _provision(dsn: str, scanners: int) -> list[tuple[str, str]]:
                                allowed=("sale", "return", "receipt", "scrap"))
         devices.append((name, token))
     return devices
+
+
+def _relabelled(code: str, relabel: dict[str, str]) -> str:
+    """The history's product for a simulator scan: by its EAN-13, or by the GTIN of a GS1
+    string with a lot (a lot-tracked catalogue product: the history's are not)."""
+    if code in relabel:
+        return relabel[code]
+    if code.startswith("010") and relabel:  # (01) GTIN-14 = 0 + EAN-13, then (10) lot
+        return relabel.get(code[3:16], code)
+    return code
 
 
 def _provision_docks(dsn: str) -> list[tuple[int, str, str]]:
@@ -143,7 +157,7 @@ async def _scanner(url: str, token: str, options: DemoOptions, number: int, stat
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), wait)
             body = {"reads": [{"key": f"demo-{number}-{next(keys)}",
-                               "code": relabel.get(r.code, r.code),
+                               "code": _relabelled(r.code, relabel),
                                "op": r.op, "qty": r.qty} for r in batch]}
             sent = time.monotonic()
             while not stop.is_set():
@@ -199,7 +213,7 @@ def _low_stock(dsn: str, location: int, below: float) -> list[tuple[str, float]]
     connection = psycopg2.connect(dsn)
     try:
         with connection.cursor() as cur:
-            return sql.low_stock(cur, location, below, 200)
+            return sql.low_stock(cur, location, below, DELIVERY_LINES)
     finally:
         connection.close()
 
