@@ -16,7 +16,7 @@ if [ -z "${RTSTOCK_ODOO_BIN:-}" ] && [ -f "$odoo_env" ]; then
   # shellcheck disable=SC1090
   . "$odoo_env"
   start=${RTSTOCK_ODOO_START:-/opt/odoo-pg-start.sh}
-  [ -x "$start" ] && "$start" >/dev/null 2>&1
+  [ -x "$start" ] && "$start" start >/dev/null 2>&1
 fi
 # Odoo's test browser (the add-on's tours) needs websocket-client in Odoo's Python.
 if [ -n "${RTSTOCK_ODOO_PYTHON:-}" ] && [ -x "$RTSTOCK_ODOO_PYTHON" ] \
