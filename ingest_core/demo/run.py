@@ -179,34 +179,37 @@ async def _restock(url: str, dsn: str, docks: list[tuple[int, str, str]],
     store runs low on. A chain's stores are replenished so; without it a store's best
     sellers run far below zero within minutes of the demo's peak-day selling."""
     deliveries = itertools.count()
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), options.restock_every_s)
-        if stop.is_set():
+    async with httpx.AsyncClient(timeout=30) as client:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), options.restock_every_s)
+            if stop.is_set():
+                return
+            for location, code, token in docks:
+                low = await asyncio.to_thread(_low_stock, dsn, location, options.restock_below)
+                if low:
+                    await _deliver(client, url, token, code, next(deliveries), low, options,
+                                   stats)
+
+
+async def _deliver(client: httpx.AsyncClient, url: str, token: str, code: str, number: int,
+                   low: list[tuple[str, float]], options: DemoOptions, stats: _Stats) -> None:
+    """One delivery scanned in at a store's dock, resent until it is taken."""
+    reads = [{"key": f"dc-{number}-{n}", "code": barcode, "op": "receipt",
+              "qty": round(options.restock_to - quantity)}
+             for n, (barcode, quantity) in enumerate(low)]
+    for attempt in range(10):
+        try:
+            response = await client.post(f"{url}/v1/reads", json={"reads": reads},
+                                         headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError:
+            response = None
+        if response is not None and response.status_code == 200:
+            applied = {r["key"] for r in response.json()["results"] if r["status"] == "applied"}
+            stats.deliveries[code] += sum(read["qty"] for read in reads
+                                          if read["key"] in applied)
             return
-        for location, code, token in docks:
-            low = await asyncio.to_thread(_low_stock, dsn, location, options.restock_below)
-            if not low:
-                continue
-            number = next(deliveries)
-            reads = [{"key": f"dc-{number}-{n}", "code": barcode, "op": "receipt",
-                      "qty": round(options.restock_to - quantity)}
-                     for n, (barcode, quantity) in enumerate(low)]
-            async with httpx.AsyncClient(timeout=30) as client:
-                for attempt in range(10):  # a delivery is scanned until it is taken
-                    try:
-                        response = await client.post(
-                            f"{url}/v1/reads", json={"reads": reads},
-                            headers={"Authorization": f"Bearer {token}"})
-                    except httpx.HTTPError:
-                        response = None
-                    if response is not None and response.status_code == 200:
-                        applied = {r["key"] for r in response.json()["results"]
-                                   if r["status"] == "applied"}
-                        stats.deliveries[code] += sum(read["qty"] for read in reads
-                                                      if read["key"] in applied)
-                        break
-                    await asyncio.sleep(0.5 * (attempt + 1))
+        await asyncio.sleep(0.5 * (attempt + 1))
 
 
 def _low_stock(dsn: str, location: int, below: float) -> list[tuple[str, float]]:

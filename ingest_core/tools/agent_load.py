@@ -79,9 +79,8 @@ class AgentLoad:
         self._stop.set()
         self._thread.join(10)
         total = sum(len(codes) for codes in self.scanned.values())
-        left = total
         try:
-            wait_for(lambda: self.agent.status()["forwarder"]["acked"] >= total
+            wait_for(lambda: self.acked() >= total
                      and self.agent.status()["queue"]["depth"] == 0, timeout,
                      "the agent's queue drained")
             left = 0
