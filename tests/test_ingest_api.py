@@ -280,11 +280,38 @@ def test_bad_input_is_rejected_per_read_and_quarantined(ingest, device, module_d
     assert again[0][0] == len(codes) - 1, "a resent bad read is not quarantined twice"
 
 
+def test_a_read_with_an_unpaired_surrogate_is_rejected_alone(ingest, device, module_db):
+    """JSON may escape a lone UTF-16 surrogate (a firmware that cut a pair in two);
+    msgspec refuses the whole text, which made the batch a 422 and held its good reads
+    back. Now only that read is rejected and quarantined, and a valid pair is text."""
+    device_id, token = device
+    before = on_hand(module_db, product(81), S01_STOCK)
+    code = ean13(81)
+    body = ('{"reads": [{"key": "sur-1", "code": "CODE", "op": "sale"},'
+            ' {"key": "sur-2\\ud800", "code": "CODE", "op": "sale"},'
+            ' {"key": "sur-3", "code": "CODE", "op": "sale", "note": "\\ud83d\\ude00"}]}'
+            ).replace("CODE", code)
+    assert "\\ud800" in body, "the escape itself goes over the wire"
+    response = httpx.post(f"{ingest.url}/v1/reads", content=body.encode(),
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"], results
+    assert results[1]["reason_code"] == "bad_read" and "surrogate" in results[1]["reason"]
+    assert on_hand(module_db, product(81), S01_STOCK) == before - 2
+    rows = query(module_db, "SELECT read_key, reason_code, raw FROM rrs_quarantine "
+                            "WHERE device_id = %s AND read_key LIKE 'sur-%%'", (device_id,))
+    assert rows == [("sur-2\ufffd", "bad_read",
+                     {"key": "sur-2\ufffd", "code": code, "op": "sale"})], rows
+
+
 @pytest.mark.parametrize("body, status", [
     (b"{not json", 422),
     (b'{"reads": 5}', 422),
     (b'{"reads": []}', 422),
     (b"[]", 422),
+    (b'{"reads": [{"key": "x", "code": "4012345000009", "op": "sale"}] NaN', 422),
+    (b'{"reads": "\\ud800"}', 422),
 ])
 def test_malformed_requests_get_4xx(ingest, device, body, status):
     """Malformed bodies are answered with a 4xx and a message, never a 5xx."""

@@ -179,6 +179,24 @@ def test_concatenated_objects_with_a_broken_one_cost_that_one_only():
     assert parse_zebra(one + b" trailing", RECEIVED).errors[0].reason == "bad_json"
 
 
+def test_an_event_with_an_unpaired_surrogate_costs_that_event_only():
+    """A lone UTF-16 surrogate escape is JSON msgspec refuses: it made the whole array one
+    ``bad_json`` error (the other tags lost) and the whole concatenated value too."""
+    good = json.dumps({"timestamp": "2026-12-07T10:00:00Z", "hostname": "r1",
+                       "eventType": "tagInventory",
+                       "tagInventoryEvent": {"epcHex": "3034257BF7194E4000001A85",
+                                             "antennaPort": 1}})
+    cut = good.replace('"r1"', '"r1\\udc00"')
+    array = parse_payload(f"[{good}, {cut}, {good}]".encode(), "impinj")
+    assert [read.antenna for read in array.reads] == [1, 1]
+    assert [(e.index, e.reason) for e in array.errors] == [(1, "bad_event")]
+    assert "surrogate" in array.errors[0].raw and "r1\ufffd" in array.errors[0].raw
+    stream = parse_payload(f"{good}\n{cut}\n{good}\n".encode(), "impinj")
+    assert len(stream.reads) == 2 and [e.reason for e in stream.errors] == ["bad_event"]
+    broken = parse_payload(f"[{good}, {cut}".encode(), "impinj")
+    assert not broken.reads and [e.reason for e in broken.errors] == ["bad_json"]
+
+
 def test_impinj_epc_in_url_safe_base64():
     """The Impinj ``epc`` field in base64url (``-``, ``_``, no padding) is the same EPC;
     both alphabets in one value is neither."""

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from ingest_core.decode import gs1
+from ingest_core.decode import gs1, surrogates
 from ingest_core.resolve.operations import OPERATIONS, Route, route
 from ingest_core.resolve.reference import Device, ReferenceData
 
@@ -134,18 +134,12 @@ def _decode_body(body: bytes, max_reads: int) -> tuple[list[ReadIn | None], list
             raws = _loose_decoder.decode(body).reads
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise RequestError(422, f"malformed batch: {exc}") from exc
-        reads, rejections = [], []
-        for index, raw in enumerate(raws):
-            try:
-                reads.append(_read_decoder.decode(raw))
-            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
-                reads.append(None)
-                loose = _loose_raw(raw)
-                key = loose.get("key") if isinstance(loose.get("key"), str) else None
-                rejections.append(Rejection(index, key, "bad_read", f"malformed read: {exc}",
-                                            loose))
+        reads, rejections = _read_by_read((bytes(raw), None) for raw in raws)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise RequestError(422, f"malformed JSON: {exc}") from exc
+        value = surrogates.loads(body)  # refused for a lone surrogate: those reads only
+        if not isinstance(value, dict) or not isinstance(value.get("reads"), list):
+            raise RequestError(422, f"malformed JSON: {exc}") from exc
+        reads, rejections = _read_by_read(surrogates.items(value["reads"]))
     if len(reads) > max_reads:
         raise RequestError(413, f"batch of {len(reads)} reads is over the limit of {max_reads}")
     if not reads:
@@ -153,7 +147,27 @@ def _decode_body(body: bytes, max_reads: int) -> tuple[list[ReadIn | None], list
     return reads, rejections
 
 
-def _loose_raw(raw: msgspec.Raw) -> dict:
+def _read_by_read(items) -> tuple[list[ReadIn | None], list[Rejection]]:
+    """Slow path of a batch with a malformed read: each ``(JSON text, value)`` on its own,
+    a text of ``None`` being a read that holds a lone surrogate (``decode.surrogates``)."""
+    reads: list[ReadIn | None] = []
+    rejections: list[Rejection] = []
+    for index, (raw, value) in enumerate(items):
+        try:
+            if raw is None:
+                raise ValueError(surrogates.REASON)
+            reads.append(_read_decoder.decode(raw))
+        except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:
+            reads.append(None)  # UnicodeDecodeError is a ValueError
+            loose = _loose_raw(raw) if raw is not None else surrogates.storable(value)
+            loose = loose if isinstance(loose, dict) else {"value": loose}
+            key = loose.get("key") if isinstance(loose.get("key"), str) else None
+            rejections.append(Rejection(index, key, "bad_read", f"malformed read: {exc}",
+                                        loose))
+    return reads, rejections
+
+
+def _loose_raw(raw: bytes) -> dict:
     try:
         value = msgspec.json.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError):

@@ -69,6 +69,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from ingest_core.decode import surrogates
 from ingest_core.decode.fallback.epc import standard_base64
 from ingest_core.rfid import alien
 from ingest_core.rfid.payload import (
@@ -214,6 +215,7 @@ _MANY = {vendor: msgspec.json.Decoder(list[shape]) for vendor, shape in _SHAPES.
 _ONE_OR_MANY = {
     vendor: msgspec.json.Decoder(shape | list[shape]) for vendor, shape in _SHAPES.items()
 }
+_encode = msgspec.json.Encoder().encode
 _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
 
@@ -377,7 +379,7 @@ def _value(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
     except msgspec.ValidationError:
         yield from _one_by_one(data, vendor, result, counter)
     except (msgspec.DecodeError, UnicodeDecodeError):
-        _error(result, counter, "bad_json", data)
+        yield from _with_surrogates(data, vendor, result, counter)
     else:
         is_list = isinstance(decoded, list)
         yield _Source(data, is_list), decoded if is_list else (decoded,)
@@ -437,10 +439,32 @@ def _one_by_one(data: bytes, vendor: str, result: ParsedPayload, counter: list[i
     try:
         items = _raw_list.decode(data) if data.lstrip()[:1] == b"[" else [data]
     except (msgspec.DecodeError, UnicodeDecodeError):  # a bad first event hid a broken array
+        yield from _with_surrogates(data, vendor, result, counter)
+        return
+    yield from _each_event(((bytes(raw), None) for raw in items), vendor, result, counter)
+
+
+def _with_surrogates(data: bytes, vendor: str, result: ParsedPayload, counter: list[int]):
+    """A value msgspec refused: when only lone surrogates were at fault, the events that
+    hold one are bad events and the others are read (``decode.surrogates``); anything
+    else is one ``bad_json`` error."""
+    value = surrogates.loads(data)
+    if value is None:
         _error(result, counter, "bad_json", data)
         return
+    events = value if isinstance(value, list) else [value]
+    yield from _each_event(surrogates.items(events), vendor, result, counter)
+
+
+def _each_event(items, vendor: str, result: ParsedPayload, counter: list[int]):
+    """Each ``(JSON text, value)`` decoded on its own; a text of ``None`` is an event that
+    holds a lone surrogate."""
     decoder = _ONE[vendor]
-    for raw in items:
+    for raw, value in items:
+        if raw is None:
+            _error(result, counter, "bad_event", _encode(surrogates.storable(value)),
+                   surrogates.REASON)
+            continue
         try:
             event = decoder.decode(raw)
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
