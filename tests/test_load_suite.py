@@ -154,15 +154,24 @@ def _soak_inputs(*, rss_end: float = 70.0, fds_end: int = 40, rps_end: float = 1
 
 
 def test_soak_verdict_is_flat_for_a_steady_run_and_names_what_moved():
-    """soak.flatness: first vs last 10 minutes; RSS or throughput 10 % off, or one more
-    descriptor at the end than at the start, is a reason each."""
+    """soak.flatness: first vs last 10 minutes; RSS or throughput 10 % off, or more
+    descriptors or connections all through the last window than at most in the first,
+    is a reason each; one sample of one more is not."""
     flat = soak.flatness(*_soak_inputs())
     assert flat["reasons"] == [] and flat["window_s"] == 600.0, flat
     assert flat["first"]["rss_mb"] == 70.0 and flat["changes"]["requests_per_s"] == 0.0
     leaking = soak.flatness(*_soak_inputs(rss_end=100.0, fds_end=60, rps_end=85.0))
     assert [reason.split()[1] for reason in leaking["reasons"]] == [
         "requests_per_s", "rss_mb", "fds"], leaking["reasons"]
-    assert leaking["reasons"][-1] == "soak: fds grew from 42 to 60"  # the windows' largest
+    assert leaking["reasons"][-1] == ("soak: fds grew from 42 (the first window's most) to "
+                                      "58 (the last window's fewest)")
+    samples, rows = _soak_inputs()
+    samples[-3]["db_connections"] += 1  # a connection opened for a moment: not a leak
+    assert soak.flatness(samples, rows)["reasons"] == []
+    for sample in samples:
+        if sample["t"] >= samples[-1]["t"] - 600:
+            sample["db_connections"] += 1  # one more all through the last window: a leak
+    assert [r.split()[1] for r in soak.flatness(samples, rows)["reasons"]] == ["db_connections"]
     short = soak.flatness(*(items[:31] for items in _soak_inputs()))  # 5 minutes
     assert short["window_s"] == 100.0, "a short run: windows of a third of it"
     assert soak.table(flat).splitlines()[4].split() == ["rss_mb", "70.0", "70.0", "+0.0%"]
