@@ -137,6 +137,7 @@ class Agent:
                 "applied": stats.applied,
                 "duplicate": stats.duplicate,
                 "rejected": stats.rejected,
+                "training": stats.training,
                 "last_ack_at": stats.last_ack_at,
                 "last_error": stats.last_error,
                 "consecutive_failures": stats.consecutive_failures,

@@ -60,7 +60,9 @@ from hardware.reads import RFID_OP, QueuedRead
 
 _logger = logging.getLogger(__name__)
 
-DELIVERED = frozenset({"applied", "duplicate", "rejected"})
+#: Answers that end a read's journey: "training" is a read of a device in training,
+#: logged by the ingest and never applied (docs/decisions/training-mode.md).
+DELIVERED = frozenset({"applied", "duplicate", "rejected", "training"})
 MAX_RETRY_AFTER_S = 3600.0
 
 
@@ -73,6 +75,7 @@ class ForwarderStats:
     applied: int = 0
     duplicate: int = 0
     rejected: int = 0
+    training: int = 0
     consecutive_failures: int = 0
     last_ack_at: float | None = None
     last_error: str | None = None
@@ -265,7 +268,7 @@ class Forwarder:
             totals = response.json()
         except ValueError as exc:
             raise _Retry(f"ingest answered 200 with an unreadable body: {exc!r}") from exc
-        for outcome in ("applied", "duplicate", "rejected"):
+        for outcome in ("applied", "duplicate", "rejected", "training"):
             value = totals.get(outcome)
             if isinstance(value, int):
                 setattr(self.stats, outcome, getattr(self.stats, outcome) + value)

@@ -3,7 +3,7 @@
 {
     "name": "Retail Realtime Stock",
     "summary": "Real-time store stock from barcode scanners and RFID readers",
-    "version": "18.0.1.10.0",
+    "version": "18.0.1.11.0",
     "category": "Inventory",
     "author": "Retail Realtime Stock developers",
     "license": "LGPL-3",
@@ -24,6 +24,7 @@
         "wizards/rrs_period_report_wizard_views.xml",
         "views/rrs_device_views.xml",
         "views/rrs_event_views.xml",
+        "views/rrs_training_read_views.xml",
         "views/rrs_quarantine_views.xml",
         "views/res_users_views.xml",
         "views/rrs_live_stock_views.xml",

@@ -75,11 +75,15 @@ READ_RESULTS = {"type": "object", "required": ["results", "applied", "duplicate"
                         "type": "object", "required": ["key", "status"],
                         "properties": {
                             "key": _NULLABLE_STRING,
-                            "status": {"enum": ["applied", "duplicate", "rejected"]},
+                            "status": {"enum": ["applied", "duplicate", "rejected",
+                                                "training"],
+                                       "description": "training: the device is in training "
+                                                      "mode; the read was checked and logged, "
+                                                      "not applied"},
                             "reason_code": _NULLABLE_STRING, "reason": _NULLABLE_STRING,
                             "event_id": {"type": ["integer", "null"]}}}},
                     "applied": {"type": "integer"}, "duplicate": {"type": "integer"},
-                    "rejected": {"type": "integer"}}}
+                    "rejected": {"type": "integer"}, "training": {"type": "integer"}}}
 
 # --- vendor bodies (the parser's structs: ingest_core.rfid.formats) -----------------------
 
@@ -199,7 +203,8 @@ RFID_RESULT = {"type": "object", "required": ["reads", "role"], "properties": {
     "unknown_tags": {"type": "integer"}, "role": {"type": "string"},
     "movement": {"type": "string"}, "applied": {"type": "integer"},
     "duplicate": {"type": "integer"}, "rejected": {"type": "integer"},
-    "session_id": {"type": ["integer", "null"]}, "counted": {"type": "integer"}}}
+    "training": {"type": "integer"}, "session_id": {"type": ["integer", "null"]},
+    "counted": {"type": "integer"}}}
 COUNT_REPORT = {"type": "object", "description": "session fields, lines [{product_id, lot_id, "
                                                  "expected, counted, difference}], "
                                                  "accuracy_pct, missing_epcs, unexpected_epcs "

@@ -75,7 +75,7 @@ async def commit_tags(ingest: Ingest, result: RfidReads) -> dict:
         if needed not in device.allowed:
             raise CountError(403, f"device {device.name!r} is not allowed to post {needed!r}")
         batch = ingest.rfid.movements(result)
-        counts = {"applied": 0, "duplicate": 0, "rejected": 0}
+        counts = {"applied": 0, "duplicate": 0, "rejected": 0, "training": 0}
         if batch.size:
             for fate in await ingest.writer.commit(batch):
                 counts[fate.status] += 1

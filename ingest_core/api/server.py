@@ -188,7 +188,7 @@ async def post_reads(request: Request) -> Response:
     except Exception as exc:  # noqa: BLE001 - commit failed after retries: the client resends
         _logger.error("commit failed for device %s: %s", device.id, exc)
         return _error(503, "could not commit, resend later", {"Retry-After": "2"})
-    results, counts = [], {"applied": 0, "duplicate": 0, "rejected": 0}
+    results, counts = [], {"applied": 0, "duplicate": 0, "rejected": 0, "training": 0}
     for read, fate in zip(reads, fates, strict=True):
         counts[fate.status] += 1
         results.append({"key": read.key if read is not None else None, "status": fate.status,

@@ -67,7 +67,7 @@ MAX_ATTEMPTS = 20
 
 @dataclass(slots=True)
 class ReadFate:
-    status: str  # applied | duplicate | rejected
+    status: str  # applied | duplicate | rejected | training (logged, not applied)
     event_id: int | None = None
     reason_code: str | None = None
     reason: str | None = None
@@ -336,10 +336,15 @@ class GroupCommitWriter:
         user = self.user_id
         lot_ids = sql.find_or_create_lots(cur, [
             (read.product_id, read.lot_name, pending.batch.device.company_id)
-            for pending in group for read in pending.batch.reads if read.lot_name], user)
+            for pending in group if not pending.batch.device.training
+            for read in pending.batch.reads if read.lot_name], user)
         moving: list[tuple[int, ResolvedRead]] = []
         counting: list[tuple[int, ResolvedRead]] = []
+        training: list[tuple[int, ResolvedRead]] = []
         for number, pending in enumerate(group):
+            if pending.batch.device.training:
+                training.extend((number, read) for read in pending.batch.reads)
+                continue
             for read in pending.batch.reads:
                 (counting if read.route is None else moving).append((number, read))
         fates: list[dict[int, ReadFate]] = [{} for _ in group]
@@ -369,8 +374,10 @@ class GroupCommitWriter:
                       for pending in group if pending.batch.quarantine
                       for rejection in pending.batch.rejections]
         sql.insert_quarantine(cur, quarantine, user)
-        channels = sql.insert_bus_messages(cur, self._db.dbname,
-                                           self._bus_messages(new_quantities), user)
+        messages = self._bus_messages(new_quantities)
+        if training:
+            messages += self._log_training(cur, group, training, fates)
+        channels = sql.insert_bus_messages(cur, self._db.dbname, messages, user)
         return [self._request_fates(pending.batch, fates[n]) for n, pending in
                 enumerate(group)], channels
 
@@ -384,15 +391,17 @@ class GroupCommitWriter:
         applied ones move their EPC to its new state in the same transaction.
         A neighbouring reader or a replay therefore never moves a tag twice.
         """
-        if not any(pending.batch.epc_transitions for pending in group):
+        gated = [pending for pending in group
+                 if pending.batch.epc_transitions and not pending.batch.device.training]
+        if not gated:  # scans, counts and training readers: no EPC gates them
             return self._transaction(cur, group)
-        epcs = [t.epc for pending in group for t in pending.batch.epc_transitions or ()]
+        epcs = [t.epc for pending in gated for t in pending.batch.epc_transitions]
         sql.lock_epcs(cur, epcs)
         states: dict[str, str | None] = dict(sql.epc_states(cur, epcs))
         admitted, stopped = [], []
         for pending in group:
             batch, blocked = pending.batch, {}
-            if batch.epc_transitions is not None:  # scans, counts: no EPC gates them
+            if batch.epc_transitions is not None and not batch.device.training:
                 reads = []
                 for read, transition in zip(batch.reads, batch.epc_transitions, strict=True):
                     state = states.get(transition.epc)
@@ -463,6 +472,22 @@ class GroupCommitWriter:
             movement.location_dest_id, movement.picking_type_id, device.warehouse_id,
             device.company_id)
 
+    def _log_training(self, cur, group, training, fates) -> list[tuple[str, str, dict]]:
+        """Log the reads of devices in training (``sql.insert_training_reads``), answer them
+        ``training`` (``duplicate`` when logged before) and tell each store's screens what
+        they would have done: their bus messages."""
+        rows = [_training_row(group[number].batch.device, read) for number, read in training]
+        shown: dict[int, list] = defaultdict(list)
+        for (number, read), row, row_id in zip(
+                training, rows, sql.insert_training_reads(cur, rows, self.user_id), strict=True):
+            fates[number][read.index] = ReadFate("training" if row_id else "duplicate")
+            if row_id is not None:
+                shown[row.warehouse_id].append([row.device_id, row.product_id, row.operation,
+                                                row.quantity, row.location_id])
+        return [(f"rrs_stock_{warehouse}", "rrs_stock/training",
+                 {"warehouse_id": warehouse, "reads": reads})
+                for warehouse, reads in sorted(shown.items())]
+
     def _bus_messages(self, quantities: dict[sql.QuantKey, float]):
         by_warehouse: dict[int, list] = defaultdict(list)
         locations = self.reference.locations
@@ -498,6 +523,16 @@ def fallback_cause(exc: BaseException) -> str:
         return type(exc).__name__
     path = frame.tb_frame.f_code.co_filename.rsplit("/", 1)[-1]
     return f"{type(exc).__name__} at {path}:{frame.tb_lineno}"
+
+
+def _training_row(device, read: ResolvedRead) -> sql.TrainingRow:
+    """What a read would have done: its route's locations (a count: the counted one)."""
+    route = read.route
+    source, destination = ((route.location_id, route.location_dest_id) if route is not None
+                           else (read.location_id, read.location_id))
+    return sql.TrainingRow(device.id, read.key, read.read_at.isoformat(), read.operation,
+                           read.code, read.product_id, read.lot_name, read.quantity, source,
+                           destination, device.warehouse_id, device.company_id)
 
 
 def _lot(read: ResolvedRead, lot_ids) -> int | None:

@@ -56,7 +56,8 @@ def pg_array(values: Iterable, kind: str = "num") -> str:
 
 DEVICE_COLUMNS = ("id, name, kind, warehouse_id, location_id, company_id, active, "
                   "allow_sale, allow_return, allow_receipt, allow_transfer_out, "
-                  "allow_transfer_in, allow_scrap, allow_count, rfid_role, rfid_antenna_zones")
+                  "allow_transfer_in, allow_scrap, allow_count, rfid_role, rfid_antenna_zones, "
+                  "training")
 
 
 def device_by_token_hash(cur, token_hash: str):
@@ -80,16 +81,16 @@ def devices_version(cur) -> tuple:
 def insert_device(cur, *, name: str, kind: str, warehouse_id: int, location_id: int,
                   company_id: int, token_hash: str, token_hint: str, allowed: Iterable[str],
                   active: bool = True, rfid_role: str | None = None,
-                  rfid_antenna_zones: str | None = None) -> int:
+                  rfid_antenna_zones: str | None = None, training: bool = False) -> int:
     """Create a device (demo, tests, benchmarks); in production the add-on does this."""
     allowed = set(allowed)
     flags = {f"allow_{op}": op in allowed for op in
              ("sale", "return", "receipt", "transfer_out", "transfer_in", "scrap", "count")}
     columns = ["name", "kind", "warehouse_id", "location_id", "company_id", "active",
                "token_hash", "token_hint", "rfid_role", "rfid_antenna_zones", "unknown_tags",
-               *flags]
+               "training", *flags]
     values = [name, kind, warehouse_id, location_id, company_id, active, token_hash,
-              token_hint, rfid_role, rfid_antenna_zones, 0, *flags.values()]
+              token_hint, rfid_role, rfid_antenna_zones, 0, training, *flags.values()]
     cur.execute(f"INSERT INTO rrs_device ({', '.join(columns)}, create_date, write_date) "
                 f"VALUES ({', '.join(['%s'] * len(values))}, {UTC_NOW}, {UTC_NOW}) RETURNING id",
                 values)
@@ -126,7 +127,9 @@ def add_device_daily(cur, fates: Mapping[tuple[int, date, str], int]) -> None:
     rows: dict[tuple[int, date], list[int]] = {}
     for (device, day, status), count in fates.items():
         row = rows.setdefault((device, day), [0, 0, 0])
-        row[("applied", "duplicate", "rejected").index(status)] += count
+        # A training read was taken (device health: the device reads), never applied.
+        row[("applied", "duplicate", "rejected").index(
+            "applied" if status == "training" else status)] += count
     keys = sorted(rows)
     cur.execute(f"""
         INSERT INTO rrs_device_daily AS d (device_id, day, applied, duplicate, rejected,
@@ -314,6 +317,49 @@ class EventRow:
     picking_type_id: int | None
     warehouse_id: int
     company_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRow:
+    """A read of a device in training: what it would have done (``rrs_training_read``)."""
+    device_id: int
+    read_key: str
+    read_at: str  # ISO timestamp, UTC
+    operation: str
+    code: str
+    product_id: int
+    lot_name: str | None
+    quantity: float
+    location_id: int
+    location_dest_id: int
+    warehouse_id: int
+    company_id: int
+
+
+def insert_training_reads(cur, rows: Sequence[TrainingRow], user_id: int) -> list[int | None]:
+    """Log training reads; per row its new id, or None when (device, key) was logged before.
+
+    Nothing else is written: no event, no quant, no lot, no journal queue; a
+    read key is a duplicate of an earlier training read only."""
+    if not rows:
+        return []
+    columns = ("device_id", "read_key", "read_at", "operation", "code", "product_id",
+               "lot_name", "quantity", "location_id", "location_dest_id", "warehouse_id",
+               "company_id")
+    types = ("int", "varchar", "timestamp", "varchar", "varchar", "int", "varchar", "numeric",
+             "int", "int", "int", "int")
+    arrays = [pg_array((getattr(row, column) for row in rows),
+                       "num" if kind in _NUMERIC else "text")
+              for column, kind in zip(columns, types, strict=True)]
+    unnest = ", ".join(f"%s::{kind}[]" for kind in types)
+    cur.execute(f"""
+        INSERT INTO rrs_training_read ({', '.join(columns)}, received_at,
+                                       create_uid, create_date, write_uid, write_date)
+        SELECT u.*, {UTC_NOW}, %s, {UTC_NOW}, %s, {UTC_NOW} FROM unnest({unnest}) AS u
+        ON CONFLICT (device_id, read_key) DO NOTHING
+        RETURNING device_id, read_key, id""", (user_id, user_id, *arrays))
+    logged = {(device, key): row_id for device, key, row_id in cur.fetchall()}
+    return [logged.pop((row.device_id, row.read_key), None) for row in rows]
 
 
 def recorded_read_keys(cur, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
@@ -1097,20 +1143,20 @@ def touch_epcs(cur, epcs: Sequence[str], device_id: int, seen_at: str) -> None:
 # --------------------------------------------------------------------------- RFID: count sessions
 
 SESSION_COLUMNS = ("id", "name", "warehouse_id", "location_id", "company_id", "device_id",
-                   "state", "started_at", "closed_at", "auto_apply", "user_id")
+                   "state", "started_at", "closed_at", "auto_apply", "user_id", "training")
 
 
 def open_count_session(cur, *, name: str | None, warehouse_id: int, location_id: int,
                        company_id: int, device_id: int | None, auto_apply: bool,
-                       user_id: int) -> int:
+                       user_id: int, training: bool = False) -> int:
     cur.execute(f"""
         INSERT INTO rrs_count_session (name, warehouse_id, location_id, company_id, device_id,
-                                       state, started_at, auto_apply, user_id, create_uid,
-                                       create_date, write_uid, write_date)
+                                       state, started_at, auto_apply, user_id, training,
+                                       create_uid, create_date, write_uid, write_date)
         VALUES (coalesce(%s, 'RFID count ' || to_char({UTC_NOW}, 'YYYY-MM-DD HH24:MI:SS')),
-                %s, %s, %s, %s, 'open', {UTC_NOW}, %s, %s, %s, {UTC_NOW}, %s, {UTC_NOW})
+                %s, %s, %s, %s, 'open', {UTC_NOW}, %s, %s, %s, %s, {UTC_NOW}, %s, {UTC_NOW})
         RETURNING id""", (name, warehouse_id, location_id, company_id, device_id, auto_apply,
-                          user_id, user_id, user_id))
+                          user_id, training, user_id, user_id))
     return cur.fetchone()[0]
 
 
@@ -1122,13 +1168,17 @@ def count_session(cur, session_id: int, lock: str = "") -> dict | None:
     return dict(zip(SESSION_COLUMNS, row, strict=True)) if row else None
 
 
-def open_session_for_device(cur, device_id: int, location_id: int) -> int | None:
+def open_session_for_device(cur, device_id: int, location_id: int,
+                            training: bool = False) -> int | None:
     """The open session a device's count reads go to, share-locked against a concurrent close:
-    the device's own, else its location's session that names no device."""
+    the device's own, else its location's session that names no device; a device in
+    training counts in its own training sessions only, and only such a device does."""
     cur.execute("""
         SELECT id FROM rrs_count_session
-         WHERE state = 'open' AND (device_id = %s OR (device_id IS NULL AND location_id = %s))
-         ORDER BY device_id IS NULL, id DESC LIMIT 1 FOR SHARE""", (device_id, location_id))
+         WHERE state = 'open' AND coalesce(training, false) = %s
+           AND (device_id = %s OR (device_id IS NULL AND location_id = %s AND NOT %s))
+         ORDER BY device_id IS NULL, id DESC LIMIT 1 FOR SHARE""",
+                (training, device_id, location_id, training))
     row = cur.fetchone()
     return row[0] if row else None
 

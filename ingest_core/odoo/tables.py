@@ -244,7 +244,8 @@ ADDON_TABLES: tuple[Table, ...] = (
            "token_hash:varchar token_hint:varchar allow_sale:bool allow_return:bool "
            "allow_receipt:bool allow_transfer_out:bool allow_transfer_in:bool "
            "allow_scrap:bool allow_count:bool last_seen:ts last_error:varchar "
-           "unknown_tags:int rfid_role:varchar rfid_antenna_zones:varchar " + MAGIC,
+           "unknown_tags:int rfid_role:varchar rfid_antenna_zones:varchar training:bool "
+           + MAGIC,
            ddl=("CREATE UNIQUE INDEX rrs_device_token_hash_uniq ON rrs_device (token_hash)",)),
     # Reads per device and UTC day by fate (device health), added every few seconds by the
     # writer outside its hot transaction.
@@ -298,6 +299,17 @@ ADDON_TABLES: tuple[Table, ...] = (
                 "CREATE INDEX rrs_event_batch_move_ids_idx ON rrs_event_batch "
                 "USING gin (move_ids)",
                 EVENT_MOVE_VIEW)),
+    # Reads of devices in training: checked like any other, logged here, never applied
+    # (docs/decisions/training-mode.md). A log like the event log: no foreign key.
+    _table("rrs_training_read", "addon",
+           "id:int! device_id:int!~rrs_device read_key:varchar! read_at:ts received_at:ts "
+           "operation:varchar! code:varchar product_id:int!~product_product lot_name:varchar "
+           "quantity:num location_id:int!~stock_location location_dest_id:int!~stock_location "
+           "warehouse_id:int~stock_warehouse company_id:int!~res_company "
+           "create_uid:int~res_users create_date:ts write_uid:int~res_users write_date:ts",
+           inserts=True,
+           ddl=("ALTER TABLE rrs_training_read ADD CONSTRAINT rrs_training_read_device_key_uniq "
+                "UNIQUE (device_id, read_key)",)),
     _table("rrs_quarantine", "addon",
            "id:int! device_id:int>rrs_device read_key:varchar raw:jsonb reason_code:varchar! "
            "reason:varchar received_at:ts state:varchar! event_id:int>rrs_event " + MAGIC,
@@ -310,7 +322,7 @@ ADDON_TABLES: tuple[Table, ...] = (
            "id:int! name:varchar! warehouse_id:int!~stock_warehouse "
            "location_id:int!~stock_location company_id:int!~res_company "
            "device_id:int>rrs_device state:varchar! started_at:ts closed_at:ts "
-           "auto_apply:bool user_id:int~res_users " + MAGIC_LOOSE,
+           "auto_apply:bool user_id:int~res_users training:bool " + MAGIC_LOOSE,
            inserts=True,
            ddl=("CREATE INDEX rrs_count_session_open_idx ON rrs_count_session "
                 "(location_id, device_id) WHERE state = 'open'",)),

@@ -21,7 +21,8 @@ def provision(dsn: str, *, name: str | None = None, warehouse_id: int = 2,
               location_id: int = 18, allowed: Iterable[str] = ALL_OPERATIONS,
               kind: str = "scanner", active: bool = True, company_id: int = 1,
               rfid_role: str | None = None,
-              rfid_antenna_zones: str | None = None) -> tuple[int, str]:
+              rfid_antenna_zones: str | None = None,
+              training: bool = False) -> tuple[int, str]:
     """Create a device of store ``warehouse_id``; returns (device id, token)."""
     token = secrets.token_urlsafe(24)
     connection = psycopg2.connect(dsn)
@@ -31,7 +32,8 @@ def provision(dsn: str, *, name: str | None = None, warehouse_id: int = 2,
                 cur, name=name or f"dev-{token[:6]}", kind=kind, warehouse_id=warehouse_id,
                 location_id=location_id, company_id=company_id, token_hash=hash_token(token),
                 token_hint=token[:6], allowed=allowed, active=active,
-                rfid_role=rfid_role, rfid_antenna_zones=rfid_antenna_zones)
+                rfid_role=rfid_role, rfid_antenna_zones=rfid_antenna_zones,
+                training=training)
         connection.commit()
     finally:
         connection.close()

@@ -50,6 +50,9 @@ class Device:
     rfid_role: str | None = None  # exit, pos_gate, dock, count, none (RFID readers)
     #: Antenna -> its dedupe zone (``rfid_antenna_zones``); antennas not in it: the reader's.
     antenna_zones: tuple[tuple[int, str], ...] = ()
+    #: Staff practise on it: its reads are checked and logged, never applied
+    #: (``docs/decisions/training-mode.md``).
+    training: bool = False
 
     def antenna_zone(self, antenna: int | None) -> str:
         """The dedupe zone of a read by ``antenna`` of this reader (``RfidStage.zone``)."""
@@ -212,10 +215,10 @@ class ReferenceData:
         if row is None:
             return None
         (device_id, name, kind, warehouse, location, company, active, *flags, rfid_role,
-         antenna_zones) = row
+         antenna_zones, training) = row
         allowed = frozenset(op for op, flag in zip(OPERATIONS, flags, strict=True) if flag)
         return Device(device_id, name, kind, warehouse, location, company, bool(active), allowed,
-                      rfid_role, parse_antenna_zones(antenna_zones))
+                      rfid_role, parse_antenna_zones(antenna_zones), bool(training))
 
     # ------------------------------------------------------------------ lookups
     def device_for_token(self, token: str) -> Device | None:

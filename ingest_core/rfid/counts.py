@@ -110,12 +110,15 @@ class CountStore:
                                   "the device's store")
         if auto_apply is None:
             auto_apply = device.warehouse_id in self.auto_apply_stores
+        # A device in training counts on its own, in a session that is never applied.
+        per_device = per_device or device.training
 
         def work(cur):
             session_id = sql.open_count_session(
                 cur, name=name, warehouse_id=device.warehouse_id, location_id=location_id,
                 company_id=device.company_id, device_id=device.id if per_device else None,
-                auto_apply=bool(auto_apply), user_id=self.user_id)
+                auto_apply=bool(auto_apply) and not device.training, user_id=self.user_id,
+                training=device.training)
             return sql.count_session(cur, session_id)
 
         return self._run(work)
@@ -124,7 +127,8 @@ class CountStore:
         """Add tags to the device's open session: (session id, EPCs new to it)."""
 
         def work(cur):
-            session_id = sql.open_session_for_device(cur, device.id, device.location_id)
+            session_id = sql.open_session_for_device(cur, device.id, device.location_id,
+                                                     device.training)
             if session_id is None:
                 raise CountError(409, f"no open count session for device {device.name!r}")
             lots = sql.find_or_create_lots(cur, [
@@ -159,7 +163,8 @@ class CountStore:
         return session
 
     def close(self, session_id: int, device: Device) -> tuple[dict, PreparedBatch | None]:
-        """Close: store the comparison; write Odoo counts, or return the auto-apply batch."""
+        """Close: store the comparison; write Odoo counts, or return the auto-apply batch.
+        A training session stops at the comparison: no Odoo count, no EPC registered."""
 
         def work(cur):
             session = self._session(cur, session_id, device, "FOR UPDATE")
@@ -169,6 +174,8 @@ class CountStore:
             lines = sql.count_comparison(cur, session_id, location)
             sql.insert_count_lines(cur, session_id, location, lines, self.user_id)
             sql.set_session_state(cur, session_id, "closed", self.user_id)
+            if session["training"]:
+                return sql.count_session(cur, session_id), None
             sql.register_counted_epcs(cur, session_id, location, session["device_id"],
                                       self.user_id)
             differences = [line for line in lines if line[2] != line[3]]

@@ -4,6 +4,7 @@ from . import rrs_token_mixin
 from . import rrs_device
 from . import rrs_device_daily
 from . import rrs_event
+from . import rrs_training_read
 from . import rrs_quarantine
 from . import rrs_count_session
 from . import rrs_count_epc

@@ -32,6 +32,7 @@ OWN_TABLES = (
     "rrs_count_epc",
     "rrs_epc",
     "rrs_count_session",
+    "rrs_training_read",
     "rrs_event",
     "rrs_event_batch",  # CASCADE drops the rrs_event_move view
 )

@@ -41,10 +41,13 @@ TABLE_DDL = (
         started_at timestamp,
         closed_at timestamp,
         auto_apply boolean,
-        user_id integer,{MAGIC_COLUMNS}
+        user_id integer,
+        training boolean,{MAGIC_COLUMNS}
     )
     """,
     "COMMENT ON TABLE rrs_count_session IS 'Retail Stock Count Session'",
+    # 18.0.1.11.0: counts of readers in training, never applied.
+    "ALTER TABLE rrs_count_session ADD COLUMN IF NOT EXISTS training boolean",
     # The ingest looks up the open session of a location (and device).
     """
     CREATE INDEX IF NOT EXISTS rrs_count_session_open_idx ON rrs_count_session
@@ -100,6 +103,14 @@ class RrsCountSession(models.Model):
     user_id = fields.Many2one(
         comodel_name="res.users", string="Counted by", default=lambda self: self.env.user
     )
+    training = fields.Boolean(
+        compute="_compute_training",
+        store=True,
+        readonly=True,
+        precompute=True,
+        help="A practice count by a reader in training: compared with the stock, never "
+        "applied and never written as Odoo counts.",
+    )
     epc_ids = fields.One2many(comodel_name="rrs.count.epc", inverse_name="session_id")
     line_ids = fields.One2many(comodel_name="rrs.count.line", inverse_name="session_id")
     epc_count = fields.Integer(string="Tags read", compute="_compute_epc_count")
@@ -115,6 +126,11 @@ class RrsCountSession(models.Model):
 
     def init(self):
         ensure_table(self.env.cr, self._table, TABLE_DDL, keep=["rrs_count_session_device_id_fkey"])
+
+    @api.depends("device_id")
+    def _compute_training(self):
+        for session in self:
+            session.training = session.training or session.device_id.training
 
     @api.depends("warehouse_id")
     def _compute_location_id(self):
@@ -159,8 +175,9 @@ class RrsCountSession(models.Model):
         for session in self:
             session._prepare_lines()
             session.write({"state": "closed", "closed_at": fields.Datetime.now()})
-            session._write_odoo_counts()
-        auto = self.filtered("auto_apply")
+            if not session.training:
+                session._write_odoo_counts()
+        auto = self.filtered(lambda session: session.auto_apply and not session.training)
         if auto:
             auto.action_apply()
         return True
@@ -169,6 +186,8 @@ class RrsCountSession(models.Model):
         """Apply the counted differences to the stock with Odoo's inventory adjustment."""
         if self.filtered(lambda session: session.state != "closed"):
             raise UserError(_("Only stopped counts can be applied."))
+        if self.filtered("training"):
+            raise UserError(_("A training count is practice: it is never applied to the stock."))
         quants = self.env["stock.quant"]
         for session in self:
             quants |= session._counted_quants().filtered("inventory_quantity_set")

@@ -56,6 +56,16 @@ class RrsDevice(models.Model):
         required=True,
     )
     active = fields.Boolean(default=True, tracking=True)
+    training = fields.Boolean(
+        compute="_compute_training",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Staff practise with this device: its reads are checked and shown like any "
+        "other, and listed under Training reads, but they never change the stock. Follows "
+        "the store's Training flag; can be set on one device.",
+    )
     # token_hash, token_hint, has_token: rrs.token.mixin.
     allow_sale = fields.Boolean(default=True)
     allow_return = fields.Boolean(default=True)
@@ -118,6 +128,11 @@ class RrsDevice(models.Model):
                         )
                     )
                 seen |= antennas
+
+    @api.depends("warehouse_id.rrs_training")
+    def _compute_training(self):
+        for device in self:
+            device.training = device.warehouse_id.rrs_training
 
     @api.depends("warehouse_id")
     def _compute_location_id(self):

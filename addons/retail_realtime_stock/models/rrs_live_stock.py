@@ -100,7 +100,17 @@ class RrsLiveStock(models.AbstractModel):
             "negatives": negatives["negatives"],
             "negative_products": negatives["products"],
             "events": self.get_recent_events(warehouse_id),
+            "training_devices": self._training_devices(warehouse),
         }
+
+    @api.model
+    def _training_devices(self, warehouse):
+        """Names of the store's devices in training: their reads never change this stock,
+        and the screen says so (``rrs_stock/training`` messages show them live)."""
+        devices = self.env["rrs.device"].sudo().search(
+            [("warehouse_id", "=", warehouse.id), ("training", "=", True)], order="name"
+        )
+        return devices.mapped("name")
 
     @api.model
     def _negatives(self, locations):

@@ -15,6 +15,12 @@ class StockWarehouse(models.Model):
         "EPCIS events place the store's locations at it. Empty: built from the "
         "company's GS1 Company Prefix and this warehouse's id.",
     )
+    rrs_training = fields.Boolean(
+        string="Training store",
+        help="Every device of the store is in training: their reads are checked and shown, "
+        "never applied to the stock (Real-time Stock > Training reads). Unticking it puts "
+        "them back to work.",
+    )
 
     @api.constrains("rrs_gln")
     def _check_rrs_gln(self):

@@ -19,3 +19,4 @@ from . import test_rrs_epcis_partner
 from . import test_rrs_epcis_events
 from . import test_rrs_job_run
 from . import test_rrs_device_health
+from . import test_rrs_training

@@ -7,6 +7,7 @@ import { useService } from "@web/core/utils/hooks";
 import { useDebounced } from "@web/core/utils/timing";
 import {
     LIVE_STOCK_NOTIFICATION,
+    TRAINING_NOTIFICATION,
     acquireChannel,
     applyQuantRows,
     formatQuantity,
@@ -49,6 +50,8 @@ export class LiveStockAction extends Component {
             locations: {},
             quants: {},
             events: [],
+            trainingDevices: [],
+            trainingReads: 0,
             updated: {},
             lastUpdate: false,
             loading: true,
@@ -56,6 +59,7 @@ export class LiveStockAction extends Component {
         this.locationIds = new Set();
         this.channel = false;
         this.onQuants = this.onQuants.bind(this);
+        this.onTraining = this.onTraining.bind(this);
         this.reloadSnapshot = useDebounced(() => this.loadSnapshot(), 300);
         this.reloadEvents = useDebounced(() => this.loadEvents(), 300);
         this.reloadNegatives = useDebounced(() => this.loadNegatives(), 300);
@@ -70,9 +74,11 @@ export class LiveStockAction extends Component {
             const first = this.state.stores.find((store) => store.id === wanted);
             await this.selectStore((first || this.state.stores[0])?.id || false);
             this.busService.subscribe(LIVE_STOCK_NOTIFICATION, this.onQuants);
+            this.busService.subscribe(TRAINING_NOTIFICATION, this.onTraining);
         });
         onWillUnmount(() => {
             this.busService.unsubscribe(LIVE_STOCK_NOTIFICATION, this.onQuants);
+            this.busService.unsubscribe(TRAINING_NOTIFICATION, this.onTraining);
             if (this.channel) {
                 releaseChannel(this.busService, this.channel);
             }
@@ -85,6 +91,7 @@ export class LiveStockAction extends Component {
             this.channel = false;
         }
         this.state.warehouseId = warehouseId;
+        this.state.trainingReads = 0;
         if (!warehouseId) {
             this.state.loading = false;
             return;
@@ -119,8 +126,16 @@ export class LiveStockAction extends Component {
             locations: snapshot.locations,
             quants,
             events: snapshot.events,
+            trainingDevices: snapshot.training_devices,
             loading: false,
         });
+    }
+
+    /** Reads of the store's devices in training: counted on the banner, stock unchanged. */
+    onTraining(payload) {
+        if (payload && payload.warehouse_id === this.state.warehouseId) {
+            this.state.trainingReads += payload.reads.length;
+        }
     }
 
     async loadNegatives() {

@@ -9,6 +9,8 @@
  * changes nothing).
  */
 export const LIVE_STOCK_NOTIFICATION = "rrs_stock/quants";
+// Reads of devices in training: what they would have done; the stock did not change.
+export const TRAINING_NOTIFICATION = "rrs_stock/training";
 /** New and closed stock alerts, on the same store channels (`rrs_alert` table's triggers). */
 export const ALERT_NOTIFICATION = "rrs_alert";
 
