@@ -37,6 +37,7 @@ EXPECTED_COLUMNS = {
         "unknown_tags": "integer",
         "rfid_role": "character varying",
         "rfid_antenna_zones": "character varying",
+        "training": "boolean",
     },
     "rrs_event": {
         "device_id": "integer",
@@ -54,6 +55,21 @@ EXPECTED_COLUMNS = {
         "warehouse_id": "integer",
         "company_id": "integer",
         "batch_id": "integer",
+    },
+    "rrs_training_read": {
+        "device_id": "integer",
+        "read_key": "character varying",
+        "read_at": "timestamp without time zone",
+        "received_at": "timestamp without time zone",
+        "operation": "character varying",
+        "code": "character varying",
+        "product_id": "integer",
+        "lot_name": "character varying",
+        "quantity": "numeric",
+        "location_id": "integer",
+        "location_dest_id": "integer",
+        "warehouse_id": "integer",
+        "company_id": "integer",
     },
     "rrs_quarantine": {
         "device_id": "integer",
@@ -76,6 +92,7 @@ EXPECTED_COLUMNS = {
         "closed_at": "timestamp without time zone",
         "auto_apply": "boolean",
         "user_id": "integer",
+        "training": "boolean",
     },
     "rrs_count_epc": {
         "session_id": "integer",
