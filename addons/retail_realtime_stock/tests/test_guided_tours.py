@@ -29,7 +29,7 @@ class TestGuidedTours(HttpCase):
     def test_device_setup_tour(self):
         """The device set-up tour registers a device and generates its token."""
         self.start_tour(
-            "/qplexity/action-retail_realtime_stock.rrs_device_action",
+            "/web#action=retail_realtime_stock.rrs_device_action",
             "rrs_tour_device_setup",
             login="admin",
         )
@@ -40,14 +40,18 @@ class TestGuidedTours(HttpCase):
     def test_quarantine_tour(self):
         """The quarantine tour opens a refused read."""
         self.start_tour(
-            "/qplexity/action-retail_realtime_stock.rrs_quarantine_action",
+            "/web#action=retail_realtime_stock.rrs_quarantine_action",
             "rrs_tour_quarantine",
             login="admin",
         )
 
     def test_live_stock_tour(self):
         """The live stock tour walks through the dashboard."""
-        self.start_tour("/qplexity/rrs-live-stock", "rrs_tour_live_stock", login="admin")
+        self.start_tour(
+            "/web#action=retail_realtime_stock.rrs_live_stock_action",
+            "rrs_tour_live_stock",
+            login="admin",
+        )
 
     def test_tours_are_not_onboarding(self):
         """The staff tours do not join the administrator's onboarding."""

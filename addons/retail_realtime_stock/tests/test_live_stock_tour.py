@@ -33,7 +33,11 @@ class TestLiveStockTour(LiveStockTourMixin, HttpCase):
     def test_dashboard_quantity_follows_fast_path(self):
         """The dashboard shows 10, 7 after a fast-path sale of 3, then a negative-stock
         alert; the server sorts the page by on hand both ways, and the pager counts."""
-        self.start_tour("/qplexity/rrs-live-stock", "rrs_live_stock_dashboard", login="admin")
+        self.start_tour(
+            "/web#action=retail_realtime_stock.rrs_live_stock_action",
+            "rrs_live_stock_dashboard",
+            login="admin",
+        )
         self.env.invalidate_all()
         quants = self.env["stock.quant"].search(
             [

@@ -36,7 +36,7 @@ class TestRrsAlertTour(HttpCase):
         alert = self.env["rrs.alert"].search([("product_id", "=", self.product.id)])
         self.assertEqual(len(alert.picking_ids), 1, "the alert has its transfer")
         self.start_tour(
-            "/qplexity/action-retail_realtime_stock.rrs_alert_action",
+            "/web#action=retail_realtime_stock.rrs_alert_action",
             "rrs_tour_alert",
             login="rrs_tour_store_manager",
         )

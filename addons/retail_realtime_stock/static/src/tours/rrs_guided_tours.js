@@ -9,7 +9,7 @@ import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 
 registry.category("web_tour.tours").add("rrs_tour_device_setup", {
-    url: "/qplexity/action-retail_realtime_stock.rrs_device_action",
+    url: "/web#action=retail_realtime_stock.rrs_device_action",
     steps: () => [
         {
             trigger: ".o_list_button_add",
@@ -64,7 +64,7 @@ registry.category("web_tour.tours").add("rrs_tour_device_setup", {
 });
 
 registry.category("web_tour.tours").add("rrs_tour_quarantine", {
-    url: "/qplexity/action-retail_realtime_stock.rrs_quarantine_action",
+    url: "/web#action=retail_realtime_stock.rrs_quarantine_action",
     steps: () => [
         {
             trigger: ".o_list_view .o_data_row .o_data_cell",
@@ -92,7 +92,7 @@ registry.category("web_tour.tours").add("rrs_tour_quarantine", {
 });
 
 registry.category("web_tour.tours").add("rrs_tour_live_stock", {
-    url: "/qplexity/rrs-live-stock",
+    url: "/web#action=retail_realtime_stock.rrs_live_stock_action",
     steps: () => [
         {
             trigger: ".o_rrs_store_select",
@@ -124,7 +124,7 @@ registry.category("web_tour.tours").add("rrs_tour_live_stock", {
 });
 
 registry.category("web_tour.tours").add("rrs_tour_alert", {
-    url: "/qplexity/action-retail_realtime_stock.rrs_alert_action",
+    url: "/web#action=retail_realtime_stock.rrs_alert_action",
     steps: () => [
         {
             trigger: ".o_rrs_alert_systray",
