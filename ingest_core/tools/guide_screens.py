@@ -38,6 +38,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _failures(lines: list[str], after: int = 30) -> list[str]:
+    """Each ERROR or FAIL record of Odoo's log with the lines that follow it (traceback)."""
+    kept: list[str] = []
+    for number, line in enumerate(lines):
+        if " ERROR " in line or " FAIL" in line:
+            kept += [*lines[number:number + after], "..."]
+    return kept or lines[-60:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "guides" / "img")
@@ -67,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in SCREENS:
         print(f"{'written' if name in written else 'MISSING'}  {args.out / name}.png")
     if done.returncode != 0 or len(written) != len(SCREENS):
-        print("\n".join((done.stdout + done.stderr).splitlines()[-60:]), file=sys.stderr)
+        print("\n".join(_failures((done.stdout + done.stderr).splitlines())), file=sys.stderr)
         return 1
     return 0
 

@@ -28,11 +28,12 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.out = os.environ.get("RTSTOCK_GUIDES_OUT")
-        shop = cls.main_pos_config.picking_type_id.warehouse_id
+        env = cls.env(su=True)  # the data of the pictures, made as the superuser
+        shop = env["stock.warehouse"].browse(cls.main_pos_config.picking_type_id.warehouse_id.id)
         shop.name = "S01 Store 01 Downtown"
         cls.shop, stock = shop, shop.lot_stock_id
-        Product = cls.env["product.product"]
-        quants = cls.env["stock.quant"]
+        Product = env["product.product"]
+        quants = env["stock.quant"]
         cls.products = []
         for index, (name, quantity) in enumerate(
             [
@@ -57,7 +58,7 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
             if quantity:
                 quants._update_available_quantity(product, stock, quantity)
             cls.products.append(product)
-        Device = cls.env["rrs.device"]
+        Device = env["rrs.device"]
         cls.scanner = Device.create({"name": "S01 checkout scanner 1", "warehouse_id": shop.id})
         Device.create({"name": "S01 exit gate", "warehouse_id": shop.id, "kind": "rfid_fixed"})
         cls.trainee = Device.create(
@@ -66,7 +67,7 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
         cls.handheld = Device.create(
             {"name": "S01 RFID handheld", "warehouse_id": shop.id, "kind": "rfid_handheld"}
         )
-        cls.env["rrs.quarantine"].create(
+        env["rrs.quarantine"].create(
             {
                 "device_id": cls.scanner.id,
                 "read_key": "S01-SCN-1:000412",
@@ -75,9 +76,9 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
                 "reason": "GTIN check digit is 0, not 1: a misread label",
             }
         )
-        customers = cls.env.ref("stock.stock_location_customers")
+        customers = env.ref("stock.stock_location_customers")
         for number, product in enumerate(cls.products[:3]):
-            cls.env.cr.execute(
+            env.cr.execute(
                 """INSERT INTO rrs_training_read (device_id, read_key, read_at, received_at,
                        operation, code, product_id, quantity, location_id, location_dest_id,
                        warehouse_id, company_id)
@@ -94,13 +95,32 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
                     shop.company_id.id,
                 ],
             )
-        cls.session = cls.env["rrs.count.session"].create(
+        # The roles, each seeing the shop only (the live screen opens the user's first store).
+        users = env["res.users"].with_context(no_reset_password=True)
+        group = "retail_realtime_stock.group_rrs_%s"
+        for login, role in (
+            ("guide_staff", "user"),
+            ("guide_manager", "manager"),
+            ("guide_office", "manager"),
+        ):
+            users.create(
+                {
+                    "name": f"Guide {role}",
+                    "login": login,
+                    "password": login,
+                    "groups_id": [
+                        (6, 0, [env.ref("base.group_user").id, env.ref(group % role).id])
+                    ],
+                    "rrs_warehouse_ids": [(6, 0, shop.ids)],
+                }
+            )
+        cls.count_session = env["rrs.count.session"].create(
             {"name": "Aisle 4 RFID count", "warehouse_id": shop.id, "device_id": cls.handheld.id}
         )
-        cls.env["rrs.count.epc"].create(
+        env["rrs.count.epc"].create(
             [
                 {
-                    "session_id": cls.session.id,
+                    "session_id": cls.count_session.id,
                     "epc": f"3034257BF400B78{number:09X}",
                     "product_id": product.id,
                 }
@@ -109,12 +129,16 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
                 )
             ]
         )
-        cls.session.action_stop()
-        shop.resupply_wh_ids = [(6, 0, cls.env["stock.warehouse"].search([], limit=1).ids)]
-        create_threshold_orderpoint(cls.env, cls.products[4], shop)
-        set_quant_quantity(cls.env, cls.products[4], stock, 2)
+        cls.count_session.action_stop()
+        other = env["stock.warehouse"].search([("id", "!=", shop.id)], limit=1) or env[
+            "stock.warehouse"
+        ].create({"name": "Distribution centre", "code": "DC"})
+        env["stock.quant"]._update_available_quantity(cls.products[4], other.lot_stock_id, 100)
+        shop.resupply_wh_ids = [(6, 0, other.ids)]
+        create_threshold_orderpoint(env, cls.products[4], shop)
+        set_quant_quantity(env, cls.products[4], stock, 2)
 
-    def _shot(self, name, url, selector, login="admin"):
+    def _shot(self, name, url, selector, login="guide_office", timeout=120):
         """Open ``url`` as ``login``, wait until ``selector`` is on the page, capture it."""
         if not self.out:
             self.skipTest("RTSTOCK_GUIDES_OUT is not set: no screenshots wanted")
@@ -124,9 +148,13 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
             self.env.flush_all()
             self.cr.flush()
             self.cr.clear()
+            browser._websocket_request(
+                "Emulation.setDeviceMetricsOverride",
+                params={"width": 1366, "height": 860, "deviceScaleFactor": 1, "mobile": False},
+            )
             browser.navigate_to(f"{self.base_url()}{url}")
             ready = f"document.querySelector({json.dumps(selector)}) !== null"
-            self.assertTrue(browser._wait_ready(ready, timeout=60), f"{name}: {selector}")
+            self.assertTrue(browser._wait_ready(ready, timeout=timeout), f"{name}: {selector}")
             time.sleep(1.5)  # fonts, images, the bus's first message
             shot = browser._websocket_request(
                 "Page.captureScreenshot", params={"format": "png"}, timeout=30
@@ -141,7 +169,7 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
         self._shot(
             "cashier-pos",
             f"/pos/ui?config_id={self.main_pos_config.id}",
-            ".product-list .o_rrs_pos_qty",
+            ".o_rrs_pos_qty",
             login="pos_user",
         )
 
@@ -150,38 +178,42 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
             "staff-live-stock",
             "/web#action=retail_realtime_stock.rrs_live_stock_action",
             ".o_rrs_live_stock .o_rrs_training_banner",
+            login="guide_staff",
         )
         self._shot(
             "staff-count",
-            f"/web#action=retail_realtime_stock.rrs_count_session_action&id={self.session.id}",
+            f"/web#action=retail_realtime_stock.rrs_count_session_action&id={self.count_session.id}",
             ".o_form_view .o_field_one2many .o_data_row",
+            login="guide_staff",
         )
 
     def test_store_manager_screens(self):
         self._shot(
             "manager-alerts",
             "/web#action=retail_realtime_stock.rrs_alert_action",
-            ".o_list_view .o_data_row",
+            ".o_data_row, .o_view_nocontent",
+            login="guide_manager",
         )
         self._shot(
             "manager-dashboard",
             "/web#action=retail_realtime_stock.rrs_analysis_dashboard_action",
             ".o_rrs_dashboard",
+            login="guide_manager",
         )
 
     def test_back_office_screens(self):
         self._shot(
             "backoffice-devices",
             "/web#action=retail_realtime_stock.rrs_device_action",
-            ".o_list_view .o_data_row",
+            ".o_data_row, .o_view_nocontent",
         )
         self._shot(
             "backoffice-quarantine",
             "/web#action=retail_realtime_stock.rrs_quarantine_action",
-            ".o_list_view .o_data_row",
+            ".o_data_row, .o_view_nocontent",
         )
         self._shot(
             "backoffice-training-reads",
             "/web#action=retail_realtime_stock.rrs_training_read_action",
-            ".o_list_view .o_data_row",
+            ".o_data_row, .o_view_nocontent",
         )
