@@ -319,6 +319,16 @@ class EventRow:
     company_id: int
 
 
+def _unnest_columns(rows: Sequence, columns: Sequence[str], types: Sequence[str]
+                    ) -> tuple[list[str], str]:
+    """Each column of ``rows`` as one array literal, and the ``unnest`` arguments that cast
+    them: one insert of many rows in one statement."""
+    arrays = [pg_array((getattr(row, column) for row in rows),
+                       "num" if kind in _NUMERIC else "text")
+              for column, kind in zip(columns, types, strict=True)]
+    return arrays, ", ".join(f"%s::{kind}[]" for kind in types)
+
+
 @dataclass(frozen=True, slots=True)
 class TrainingRow:
     """A read of a device in training: what it would have done (``rrs_training_read``)."""
@@ -348,10 +358,7 @@ def insert_training_reads(cur, rows: Sequence[TrainingRow], user_id: int) -> lis
                "company_id")
     types = ("int", "varchar", "timestamp", "varchar", "varchar", "int", "varchar", "numeric",
              "int", "int", "int", "int")
-    arrays = [pg_array((getattr(row, column) for row in rows),
-                       "num" if kind in _NUMERIC else "text")
-              for column, kind in zip(columns, types, strict=True)]
-    unnest = ", ".join(f"%s::{kind}[]" for kind in types)
+    arrays, unnest = _unnest_columns(rows, columns, types)
     cur.execute(f"""
         INSERT INTO rrs_training_read ({', '.join(columns)}, received_at,
                                        create_uid, create_date, write_uid, write_date)
@@ -392,10 +399,7 @@ def insert_events(cur, rows: Sequence[EventRow], user_id: int) -> list[int | Non
                "warehouse_id", "company_id")
     types = ("int", "varchar", "timestamp", "varchar", "varchar", "int", "int", "numeric",
              "int", "int", "int", "int", "int")
-    arrays = [pg_array((getattr(row, column) for row in rows),
-                       "num" if kind in _NUMERIC else "text")
-              for column, kind in zip(columns, types, strict=True)]
-    unnest = ", ".join(f"%s::{kind}[]" for kind in types)
+    arrays, unnest = _unnest_columns(rows, columns, types)
     cur.execute(f"""
         WITH batch AS (SELECT nextval(pg_get_serial_sequence('rrs_event_batch', 'id')) AS id),
         applied AS (
