@@ -15,8 +15,11 @@ move lines set with their lots, ``button_validate``; ``stock.scrap``
 ``reads_for`` turns a chunk into ``/v1/reads`` payloads for the fast path.
 
 How it works: the generator simulates on-hand quantities so that no movement
-takes more than there is (Odoo would ask a user what to do) and every count
-differs from the on-hand quantity (Odoo writes no move for a zero difference).
+takes more than there is, except the sales drawn as ``oversell``, which take a
+key below zero as a till does when the records are behind the shelf (Odoo's
+negative-stock valuation and its correction by the next receipt), and every
+count differs from the on-hand quantity (Odoo writes no move for a zero
+difference).
 Within a chunk, the non-count movements are applied first and the counts
 after them, on both paths: quant changes commute, counts do not. Values do not
 always commute: a chunk is cut into segments where a FIFO or average-cost
@@ -36,7 +39,7 @@ from collections import defaultdict
 from ingest_core.odoo.catalog import ean13
 
 OPS_WEIGHTS = (("sale", 35), ("receipt", 12), ("return", 8), ("transfer_out", 12),
-               ("transfer_in", 10), ("scrap", 8), ("count", 15))
+               ("transfer_in", 10), ("scrap", 8), ("count", 15), ("oversell", 3))
 
 SETUP_CODE = r'''
 from odoo import Command
@@ -276,8 +279,17 @@ def generate_movements(chain: dict, count: int = 1000, chunk_size: int = 50, see
     transit = defaultdict(float)
     ops, op_weights = zip(*weights, strict=True)
     chunks, made = [], 0
+    oversold: list[tuple] = []  # keys a sale took below zero, restocked by the next chunk
     while made < count:
         chunk, counts = [], []
+        for store, product, lot_id, lot_name in oversold:
+            if made < count and on_hand[(store, product["id"], lot_id)] < 0:
+                # The store's replenishment: a receipt back to the opening level.
+                chunk.append({"op": "receipt", "store": store, "product_id": product["id"],
+                              "lot_id": lot_id, "lot": lot_name, "code": product["barcode"],
+                              "qty": opening - on_hand[(store, product["id"], lot_id)]})
+                made += 1
+        oversold = []
         # Availability as of the chunk's start minus what the chunk already takes:
         # the ORM applies a chunk's pickings in an order of its own.
         available = dict(on_hand)
@@ -297,9 +309,20 @@ def generate_movements(chain: dict, count: int = 1000, chunk_size: int = 50, see
                                "qty": None})
                 made += 1
                 continue
-            if op in ("sale", "transfer_out", "scrap"):
-                if available[key] - qty < 5:
+            if op == "oversell":
+                # A sale scanned before the stock it takes was booked: the shelf had
+                # more than the records. It takes the key below zero; Odoo values the
+                # missing units at the last cost and corrects them when a receipt comes
+                # (``_run_fifo_vacuum``): the next chunk starts with that receipt.
+                # Not after a take of the chunk: the ORM validates a segment's sales
+                # before its scraps, and a scrap Odoo finds short asks a person.
+                if on_hand[key] < 0 or available[key] != on_hand[key]:
                     continue
+                op, qty = "sale", available[key] + qty
+                oversold.append((store, product, lot_id, lot_name))
+            elif op in ("sale", "transfer_out", "scrap") and available[key] - qty < 5:
+                continue
+            if op in ("sale", "transfer_out", "scrap"):
                 available[key] -= qty
             if op == "transfer_in":
                 if transit_available.get((product["id"], lot_id), 0.0) < qty:

@@ -1,4 +1,4 @@
-"""``rtstock bench scan|rfid|analysis|alerts|forecast|epcis``: benchmarks that print JSON and a
+"""``rtstock bench scan|rfid|analysis|alerts|forecast|epcis|pos``: benchmarks that print JSON and a
 readable table."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from ingest_core.commands.forecast import DEFAULT_TRANSACTIONS
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("which",
-                        choices=["scan", "rfid", "analysis", "alerts", "forecast", "epcis"])
+                        choices=["scan", "rfid", "analysis", "alerts", "forecast", "epcis",
+                                 "pos"])
     parser.add_argument("--dsn", help="benchmark this database instead of a private copy")
     parser.add_argument("--seconds", type=float, default=15.0, help="fast-path run length")
     parser.add_argument("--devices", type=int, default=16, help="simulated devices")
@@ -31,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="scan: the private PostgreSQL server's shared_buffers (default "
                         "256MB; a chain's database server holds its hot quants: 4GB)")
     analysis_cli.add_arguments(parser)
+    group = parser.add_argument_group("pos (needs the live Odoo: docs/live-odoo.md)")
+    group.add_argument("--products", type=int, default=50_000,
+                       help="pos: products on hand in the till's store (default 50000)")
+    group.add_argument("--rounds", type=int, default=3,
+                       help="pos: session openings per case (median reported; default 3)")
     group = parser.add_argument_group("forecast")
     group.add_argument("--transactions", type=Path, default=DEFAULT_TRANSACTIONS,
                        help=f"forecast: invoice lines (default {DEFAULT_TRANSACTIONS})")
@@ -66,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print(epcis.table(result))
         return 0 if all(result["checks"].values()) else 1
+    if args.which == "pos":
+        return _pos(args, progress)
     if args.which == "forecast":
         from ingest_core.bench import forecast
 
@@ -113,3 +121,22 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(rfid.table(result))
     return 0
+
+
+def _pos(args: argparse.Namespace, progress) -> int:
+    """Session open at store size, before and after the till asked per screen (issue 20)."""
+    from ingest_core.bench import pos_open
+    from ingest_core.bench.odoo_live import LiveOdoo, LiveOdooUnavailable
+
+    try:
+        live = LiveOdoo.from_env()
+    except LiveOdooUnavailable as why:
+        print(f"rtstock bench pos needs the live Odoo harness: {why} (docs/live-odoo.md)",
+              file=sys.stderr)
+        return 3
+    result = pos_open.run(live, args.products, args.rounds, progress)
+    print(json.dumps(result, indent=2))
+    if not args.json:
+        print(pos_open.table(result))
+    after = result["after"]
+    return 0 if after["quants_sent"] == 0 and result["before"]["quants_sent"] > 0 else 1

@@ -138,8 +138,9 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
         create_threshold_orderpoint(env, cls.products[4], shop)
         set_quant_quantity(env, cls.products[4], stock, 2)
 
-    def _shot(self, name, url, selector, login="guide_office", timeout=120):
-        """Open ``url`` as ``login``, wait until ``selector`` is on the page, capture it."""
+    def _shot(self, name, url, selector, login="guide_office", timeout=120, clicks=()):
+        """Open ``url`` as ``login``, click each of ``clicks`` (CSS selectors) once it is
+        there, wait until ``selector`` is on the page, capture it."""
         if not self.out:
             self.skipTest("RTSTOCK_GUIDES_OUT is not set: no screenshots wanted")
         browser = ChromeBrowser(self)
@@ -153,6 +154,13 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
                 params={"width": 1366, "height": 860, "deviceScaleFactor": 1, "mobile": False},
             )
             browser.navigate_to(f"{self.base_url()}{url}")
+            for click in clicks:
+                there = f"document.querySelector({json.dumps(click)}) !== null"
+                self.assertTrue(browser._wait_ready(there, timeout=timeout), f"{name}: {click}")
+                browser._websocket_request(
+                    "Runtime.evaluate",
+                    params={"expression": f"document.querySelector({json.dumps(click)}).click()"},
+                )
             ready = f"document.querySelector({json.dumps(selector)}) !== null"
             self.assertTrue(browser._wait_ready(ready, timeout=timeout), f"{name}: {selector}")
             time.sleep(1.5)  # fonts, images, the bus's first message
@@ -166,11 +174,15 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
 
     def test_cashier_screens(self):
         self.main_pos_config.with_user(self.pos_user).open_ui()
+        # The register is open (the cashier counted the float): no opening-control
+        # dialog over the product screen, only the till's login screen to pass.
+        self.main_pos_config.current_session_id.set_opening_control(0, "")
         self._shot(
             "cashier-pos",
             f"/pos/ui?config_id={self.main_pos_config.id}",
             ".o_rrs_pos_qty",
             login="pos_user",
+            clicks=[".screen-login .open-register-btn"],
         )
 
     def test_store_staff_screens(self):
