@@ -3,7 +3,7 @@
 {
     "name": "Retail Realtime Stock",
     "summary": "Real-time store stock from barcode scanners and RFID readers",
-    "version": "18.0.1.11.0",
+    "version": "18.0.1.12.0",
     "category": "Inventory",
     "author": "Retail Realtime Stock developers",
     "license": "LGPL-3",

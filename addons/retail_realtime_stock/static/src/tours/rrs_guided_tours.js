@@ -7,6 +7,7 @@
  */
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
+import { rpc } from "@web/core/network/rpc";
 
 registry.category("web_tour.tours").add("rrs_tour_device_setup", {
     url: "/web#action=retail_realtime_stock.rrs_device_action",
@@ -159,6 +160,92 @@ registry.category("web_tour.tours").add("rrs_tour_alert", {
         {
             trigger: ".o_form_view .o_field_widget[name='scheduled_date']",
             content: _t("The triggered transfer: when it is planned to arrive, and what it brings."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("rrs_tour_count", {
+    url: "/web#action=retail_realtime_stock.rrs_count_session_action",
+    steps: () => [
+        {
+            trigger: ".o_list_button_add",
+            content: _t("Start an RFID count of one area: a shelf, a stock room or the whole store."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='warehouse_id'] input",
+            content: _t(
+                "Your store. The area counted is its stock location; choose a location under it to count one shelf or room."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            isActive: ["auto"],
+            trigger: ".o-autocomplete--dropdown-menu .dropdown-item:contains('RRS Guided Store')",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_button_save",
+            content: _t(
+                "Save: the count is open. Now walk the area with the RFID handheld: each tag it reads is counted once."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            // The handheld's reads, in the test: what the ingest writes for them.
+            isActive: ["auto"],
+            trigger: ".o_form_saved button[name='action_stop']",
+            async run() {
+                await rpc("/web/dataset/call_kw/rrs.count.session/rrs_test_handheld_reads", {
+                    model: "rrs.count.session",
+                    method: "rrs_test_handheld_reads",
+                    args: [],
+                    kwargs: {},
+                });
+            },
+        },
+        {
+            trigger: ".o_form_saved button[name='action_stop']",
+            content: _t(
+                "When every shelf of the area is read, stop the count: Odoo compares the tags with the stock records."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            isActive: ["auto"],
+            trigger: ".o_field_widget[name='line_ids'] .o_data_row:first",
+        },
+        {
+            trigger: ".o_field_widget[name='accuracy_pct']",
+            content: _t(
+                "How far the records were right. Below, expected against counted per product: red lines are missing units, orange ones units the records did not know."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: "button[name='action_apply']",
+            content: _t(
+                "Check the red lines first (a shelf not read, a tag hidden in foil). Then apply: the stock becomes what you counted."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".modal-footer .btn-primary",
+            content: _t("Confirm: Odoo's own inventory adjustment writes the differences."),
+            tooltipPosition: "top",
+            run: "click",
+        },
+        {
+            trigger: ".o_statusbar_status:has(.o_arrow_button_current:contains('Applied'))",
+            content: _t("Applied: the count is in the stock and in its history."),
             tooltipPosition: "bottom",
             run: "click",
         },
