@@ -41,6 +41,11 @@ class TestPosLiveStockTour(LiveStockTourMixin, TestPointOfSaleHttpCommon):
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self.start_pos_tour("rrs_pos_live_stock", login="pos_user")
 
+    def test_cashier_tour(self):
+        """The cashier's guided tour is in the till's menu and runs to the payment screen."""
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("rrs_pos_cashier_tour", login="pos_user")
+
     def test_pos_session_loads_live_stock(self):
         """A POS session loads its warehouse and stock locations, not every quant; the
         till asks for the quantities of the products it shows."""

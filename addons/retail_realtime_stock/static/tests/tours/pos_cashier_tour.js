@@ -1,0 +1,29 @@
+/** @odoo-module **/
+/**
+ * The cashier's guided tour (static/src/pos/cashier_tour.js), run to its end in a
+ * till: after the register is opened, the till's menu offers it, and its own steps
+ * sell a product whose badge shows and reach the payment screen.
+ */
+import { registry } from "@web/core/registry";
+import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
+import { CASHIER_TOUR } from "@retail_realtime_stock/pos/cashier_tour";
+
+registry.category("web_tour.tours").add("rrs_pos_cashier_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            Chrome.clickMenuButton(),
+            {
+                content: "The till's menu offers the cashier's tour",
+                trigger: ".dropdown-item .o_rrs_cashier_tour",
+            },
+            Chrome.clickMenuButton(),
+            registry.category("web_tour.tours").get(CASHIER_TOUR).steps(),
+            {
+                content: "The tour ends on the payment screen of the order it made",
+                trigger: ".payment-screen",
+            },
+        ].flat(),
+});
