@@ -29,7 +29,12 @@ class PosSession(models.Model):
         those current from the store's ``rrs_stock_<warehouse id>`` bus channel.
         """
         warehouse, locations = self._rrs_live_stock_locations()
-        return {"warehouse_id": warehouse.id or False, "location_ids": locations.ids}
+        return {
+            "warehouse_id": warehouse.id or False,
+            "location_ids": locations.ids,
+            # A training store's devices practise; the till marks it (its sales are real).
+            "training": bool(warehouse.sudo().rrs_training),
+        }
 
     def rrs_live_quantities(self, product_ids):
         """[product, location, lot|None, quantity] of ``product_ids`` in the shop's

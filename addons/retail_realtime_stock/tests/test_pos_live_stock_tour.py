@@ -42,7 +42,9 @@ class TestPosLiveStockTour(LiveStockTourMixin, TestPointOfSaleHttpCommon):
         self.start_pos_tour("rrs_pos_live_stock", login="pos_user")
 
     def test_cashier_tour(self):
-        """The cashier's guided tour is in the till's menu and runs to the payment screen."""
+        """The cashier's guided tour is in the till's menu and runs to the payment screen;
+        a training store is marked in the till."""
+        self.warehouse.rrs_training = True
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self.start_pos_tour("rrs_pos_cashier_tour", login="pos_user")
 
@@ -55,6 +57,7 @@ class TestPosLiveStockTour(LiveStockTourMixin, TestPointOfSaleHttpCommon):
         self.assertEqual(data["warehouse_id"], self.warehouse.id, "the shop's warehouse")
         self.assertIn(self.warehouse.lot_stock_id.id, data["location_ids"])
         self.assertNotIn("quants", data, "no quantities at session start")
+        self.assertFalse(data["training"], "a working store")
         other = self.env["product.product"].create({"name": "RRS Other", "is_storable": True})
         self.env["stock.quant"]._update_available_quantity(
             other, self.warehouse.lot_stock_id, 4

@@ -33,7 +33,11 @@ patch(PosStore.prototype, {
     rrsSetupLiveStock() {
         const data = this.session._rrs_live_stock || {};
         // byProduct is reactive: a card re-renders when its product's total changes.
-        this.rrsLiveStock = { warehouseId: data.warehouse_id || false, byProduct: {} };
+        this.rrsLiveStock = {
+            warehouseId: data.warehouse_id || false,
+            training: Boolean(data.training),
+            byProduct: {},
+        };
         this.rrsQuants = markRaw({});
         this.rrsLocationIds = markRaw(new Set(data.location_ids || []));
         this.rrsAsked = markRaw(new Set()); // products whose quantities were asked for

@@ -1,8 +1,9 @@
 /** @odoo-module **/
 /**
  * The cashier's guided tour (static/src/pos/cashier_tour.js), run to its end in a
- * till: after the register is opened, the till's menu offers it, and its own steps
- * sell a product whose badge shows and reach the payment screen.
+ * till: after the register is opened (the shop is a training store, which the till
+ * shows), the till's menu offers it, and its own steps sell a product whose badge
+ * shows and reach the payment screen.
  */
 import { registry } from "@web/core/registry";
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
@@ -14,6 +15,10 @@ registry.category("web_tour.tours").add("rrs_pos_cashier_tour", {
         [
             Chrome.startPoS(),
             Dialog.confirm("Open Register"),
+            {
+                content: "The shop is a training store: the till says so",
+                trigger: ".pos-leftheader .o_rrs_pos_training",
+            },
             Chrome.clickMenuButton(),
             {
                 content: "The till's menu offers the cashier's tour",
