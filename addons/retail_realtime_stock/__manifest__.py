@@ -63,5 +63,9 @@
         "web.assets_tests": [
             "retail_realtime_stock/static/tests/tours/**/*",
         ],
+        "web.assets_unit_tests": [
+            "retail_realtime_stock/static/src/pos/live_quantities.js",
+            "retail_realtime_stock/static/tests/unit/**/*",
+        ],
     },
 }

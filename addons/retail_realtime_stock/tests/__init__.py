@@ -21,3 +21,4 @@ from . import test_rrs_job_run
 from . import test_rrs_device_health
 from . import test_rrs_training
 from . import test_guide_screens
+from . import test_js_unit

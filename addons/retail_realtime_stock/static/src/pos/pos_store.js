@@ -19,9 +19,12 @@ import {
     LIVE_STOCK_NOTIFICATION,
     applyQuantRows,
     liveStockChannel,
-    quantKey,
-    totalsByProduct,
 } from "@retail_realtime_stock/live_stock/live_stock_model";
+import {
+    QuantityAsker,
+    cardQuantity,
+    refreshTotals,
+} from "@retail_realtime_stock/pos/live_quantities";
 
 patch(PosStore.prototype, {
     async afterProcessServerData() {
@@ -40,9 +43,16 @@ patch(PosStore.prototype, {
         };
         this.rrsQuants = markRaw({});
         this.rrsLocationIds = markRaw(new Set(data.location_ids || []));
-        this.rrsAsked = markRaw(new Set()); // products whose quantities were asked for
-        this.rrsWanted = markRaw(new Set()); // to ask for in the next batch
-        this.rrsBusKeys = markRaw(new Set()); // keys the bus set while a batch was asked
+        this.rrsAsker = markRaw(
+            new QuantityAsker(
+                (productIds) =>
+                    this.data.call("pos.session", "rrs_live_quantities", [
+                        [this.session.id],
+                        productIds,
+                    ]),
+                (productIds, rows) => this.rrsOnAnswer(productIds, rows)
+            )
+        );
         if (!data.warehouse_id) {
             return;
         }
@@ -56,63 +66,19 @@ patch(PosStore.prototype, {
             return;
         }
         // Only the products the till has asked for: the others are asked when shown.
-        const rows = payload.quants.filter(([productId]) => this.rrsAsked.has(productId));
-        for (const [productId, locationId, lotId] of rows) {
-            this.rrsBusKeys.add(quantKey(productId, locationId, lotId));
-        }
-        const changed = applyQuantRows(this.rrsQuants, this.rrsLocationIds, rows);
-        if (changed.length) {
+        const rows = payload.quants.filter(([productId]) => this.rrsAsker.has(productId));
+        this.rrsAsker.sawBusRows(rows);
+        if (applyQuantRows(this.rrsQuants, this.rrsLocationIds, rows).length) {
             this.rrsComputeTotals();
         }
     },
 
-    /** Ask for the quantities of `productIds` with the next batch (a few ms later). */
-    rrsWant(productIds) {
+    rrsOnAnswer(productIds, rows) {
+        applyQuantRows(this.rrsQuants, this.rrsLocationIds, rows);
         for (const productId of productIds) {
-            if (!this.rrsAsked.has(productId)) {
-                this.rrsWanted.add(productId);
-            }
+            this.rrsLiveStock.byProduct[productId] ??= 0; // asked: no quant is zero
         }
-        if (this.rrsWanted.size && !this.rrsBatch) {
-            this.rrsBatch = new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
-                this.rrsAskBatch()
-            );
-        }
-    },
-
-    async rrsAskBatch() {
-        const productIds = [...this.rrsWanted];
-        this.rrsWanted.clear();
-        for (const productId of productIds) {
-            this.rrsAsked.add(productId);
-        }
-        this.rrsBusKeys.clear();
-        try {
-            const rows = await this.data.call("pos.session", "rrs_live_quantities", [
-                [this.session.id],
-                productIds,
-            ]);
-            // A quant the bus updated meanwhile is newer than the answer.
-            const fresh = rows.filter(
-                ([productId, locationId, lotId]) =>
-                    !this.rrsBusKeys.has(quantKey(productId, locationId, lotId))
-            );
-            applyQuantRows(this.rrsQuants, this.rrsLocationIds, fresh);
-            for (const productId of productIds) {
-                this.rrsLiveStock.byProduct[productId] ??= 0; // asked: no quant is zero
-            }
-            this.rrsComputeTotals();
-        } catch (error) {
-            for (const productId of productIds) {
-                this.rrsAsked.delete(productId); // asked again when shown again
-            }
-            throw error;
-        } finally {
-            this.rrsBatch = null;
-            if (this.rrsWanted.size) {
-                this.rrsWant([]);
-            }
-        }
+        this.rrsComputeTotals();
     },
 
     /** A product of this shop ran out (an `out_of_stock` alert opened): tell the cashier. */
@@ -136,17 +102,9 @@ patch(PosStore.prototype, {
     },
 
     rrsComputeTotals() {
-        const byProduct = totalsByProduct(this.rrsQuants);
-        const totals = this.rrsLiveStock.byProduct;
-        for (const id of new Set([...Object.keys(totals), ...Object.keys(byProduct)])) {
-            if (!this.rrsAsked.has(Number(id))) {
-                continue;
-            }
-            const quantity = byProduct[id] || 0;
-            if (totals[id] !== quantity) {
-                totals[id] = quantity; // only changed products re-render their cards
-            }
-        }
+        refreshTotals(this.rrsLiveStock.byProduct, this.rrsQuants, (id) =>
+            this.rrsAsker.has(id)
+        );
     },
 
     /**
@@ -157,17 +115,18 @@ patch(PosStore.prototype, {
         if (!this.rrsLiveStock?.warehouseId || !product?.is_storable) {
             return undefined;
         }
-        const totals = this.rrsLiveStock.byProduct;
         const variants = product.attribute_line_ids?.length
             ? this.models["product.product"].filter(
                   (variant) => variant.raw.product_tmpl_id === product.raw.product_tmpl_id
               )
             : [product];
-        const missing = variants.filter((variant) => totals[variant.id] === undefined);
+        const { quantity, missing } = cardQuantity(
+            this.rrsLiveStock.byProduct,
+            variants.map((variant) => variant.id)
+        );
         if (missing.length) {
-            this.rrsWant(missing.map((variant) => variant.id));
-            return undefined; // no badge until the shop's quantity is known
+            this.rrsAsker.want(missing); // no badge until the shop's quantity is known
         }
-        return variants.reduce((sum, variant) => sum + totals[variant.id], 0);
+        return quantity;
     },
 });
