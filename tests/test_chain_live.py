@@ -18,8 +18,9 @@ import os
 import psycopg2
 import pytest
 
-from ingest_core.bench.odoo_live import LiveOdoo, LiveOdooUnavailable
+from ingest_core.bench.odoo_live import LiveOdoo
 from ingest_core.chain.generate import ChainSpec, generate
+from tests.support.live_odoo import live_odoo_or_skip
 from tests.test_equivalence_live import build_chain_database
 
 pytestmark = pytest.mark.live_odoo
@@ -64,11 +65,7 @@ print(RESULT_MARKER + json.dumps({
 
 @pytest.fixture(scope="module")
 def live() -> LiveOdoo:
-    try:
-        return LiveOdoo.from_env()
-    except LiveOdooUnavailable as why:
-        pytest.skip(f"LIVE ODOO CHAIN TEST SKIPPED: {why}. Set RTSTOCK_ODOO_BIN, "
-                    "RTSTOCK_ODOO_PYTHON, RTSTOCK_ODOO_CONF; see docs/live-odoo.md.")
+    return live_odoo_or_skip("CHAIN TEST")
 
 
 def test_odoo_opens_generated_stores_and_moves_their_stock(live):

@@ -27,11 +27,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ingest_core.bench import odoo_chain
-from ingest_core.bench.odoo_live import LiveOdoo, LiveOdooUnavailable
+from ingest_core.bench.odoo_live import LiveOdoo
 from ingest_core.commit.journal import wait_drained
 from ingest_core.decode import epc as epc_codec
 from ingest_core.epcis.export import export
 from tests.support.ingest import IngestProcess, query
+from tests.support.live_odoo import live_odoo_or_skip
 from tests.test_epcis import _impinj_now
 from tests.test_equivalence_live import apply_through_fast_path, build_chain_database
 from tests.test_rfid_ingest import post_rfid, rfid_device
@@ -61,11 +62,7 @@ print(RESULT_MARKER + json.dumps(result))
 
 @pytest.fixture(scope="module")
 def live() -> LiveOdoo:
-    try:
-        return LiveOdoo.from_env()
-    except LiveOdooUnavailable as why:
-        pytest.skip(f"LIVE ODOO EPCIS FORMS TEST SKIPPED: {why}. Set RTSTOCK_ODOO_BIN, "
-                    "RTSTOCK_ODOO_PYTHON, RTSTOCK_ODOO_CONF; see docs/live-odoo.md.")
+    return live_odoo_or_skip("EPCIS FORMS TEST")
 
 
 def _sgtin(barcode: str, serial: int) -> str:

@@ -15,18 +15,15 @@ from __future__ import annotations
 import pytest
 
 from ingest_core.bench import pos_open
-from ingest_core.bench.odoo_live import LiveOdoo, LiveOdooUnavailable
+from ingest_core.bench.odoo_live import LiveOdoo
+from tests.support.live_odoo import live_odoo_or_skip
 
 pytestmark = pytest.mark.live_odoo
 
 
 @pytest.fixture(scope="module")
 def live() -> LiveOdoo:
-    try:
-        return LiveOdoo.from_env()
-    except LiveOdooUnavailable as why:
-        pytest.skip(f"LIVE ODOO POS BENCHMARK TEST SKIPPED: {why}. Set RTSTOCK_ODOO_BIN, "
-                    "RTSTOCK_ODOO_PYTHON, RTSTOCK_ODOO_CONF; see docs/live-odoo.md.")
+    return live_odoo_or_skip("POS BENCHMARK TEST")
 
 
 def test_session_open_before_and_after(live):
