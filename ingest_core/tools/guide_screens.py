@@ -27,7 +27,7 @@ from ingest_core.bench.odoo_live import ADDON, LiveOdoo, LiveOdooUnavailable, ad
 
 REPO = Path(__file__).resolve().parents[2]
 #: What the guides show (``docs/guides/*.md`` name these files).
-SCREENS = ("cashier-pos", "staff-live-stock", "staff-count", "manager-alerts",
+SCREENS = ("cashier-pos", "cashier-tour", "staff-live-stock", "staff-count", "manager-alerts",
            "manager-dashboard", "backoffice-devices", "backoffice-quarantine",
            "backoffice-training-reads")
 #: ``--role``: the test method that takes a role's screens, and their files' prefix.

@@ -138,9 +138,12 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
         create_threshold_orderpoint(env, cls.products[4], shop)
         set_quant_quantity(env, cls.products[4], stock, 2)
 
-    def _shot(self, name, url, selector, login="guide_office", timeout=120, clicks=()):
+    def _shot(
+        self, name, url, selector, login="guide_office", timeout=120, clicks=(), hover=None
+    ):
         """Open ``url`` as ``login``, click each of ``clicks`` (CSS selectors) once it is
-        there, wait until ``selector`` is on the page, capture it."""
+        there, wait until ``selector`` is on the page, move the pointer over ``hover``
+        (a guided tour's tip opens then), capture it."""
         if not self.out:
             self.skipTest("RTSTOCK_GUIDES_OUT is not set: no screenshots wanted")
         browser = ChromeBrowser(self)
@@ -163,6 +166,14 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
                 )
             ready = f"document.querySelector({json.dumps(selector)}) !== null"
             self.assertTrue(browser._wait_ready(ready, timeout=timeout), f"{name}: {selector}")
+            if hover:
+                browser._websocket_request(
+                    "Runtime.evaluate",
+                    params={
+                        "expression": f"document.querySelector({json.dumps(hover)})"
+                        ".dispatchEvent(new MouseEvent('mouseenter'))"
+                    },
+                )
             time.sleep(1.5)  # fonts, images, the bus's first message
             shot = browser._websocket_request(
                 "Page.captureScreenshot", params={"format": "png"}, timeout=30
@@ -183,6 +194,19 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
             ".o_rrs_pos_qty",
             login="pos_user",
             clicks=[".screen-login .open-register-btn"],
+        )
+        # The till's menu starts the cashier's guided tour: its first tip is shown.
+        self._shot(
+            "cashier-tour",
+            f"/pos/ui?config_id={self.main_pos_config.id}",
+            ".o_tour_pointer",
+            login="pos_user",
+            hover=".o_tour_pointer",
+            clicks=[
+                ".screen-login .open-register-btn",
+                ".pos-rightheader button:has(.fa-bars)",
+                ".o_rrs_cashier_tour",
+            ],
         )
 
     def test_store_staff_screens(self):
