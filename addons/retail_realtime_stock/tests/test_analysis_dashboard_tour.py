@@ -38,3 +38,11 @@ class TestAnalysisDashboardTour(HttpCase):
             "rrs_analysis_dashboard",
             login="admin",
         )
+
+    def test_analysis_guided_tour(self):
+        """The managers' guided tour: store, today's sales, its rows, their moves."""
+        self.start_tour(
+            "/web#action=retail_realtime_stock.rrs_analysis_dashboard_action",
+            "rrs_tour_analysis",
+            login="admin",
+        )

@@ -105,5 +105,5 @@ class TestGuidedTours(HttpCase):
     def test_tours_are_not_onboarding(self):
         """The staff tours do not join the administrator's onboarding."""
         tours = self.env["web_tour.tour"].search([("name", "like", "rrs_tour_")])
-        self.assertEqual(len(tours), 5)
+        self.assertEqual(len(tours), 6)
         self.assertTrue(all(tours.mapped("custom")), "started from the menu only")

@@ -251,3 +251,39 @@ registry.category("web_tour.tours").add("rrs_tour_count", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("rrs_tour_analysis", {
+    url: "/web#action=retail_realtime_stock.rrs_analysis_dashboard_action",
+    steps: () => [
+        {
+            trigger: ".o_rrs_dashboard .o_rrs_store_select",
+            content: _t("One store or the whole chain: every figure below follows this choice."),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".card:has(.card-header:contains('Top movers')) .o_rrs_clickable",
+            content: _t(
+                "The cards above give today's sales against the same weekday last week, stock outs, dead stock, days of cover, shrink and the accuracy of the records; the tables, the top movers, risers and fallers. Every figure and row opens the rows behind it: open a top mover."
+            ),
+            tooltipPosition: "top",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_renderer .o_data_row button[name=action_view_moves]",
+            content: _t(
+                "A row per product, store and day. Its button opens the done stock moves behind it, and from a move the device reads that made it."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+        {
+            trigger: ".o_breadcrumb:contains('Moves of')",
+            content: _t(
+                "The moves of that row, as Odoo's own Moves Analysis lists them. The breadcrumb leads back to the dashboard. Printed reports: Analysis > Period reports."
+            ),
+            tooltipPosition: "bottom",
+            run: "click",
+        },
+    ],
+});
