@@ -142,18 +142,13 @@ def _max_ids(dsn: str) -> dict[str, int]:
 def build_chain_database(live: LiveOdoo, name: str) -> dict:
     """Database ``name`` with the add-on and the chain; returns the chain's ids."""
     template = os.environ.get("RTSTOCK_ODOO_TEMPLATE", "rrs_base")
-    for attempt in range(20):  # the template must have no session while it is copied
-        try:
-            if live.db_exists(template):
-                live.create_db(name, template)
-                modules = ADDON
-            else:
-                live.drop_db(name)
-                live._admin(f'CREATE DATABASE "{name}"')
-                modules = f"stock,point_of_sale,stock_account,{ADDON}"
-            break
-        except psycopg2.errors.ObjectInUse:
-            time.sleep(1 + attempt)
+    if live.db_exists(template):
+        live.create_db(name, template)  # waits while the template has a session
+        modules = ADDON
+    else:
+        live.drop_db(name)
+        live._admin(f'CREATE DATABASE "{name}"')
+        modules = f"stock,point_of_sale,stock_account,{ADDON}"
     live.install(name, modules)
     _add_missing_addon_schema(live.db_dsn(name))
     params = odoo_chain.setup_params(price_change=1.5)

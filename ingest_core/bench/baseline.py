@@ -217,12 +217,7 @@ def live_odoo_baselines(xmlrpc_scans: int, orm_events: int, progress=print) -> d
     dbname = f"rrs_bench_{os.getpid()}"
     progress(f"live Odoo: preparing database {dbname} from {template}...")
     try:
-        for attempt in range(20):
-            try:
-                live.create_db(dbname, template)
-                break
-            except psycopg2.errors.ObjectInUse:
-                time.sleep(1 + attempt)
+        live.create_db(dbname, template)
         params = odoo_chain.setup_params(products=100, lot_tracked=0, opening=100_000.0)
         chain = live.shell(dbname, f"PARAMS = {json.dumps(json.dumps(params))}\n"
                            + odoo_chain.SETUP_CODE)

@@ -41,6 +41,10 @@ LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 RESULT_MARKER = "@@RTSTOCK-RESULT@@"
 
 
+#: Copies of a template database tried while the template has a session (``create_db``).
+TEMPLATE_ATTEMPTS = 20
+
+
 class LiveOdooUnavailable(RuntimeError):
     """No usable live Odoo: the message says why and which variables to set."""
 
@@ -124,9 +128,19 @@ class LiveOdoo:
             connection.close()
 
     def create_db(self, name: str, template: str) -> str:
+        """``name`` as a copy of ``template``. PostgreSQL refuses to copy a database that
+        has a session (another run's shell or server on the template), so the copy is
+        tried again for about three and a half minutes before the refusal is raised."""
         self.drop_db(name)
-        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        return self.db_dsn(name)
+        for attempt in range(TEMPLATE_ATTEMPTS):
+            try:
+                self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                return self.db_dsn(name)
+            except psycopg2.errors.ObjectInUse:
+                if attempt == TEMPLATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(1 + attempt)
+        raise AssertionError("unreachable")
 
     def drop_db(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
