@@ -138,9 +138,7 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
         create_threshold_orderpoint(env, cls.products[4], shop)
         set_quant_quantity(env, cls.products[4], stock, 2)
 
-    def _shot(
-        self, name, url, selector, login="guide_office", timeout=120, clicks=(), hover=None
-    ):
+    def _shot(self, name, url, selector, login="guide_office", timeout=120, clicks=(), hover=None):
         """Open ``url`` as ``login``, click each of ``clicks`` (CSS selectors) once it is
         there, wait until ``selector`` is on the page, move the pointer over ``hover``
         (a guided tour's tip opens then), capture it."""
@@ -157,23 +155,25 @@ class TestGuideScreens(TestPointOfSaleHttpCommon):
                 params={"width": 1366, "height": 860, "deviceScaleFactor": 1, "mobile": False},
             )
             browser.navigate_to(f"{self.base_url()}{url}")
+
+            def element(css):
+                return f"document.querySelector({json.dumps(css)})"
+
+            def wait_for(css):
+                ready = f"{element(css)} !== null"
+                self.assertTrue(browser._wait_ready(ready, timeout=timeout), f"{name}: {css}")
+
+            def on(css, action):
+                browser._websocket_request(
+                    "Runtime.evaluate", params={"expression": f"{element(css)}.{action}"}
+                )
+
             for click in clicks:
-                there = f"document.querySelector({json.dumps(click)}) !== null"
-                self.assertTrue(browser._wait_ready(there, timeout=timeout), f"{name}: {click}")
-                browser._websocket_request(
-                    "Runtime.evaluate",
-                    params={"expression": f"document.querySelector({json.dumps(click)}).click()"},
-                )
-            ready = f"document.querySelector({json.dumps(selector)}) !== null"
-            self.assertTrue(browser._wait_ready(ready, timeout=timeout), f"{name}: {selector}")
+                wait_for(click)
+                on(click, "click()")
+            wait_for(selector)
             if hover:
-                browser._websocket_request(
-                    "Runtime.evaluate",
-                    params={
-                        "expression": f"document.querySelector({json.dumps(hover)})"
-                        ".dispatchEvent(new MouseEvent('mouseenter'))"
-                    },
-                )
+                on(hover, "dispatchEvent(new MouseEvent('mouseenter'))")
             time.sleep(1.5)  # fonts, images, the bus's first message
             shot = browser._websocket_request(
                 "Page.captureScreenshot", params={"format": "png"}, timeout=30
